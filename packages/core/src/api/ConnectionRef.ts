@@ -1,0 +1,47 @@
+/** How an object names the LiteLLM instance it is reconciled against. */
+import { Schema } from "effect"
+import { described, Name } from "./Primitives.ts"
+
+export const SecretKeys = Schema.Struct({
+  masterKey: Schema.optionalKey(Name.pipe(described("MasterKey is the key in the secret containing the master key"))),
+  url: Schema.optionalKey(Name.pipe(described("URL is the key in the secret containing the LiteLLM URL")))
+}).annotate({ description: "SecretKeys defines the keys in a secret for connection details" })
+export type SecretKeys = typeof SecretKeys.Type
+
+export const SecretRef = Schema.Struct({
+  name: Name.pipe(described("Name is the name of the secret")),
+  keys: Schema.optionalKey(
+    SecretKeys.pipe(described("Keys defines the keys in the secret that contain connection details"))
+  )
+}).annotate({ description: "SecretRef references a secret containing connection details" })
+export type SecretRef = typeof SecretRef.Type
+
+export const InstanceRef = Schema.Struct({
+  name: Name.pipe(described("Name is the name of the LiteLLM instance")),
+  namespace: Schema.optionalKey(
+    Name.pipe(
+      described("Namespace is the namespace of the LiteLLM instance (defaults to the same namespace as the Team)")
+    )
+  )
+}).annotate({ description: "InstanceRef references a LiteLLM instance" })
+export type InstanceRef = typeof InstanceRef.Type
+
+/** Exactly one of `secretRef` and `instanceRef` must be set. */
+export const ConnectionRef = Schema.Struct({
+  secretRef: Schema.optionalKey(
+    SecretRef.pipe(described("SecretRef references a secret containing connection details"))
+  ),
+  instanceRef: Schema.optionalKey(InstanceRef.pipe(described("InstanceRef references a LiteLLM instance")))
+})
+  .check(
+    Schema.makeFilter((ref: { readonly secretRef?: unknown; readonly instanceRef?: unknown }) =>
+      (ref.secretRef === undefined) === (ref.instanceRef === undefined)
+        ? "exactly one of secretRef and instanceRef must be set"
+        : undefined
+    )
+  )
+  .annotate({ description: "ConnectionRef defines how to connect to a LiteLLM instance" })
+export type ConnectionRef = typeof ConnectionRef.Type
+
+/** The secret keys used when `secretRef.keys` leaves them out. */
+export const defaultSecretKeys = { masterKey: "masterkey", url: "url" } as const

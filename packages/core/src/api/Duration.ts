@@ -1,0 +1,57 @@
+/**
+ * Durations as LiteLLM parses them: a count followed by a unit. LiteLLM also
+ * accepts trailing text after the unit ("30min"), which we refuse so a spec
+ * means exactly one thing; "-1" and a bare number are LiteLLM errors too.
+ */
+import { Schema } from "effect"
+
+/** The units LiteLLM understands: seconds, minutes, hours, days, weeks, calendar months. */
+export const durationUnits = ["s", "m", "h", "d", "w", "mo"] as const
+export type DurationUnit = (typeof durationUnits)[number]
+
+const DURATION_PATTERN = /^([1-9][0-9]{0,8})(mo|s|m|h|d|w)$/
+
+export interface ParsedDuration {
+  readonly amount: number
+  readonly unit: DurationUnit
+}
+
+const describe = (s: string): string =>
+  `must be a positive whole number followed by one of s, m, h, d, w, mo, such as "30s", "30m", "12h", "30d", "1w" or "1mo" (got ${JSON.stringify(s)})`
+
+/** A LiteLLM duration string such as "30s", "30m", "30h", "30d", "2w" or "1mo". */
+export const Duration = Schema.String.check(
+  Schema.makeFilter((s: string) => (DURATION_PATTERN.test(s) ? undefined : describe(s)), {
+    expected: "a duration such as 30s, 30m, 30h, 30d, 1w or 1mo",
+    toJsonSchema: () => ({ pattern: DURATION_PATTERN.source })
+  })
+).annotate({ identifier: "Duration" })
+export type Duration = typeof Duration.Type
+
+/**
+ * A budget reset period. LiteLLM aligns resets to calendar boundaries and only
+ * supports one-month periods when the unit is months.
+ */
+export const BudgetDuration = Duration.check(
+  Schema.makeFilter((s: string) => {
+    const parsed = parseDuration(s)
+    return parsed !== undefined && parsed.unit === "mo" && parsed.amount !== 1
+      ? `LiteLLM only supports "1mo" as a monthly budget period; use days instead (got ${JSON.stringify(s)})`
+      : undefined
+  })
+).annotate({ identifier: "BudgetDuration" })
+export type BudgetDuration = typeof BudgetDuration.Type
+
+/** Parses a duration, or returns undefined when it is not one. */
+export const parseDuration = (s: string): ParsedDuration | undefined => {
+  const match = DURATION_PATTERN.exec(s)
+  if (match === null) return undefined
+  const unit = durationUnits.find((u) => u === match[2])
+  return unit === undefined ? undefined : { amount: Number(match[1]), unit }
+}
+
+/** The canonical string of a parsed duration; `parseDuration(formatDuration(d))` gives `d` back. */
+export const formatDuration = (d: ParsedDuration): string => `${d.amount}${d.unit}`
+
+/** The pattern, for admission rules (CEL) and tests. */
+export const durationPattern: string = DURATION_PATTERN.source

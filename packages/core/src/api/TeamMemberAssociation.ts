@@ -1,0 +1,36 @@
+/** TeamMemberAssociation: one user's membership of one team, with a role and an optional budget. */
+import { Schema } from "effect"
+import { Budget } from "./Budget.ts"
+import { Conditions } from "./Condition.ts"
+import { ConnectionRef } from "./ConnectionRef.ts"
+import { described, Name } from "./Primitives.ts"
+
+const opt = Schema.optionalKey
+
+export const memberRoles = ["admin", "user"] as const
+export const MemberRole = Schema.Literals(memberRoles)
+export type MemberRole = typeof MemberRole.Type
+
+export const TeamMemberAssociationSpec = Schema.Struct({
+  connectionRef: ConnectionRef.pipe(described("ConnectionRef defines how to connect to the LiteLLM instance")),
+  maxBudgetInTeam: opt(Budget.pipe(described("MaxBudgetInTeam is the maximum budget for the user in the team"))),
+  teamAlias: Name.pipe(described("TeamAlias is the alias of the team")),
+  userEmail: Name.pipe(described("UserEmail is the email of the user")),
+  role: MemberRole.pipe(described('Role is the role of the user - one of "admin" or "user"'))
+}).annotate({ description: "TeamMemberAssociationSpec defines the desired state of TeamMemberAssociation" })
+export type TeamMemberAssociationSpec = typeof TeamMemberAssociationSpec.Type
+
+export const TeamMemberAssociationStatus = Schema.Struct({
+  teamAlias: opt(Schema.String.pipe(described("TeamAlias is the alias of the team"))),
+  teamID: opt(Schema.String.pipe(described("TeamID is the ID of the team"))),
+  userEmail: opt(Schema.String.pipe(described("UserEmail is the email of the user"))),
+  userID: opt(Schema.String.pipe(described("UserID is the ID of the user"))),
+  role: opt(Schema.String.pipe(described("Role is the role last applied in LiteLLM"))),
+  maxBudgetInTeam: opt(Schema.String.pipe(described("MaxBudgetInTeam is the member budget last applied in LiteLLM"))),
+  conditions: opt(
+    Conditions.pipe(
+      described("Conditions describe the state of the association; Ready tells whether LiteLLM matches the spec")
+    )
+  )
+}).annotate({ description: "TeamMemberAssociationStatus defines the observed state of TeamMemberAssociation" })
+export type TeamMemberAssociationStatus = typeof TeamMemberAssociationStatus.Type

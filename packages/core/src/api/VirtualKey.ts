@@ -1,0 +1,109 @@
+/** VirtualKey: a LiteLLM virtual key declared as a Kubernetes object; its value lands in a Secret. */
+import { Schema } from "effect"
+import { Budget } from "./Budget.ts"
+import { Conditions } from "./Condition.ts"
+import { ConnectionRef } from "./ConnectionRef.ts"
+import { BudgetDuration, Duration } from "./Duration.ts"
+import { described, IntMap, Limit, Name, StringList, StringMap } from "./Primitives.ts"
+
+const opt = Schema.optionalKey
+
+/** A custom key value: LiteLLM requires the `sk-` prefix. */
+export const KeyValue = Schema.String.check(
+  Schema.isPattern(/^sk-[A-Za-z0-9_-]{8,200}$/, {
+    message: "must start with \"sk-\" followed by 8 to 200 letters, digits, '_' or '-'"
+  })
+)
+
+export const VirtualKeySpec = Schema.Struct({
+  connectionRef: ConnectionRef.pipe(described("ConnectionRef defines how to connect to the LiteLLM instance")),
+  aliases: opt(StringMap.pipe(described("Aliases maps additional aliases for the key"))),
+  allowedCacheControls: opt(StringList.pipe(described("AllowedCacheControls defines allowed cache control settings"))),
+  allowedRoutes: opt(StringList.pipe(described("AllowedRoutes defines allowed API routes"))),
+  blocked: opt(Schema.Boolean.pipe(described("Blocked indicates if the key is blocked"))),
+  budgetDuration: opt(BudgetDuration.pipe(described("BudgetDuration specifies the duration for budget tracking"))),
+  budgetID: opt(Name.pipe(described("BudgetID is the identifier for the budget"))),
+  config: opt(StringMap.pipe(described("Config contains additional configuration settings"))),
+  duration: opt(Duration.pipe(described("Duration specifies how long the key is valid"))),
+  enforcedParams: opt(StringList.pipe(described("EnforcedParams lists parameters that must be included in requests"))),
+  guardrails: opt(StringList.pipe(described("Guardrails defines guardrail settings"))),
+  key: opt(
+    KeyValue.pipe(
+      described(
+        "Key is the actual key value. Prefer leaving it unset: the operator then generates the key and only ever stores it in the key Secret."
+      )
+    )
+  ),
+  keyAlias: Name.pipe(described("KeyAlias is the user defined key alias")),
+  maxBudget: opt(Budget.pipe(described("MaxBudget sets the maximum budget limit"))),
+  maxParallelRequests: opt(Limit.pipe(described("MaxParallelRequests limits concurrent requests"))),
+  metadata: opt(StringMap.pipe(described("Metadata is free-form metadata stored on the key in LiteLLM"))),
+  modelMaxBudget: opt(
+    Schema.Record(Schema.String, Budget).pipe(described("ModelMaxBudget sets budget limits per model"))
+  ),
+  modelRPMLimit: opt(IntMap.pipe(described("ModelRPMLimit sets RPM limits per model"))),
+  modelTPMLimit: opt(IntMap.pipe(described("ModelTPMLimit sets TPM limits per model"))),
+  models: opt(StringList.pipe(described("Models specifies which models can be used"))),
+  permissions: opt(StringMap.pipe(described("Permissions defines key permissions"))),
+  rpmLimit: opt(Limit.pipe(described("RPMLimit sets global RPM limit"))),
+  sendInviteEmail: opt(Schema.Boolean.pipe(described("SendInviteEmail indicates whether to send an invite email"))),
+  softBudget: opt(Budget.pipe(described("SoftBudget sets a soft budget limit"))),
+  spend: opt(Budget.pipe(described("Spend tracks the current spend amount"))),
+  tags: opt(
+    StringList.pipe(described("Tags for tracking spend and/or doing tag-based routing. Requires Enterprise license"))
+  ),
+  teamID: opt(Name.pipe(described("TeamID identifies the team associated with the key"))),
+  tpmLimit: opt(Limit.pipe(described("TPMLimit sets global TPM limit"))),
+  userID: opt(Name.pipe(described("UserID identifies the user associated with the key")))
+}).annotate({ description: "VirtualKeySpec defines the desired state of VirtualKey" })
+export type VirtualKeySpec = typeof VirtualKeySpec.Type
+
+const s = (description: string) => opt(Schema.String.pipe(described(description)))
+const i = (description: string) => opt(Schema.Int.pipe(described(description)))
+const list = (description: string) => opt(StringList.pipe(described(description)))
+const map = (description: string) => opt(StringMap.pipe(described(description)))
+
+export const VirtualKeyStatus = Schema.Struct({
+  aliases: map("Aliases maps additional aliases for the key"),
+  allowedCacheControls: list("AllowedCacheControls defines allowed cache control settings"),
+  allowedRoutes: list("AllowedRoutes defines allowed API routes"),
+  blocked: opt(Schema.Boolean.pipe(described("Blocked indicates if the key is blocked"))),
+  budgetDuration: s("BudgetDuration is the duration of the budget"),
+  budgetID: s("BudgetID is the identifier for the budget"),
+  budgetResetAt: s("BudgetResetAt is the date and time when the budget will reset"),
+  config: map("Config contains additional configuration settings"),
+  createdAt: s("CreatedAt is the date and time when the key was created"),
+  createdBy: s("CreatedBy tracks who created the key"),
+  duration: s("Duration specifies how long the key is valid (the value last applied to LiteLLM)"),
+  enforcedParams: list("EnforcedParams lists parameters that must be included in requests"),
+  expires: s("Expires is the date and time when the key will expire"),
+  guardrails: list("Guardrails defines guardrail settings"),
+  keyAlias: s("KeyAlias is the user defined key alias"),
+  keyID: s("KeyID is the generated ID of the key"),
+  keyName: s("KeyName is the redacted secret key"),
+  keySecretRef: s("KeySecretRef is the reference to the secret containing the key"),
+  liteLLMBudgetTable: s("LiteLLMBudgetTable is the budget table reference"),
+  maxBudget: s("MaxBudget is the maximum budget for the key"),
+  maxParallelRequests: i("MaxParallelRequests limits concurrent requests"),
+  models: list("Models specifies which models can be used"),
+  permissions: map("Permissions defines key permissions"),
+  rpmLimit: i("RPMLimit sets global RPM limit"),
+  spend: s("Spend tracks the current spend amount"),
+  tags: list("Tags for tracking spend and/or doing tag-based routing. Requires Enterprise license"),
+  teamID: s("TeamID identifies the team associated with the key"),
+  token: s("Token is the sha256 hash of the key, its identity in LiteLLM (never the key itself)"),
+  tokenID: s("TokenID is the unique identifier for the token"),
+  tpmLimit: i("TPMLimit sets global TPM limit"),
+  updatedAt: s("UpdatedAt is the date and time when the key was last updated"),
+  updatedBy: s("UpdatedBy tracks who last updated the key"),
+  userID: s("UserID identifies the user associated with the key"),
+  appliedFields: list(
+    "AppliedFields lists the spec fields the operator last wrote to LiteLLM; a field removed from the spec is cleared in LiteLLM only if it is listed here"
+  ),
+  conditions: opt(
+    Conditions.pipe(
+      described("Conditions describe the state of the VirtualKey; Ready tells whether LiteLLM matches the spec")
+    )
+  )
+}).annotate({ description: "VirtualKeyStatus defines the observed state of VirtualKey" })
+export type VirtualKeyStatus = typeof VirtualKeyStatus.Type

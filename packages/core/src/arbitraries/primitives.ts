@@ -1,0 +1,50 @@
+/** fast-check arbitraries for the field shapes shared by the kinds. */
+import fc from "fast-check"
+import type { ConnectionRef } from "../api/ConnectionRef.ts"
+import { durationUnits } from "../api/Duration.ts"
+
+/** A short lowercase name, valid as a Kubernetes name and a LiteLLM id. */
+export const nameArb: fc.Arbitrary<string> = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}[a-z0-9]$/)
+
+/** A budget string: whole or with up to two decimals. */
+export const budgetArb: fc.Arbitrary<string> = fc
+  .tuple(fc.integer({ min: 0, max: 100_000 }), fc.option(fc.integer({ min: 0, max: 99 }), { nil: undefined }))
+  .map(([whole, cents]) => (cents === undefined ? `${whole}` : `${whole}.${String(cents).padStart(2, "0")}`))
+
+/** A duration string LiteLLM accepts. */
+export const durationArb: fc.Arbitrary<string> = fc
+  .tuple(fc.integer({ min: 1, max: 1000 }), fc.constantFrom(...durationUnits))
+  .map(([amount, unit]) => `${amount}${unit}`)
+
+/** A budget reset period (months only as "1mo"). */
+export const budgetDurationArb: fc.Arbitrary<string> = fc.oneof(
+  fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.constantFrom("s", "m", "h", "d", "w")).map(([n, u]) => `${n}${u}`),
+  fc.constant("1mo")
+)
+
+export const limitArb: fc.Arbitrary<number> = fc.integer({ min: 0, max: 1_000_000 })
+
+export const modelListArb: fc.Arbitrary<ReadonlyArray<string>> = fc.uniqueArray(
+  fc.constantFrom("gpt-4o", "gpt-4o-mini", "claude-sonnet", "llama-3", "all-team-models", "mistral"),
+  { maxLength: 4 }
+)
+
+export const stringMapArb: fc.Arbitrary<Record<string, string>> = fc.dictionary(
+  fc.stringMatching(/^[a-z][a-z_]{0,8}$/),
+  fc.string({ maxLength: 12 }),
+  { maxKeys: 4 }
+)
+
+export const stringListArb: fc.Arbitrary<ReadonlyArray<string>> = fc.uniqueArray(nameArb, { maxLength: 3 })
+
+export const connectionRefArb: fc.Arbitrary<ConnectionRef> = fc.oneof(
+  nameArb.map((name): ConnectionRef => ({ secretRef: { name } })),
+  fc
+    .record({ name: nameArb, masterKey: nameArb, url: nameArb })
+    .map(({ name, masterKey, url }): ConnectionRef => ({ secretRef: { name, keys: { masterKey, url } } })),
+  fc
+    .tuple(nameArb, fc.option(nameArb, { nil: undefined }))
+    .map(
+      ([name, namespace]): ConnectionRef => ({ instanceRef: namespace === undefined ? { name } : { name, namespace } })
+    )
+)

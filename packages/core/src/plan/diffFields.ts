@@ -1,0 +1,117 @@
+/**
+ * The generic part of every plan: compare each owned field with LiteLLM and
+ * collect the minimal set of changes. Metadata is compared key by key, so
+ * keys written by others (or by LiteLLM itself) are never touched.
+ */
+import type { WireValue } from "../litellm/Json.ts"
+import type { CreateOnlyRule, FieldRule, Observation } from "./FieldRule.ts"
+import { wireEquals } from "./wireEquals.ts"
+
+export interface FieldDiff {
+  /** Wire fields to send; an explicit null clears. */
+  readonly changes: Readonly<Record<string, WireValue>>
+  readonly warnings: ReadonlyArray<string>
+  /** Spec fields owned after this diff is applied, plus `metadata.<key>` entries. */
+  readonly appliedFields: ReadonlyArray<string>
+}
+
+const METADATA_PREFIX = "metadata."
+
+export const diffFields = <Spec, O>(options: {
+  readonly rules: ReadonlyArray<FieldRule<Spec, O>>
+  readonly spec: Spec
+  readonly observation: Observation<O>
+  /** The user metadata the spec asks for, or undefined when the spec has no metadata field. */
+  readonly specMetadata: { readonly [key: string]: string } | undefined
+  /** LiteLLM's metadata object as read. */
+  readonly observedMetadata: { readonly [key: string]: unknown } | null | undefined
+  readonly kind: string
+}): FieldDiff => {
+  const { rules, spec, observation, specMetadata, kind } = options
+  const previouslyApplied = new Set(observation.lastApplied.fields)
+  const changes: Record<string, WireValue> = {}
+  const warnings: Array<string> = []
+  const applied: Array<string> = []
+  const metadataWrites: Record<string, WireValue | undefined> = {}
+
+  for (const rule of rules) {
+    const desired = rule.desired(spec)
+    const current = rule.observed(observation)
+    if (desired !== undefined) {
+      applied.push(rule.name)
+      if (!wireEquals(desired, current)) {
+        changes[rule.wire] = desired
+        if (rule.inMetadata) metadataWrites[rule.wire] = desired
+      }
+    } else if (previouslyApplied.has(rule.name)) {
+      if (rule.clear === "unclearable") {
+        if (!wireEquals(null, current)) {
+          warnings.push(
+            `${kind} field ${rule.name} was removed from the spec, but LiteLLM cannot clear it; it keeps its last value`
+          )
+        }
+      } else if (!wireEquals(rule.clear, current)) {
+        changes[rule.wire] = rule.clear
+        if (rule.inMetadata) metadataWrites[rule.wire] = undefined
+      }
+    }
+  }
+
+  const observedMetadata = options.observedMetadata ?? {}
+  for (const [key, value] of Object.entries(specMetadata ?? {})) {
+    applied.push(METADATA_PREFIX + key)
+    if (!wireEquals(value, observedMetadata[key])) metadataWrites[key] = value
+  }
+  for (const field of previouslyApplied) {
+    if (!field.startsWith(METADATA_PREFIX)) continue
+    const key = field.slice(METADATA_PREFIX.length)
+    if (specMetadata !== undefined && key in specMetadata) continue
+    if (key in observedMetadata) metadataWrites[key] = undefined
+  }
+
+  if (Object.keys(metadataWrites).length > 0) {
+    // LiteLLM replaces metadata wholesale (a team update even wipes it when only
+    // a metadata-backed field is sent), so always send the complete object.
+    const merged: Record<string, unknown> = { ...observedMetadata }
+    for (const [key, value] of Object.entries(metadataWrites)) {
+      if (value === undefined) delete merged[key]
+      else merged[key] = value
+    }
+    changes.metadata = merged
+  }
+
+  return { changes, warnings, appliedFields: applied }
+}
+
+/** The wire fields for a create call: every field the spec sets. */
+export const createFields = <Spec>(options: {
+  readonly rules: ReadonlyArray<{
+    readonly wire: string
+    readonly desired: (spec: Spec) => WireValue | undefined
+    readonly inMetadata?: boolean
+  }>
+  readonly createOnly: ReadonlyArray<CreateOnlyRule<Spec>>
+  readonly spec: Spec
+  readonly specMetadata: { readonly [key: string]: string } | undefined
+}): Record<string, WireValue> => {
+  const fields: Record<string, WireValue> = {}
+  const metadata: Record<string, unknown> = { ...options.specMetadata }
+  for (const rule of [...options.rules, ...options.createOnly]) {
+    const value = rule.desired(options.spec)
+    if (value === undefined) continue
+    fields[rule.wire] = value
+    if ("inMetadata" in rule && rule.inMetadata) metadata[rule.wire] = value
+  }
+  if (Object.keys(metadata).length > 0) fields.metadata = metadata
+  return fields
+}
+
+/** The spec fields a create call takes ownership of. */
+export const createdFields = <Spec>(
+  rules: ReadonlyArray<{ readonly name: string; readonly desired: (spec: Spec) => WireValue | undefined }>,
+  spec: Spec,
+  specMetadata: { readonly [key: string]: string } | undefined
+): ReadonlyArray<string> => [
+  ...rules.filter((r) => r.desired(spec) !== undefined).map((r) => r.name),
+  ...Object.keys(specMetadata ?? {}).map((k) => METADATA_PREFIX + k)
+]

@@ -1,0 +1,276 @@
+/**
+ * An in-memory model of LiteLLM's admin semantics (litellm-api.md), enough to
+ * apply plans in property tests: metadata replacement and the team metadata
+ * wipe, null handling per endpoint, cascades, membership rows.
+ */
+import { Redacted, Schema } from "effect"
+import type { LiteLLMAction } from "../../src/index.ts"
+import { ObservedKey, ObservedTeam, ObservedUser } from "../../src/index.ts"
+
+const decodeTeam = Schema.decodeUnknownSync(ObservedTeam)
+const decodeUser = Schema.decodeUnknownSync(ObservedUser)
+const decodeKey = Schema.decodeUnknownSync(ObservedKey)
+
+type Row = Record<string, unknown>
+
+const TEAM_METADATA_FIELDS = ["tags", "guardrails"]
+const KEY_METADATA_FIELDS = ["tags", "guardrails", "enforced_params", "model_rpm_limit", "model_tpm_limit"]
+const USER_METADATA_FIELDS = ["model_rpm_limit", "model_tpm_limit"]
+
+const isEmpty = (v: unknown) =>
+  v === null ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === "object" && v !== null && Object.keys(v).length === 0)
+
+export class LiteLLMModel {
+  teams = new Map<string, Row>()
+  users = new Map<string, Row>()
+  keys = new Map<string, Row>()
+  memberships = new Map<string, number | undefined>()
+  /** Raw keys seen on generate, by token, to check what the operator sent. */
+  rawKeys = new Map<string, string>()
+  calls = 0
+
+  private ensureUser(userId: string) {
+    if (!this.users.has(userId))
+      this.users.set(userId, { user_id: userId, models: [], metadata: {}, teams: [], spend: 0 })
+    return this.users.get(userId)!
+  }
+
+  private addTeamToUser(userId: string, teamId: string) {
+    const user = this.ensureUser(userId)
+    const teams = (user.teams as Array<string>) ?? []
+    if (!teams.includes(teamId)) user.teams = [...teams, teamId]
+  }
+
+  apply(action: LiteLLMAction): void {
+    this.calls++
+    switch (action._tag) {
+      case "TeamCreate": {
+        const { metadata, ...rest } = action.fields
+        const meta: Row = { ...((metadata as Row | undefined) ?? {}) }
+        for (const f of TEAM_METADATA_FIELDS) if (f in rest) meta[f] = rest[f]
+        this.teams.set(action.teamId, {
+          models: [],
+          blocked: false,
+          spend: 0,
+          team_member_permissions: [],
+          ...rest,
+          team_id: action.teamId,
+          metadata: meta,
+          members_with_roles: [{ user_id: "default_user_id", user_email: null, role: "admin" }]
+        })
+        this.addTeamToUser("default_user_id", action.teamId)
+        return
+      }
+      case "TeamUpdate": {
+        const team = this.teams.get(action.teamId)
+        if (team === undefined) throw new Error("404 team")
+        const { metadata, ...rest } = action.fields
+        // The wipe quirk: metadata-backed fields sent without metadata replace it.
+        let meta: Row =
+          metadata !== undefined ? { ...(metadata as Row) } : { ...((team.metadata as Row | undefined) ?? {}) }
+        const backed = TEAM_METADATA_FIELDS.filter((f) => f in rest)
+        if (metadata === undefined && backed.length > 0) meta = {}
+        for (const f of backed) meta[f] = rest[f]
+        for (const [k, v] of Object.entries(rest)) {
+          if (TEAM_METADATA_FIELDS.includes(k)) continue
+          team[k] = k === "organization_id" && v === "" ? null : v
+        }
+        team.metadata = meta
+        return
+      }
+      case "TeamSetMemberPermissions":
+        this.mustTeam(action.teamId).team_member_permissions = [...action.permissions]
+        return
+      case "TeamBlock":
+        this.mustTeam(action.teamId).blocked = true
+        return
+      case "TeamUnblock":
+        this.mustTeam(action.teamId).blocked = false
+        return
+      case "TeamDelete": {
+        this.mustTeam(action.teamId)
+        for (const [token, key] of this.keys) if (key.team_id === action.teamId) this.keys.delete(token)
+        for (const user of this.users.values())
+          user.teams = ((user.teams as Array<string>) ?? []).filter((t) => t !== action.teamId)
+        for (const k of [...this.memberships.keys()]) if (k.startsWith(`${action.teamId}/`)) this.memberships.delete(k)
+        this.teams.delete(action.teamId)
+        return
+      }
+      case "UserCreate": {
+        if (this.users.has(action.userId)) throw new Error("409 user exists")
+        const { metadata, ...fields } = action.fields
+        const rest: Row = { ...fields }
+        const meta: Row = { ...((metadata as Row | undefined) ?? {}) }
+        for (const f of USER_METADATA_FIELDS)
+          if (f in rest) {
+            meta[f] = rest[f]
+            delete rest[f]
+          }
+        delete rest.send_invite_email
+        this.users.set(action.userId, {
+          models: [],
+          teams: [],
+          spend: 0,
+          ...rest,
+          user_id: action.userId,
+          metadata: meta
+        })
+        return
+      }
+      case "UserUpdate": {
+        const user = this.ensureUser(action.userId) // /user/update upserts
+        for (const [k, v] of Object.entries(action.fields)) {
+          if (k === "max_budget" && v === null) {
+            user.max_budget = null
+            continue
+          }
+          if (isEmpty(v)) continue // null, [] and {} are dropped
+          if (k === "metadata") user.metadata = { ...(v as Row) }
+          else if (USER_METADATA_FIELDS.includes(k)) user.metadata = { ...(user.metadata as Row), [k]: v }
+          else user[k] = v
+        }
+        return
+      }
+      case "UserDelete": {
+        if (!this.users.has(action.userId)) throw new Error("404 user")
+        for (const [token, key] of this.keys) if (key.user_id === action.userId) this.keys.delete(token)
+        for (const team of this.teams.values()) {
+          team.members_with_roles = ((team.members_with_roles as Array<Row>) ?? []).filter(
+            (m) => m.user_id !== action.userId
+          )
+        }
+        this.users.delete(action.userId)
+        return
+      }
+      case "MemberAdd": {
+        const team = this.mustTeam(action.teamId)
+        const members = (team.members_with_roles as Array<Row>) ?? []
+        if (members.some((m) => m.user_id === action.userId)) throw new Error("400 already in team")
+        team.members_with_roles = [...members, { user_id: action.userId, user_email: null, role: action.role }]
+        this.addTeamToUser(action.userId, action.teamId)
+        if (action.maxBudgetInTeam !== undefined)
+          this.memberships.set(`${action.teamId}/${action.userId}`, action.maxBudgetInTeam)
+        return
+      }
+      case "MemberUpdate": {
+        const team = this.mustTeam(action.teamId)
+        team.members_with_roles = ((team.members_with_roles as Array<Row>) ?? []).map((m) =>
+          m.user_id === action.userId ? { ...m, role: action.role } : m
+        )
+        // Each call links a new budget row, or detaches it when no budget is sent.
+        this.memberships.set(`${action.teamId}/${action.userId}`, action.maxBudgetInTeam)
+        return
+      }
+      case "MemberRemove": {
+        const team = this.mustTeam(action.teamId)
+        const members = (team.members_with_roles as Array<Row>) ?? []
+        if (!members.some((m) => m.user_id === action.userId)) throw new Error("400 not a member")
+        team.members_with_roles = members.filter((m) => m.user_id !== action.userId)
+        const user = this.users.get(action.userId)
+        if (user !== undefined) user.teams = ((user.teams as Array<string>) ?? []).filter((t) => t !== action.teamId)
+        this.memberships.delete(`${action.teamId}/${action.userId}`)
+        return
+      }
+      case "KeyGenerate": {
+        if (this.keys.has(action.token)) throw new Error("400 key exists")
+        const { metadata, soft_budget: _soft, send_invite_email: _email, duration, ...fields } = action.fields
+        const rest: Row = { ...fields }
+        const alias = rest.key_alias
+        if (alias != null && [...this.keys.values()].some((k) => k.key_alias === alias))
+          throw new Error("400 alias exists")
+        const meta: Row = { ...((metadata as Row | undefined) ?? {}) }
+        for (const f of KEY_METADATA_FIELDS)
+          if (f in rest) {
+            meta[f] = rest[f]
+            delete rest[f]
+          }
+        this.rawKeys.set(action.token, Redacted.value(action.key))
+        this.keys.set(action.token, {
+          models: [],
+          aliases: {},
+          config: {},
+          permissions: {},
+          spend: 0,
+          blocked: null,
+          ...rest,
+          expires: duration === undefined ? null : `expires-after-${String(duration)}`,
+          token: action.token,
+          metadata: meta
+        })
+        return
+      }
+      case "KeyUpdate": {
+        const key = this.keys.get(action.token)
+        if (key === undefined) throw new Error("404 key")
+        const { metadata, duration, ...rest } = action.fields
+        const alias = rest.key_alias
+        if (alias != null && [...this.keys.entries()].some(([t, k]) => t !== action.token && k.key_alias === alias))
+          throw new Error("400 alias exists")
+        let meta: Row = metadata !== undefined ? { ...(metadata as Row) } : { ...(key.metadata as Row) }
+        for (const [k, v] of Object.entries(rest)) {
+          if (KEY_METADATA_FIELDS.includes(k)) {
+            meta = { ...meta, [k]: v }
+            continue
+          }
+          if (k === "budget_duration" && v === null) continue // ignored by /key/update
+          key[k] = v
+        }
+        if (duration !== undefined) key.expires = duration === null ? null : `expires-after-${String(duration)}`
+        key.metadata = meta
+        return
+      }
+      case "KeyBlock":
+        this.mustKey(action.token).blocked = true
+        return
+      case "KeyUnblock":
+        this.mustKey(action.token).blocked = false
+        return
+      case "KeyDelete":
+        if (!this.keys.delete(action.token)) throw new Error("404 key")
+        return
+    }
+  }
+
+  applyAll(actions: ReadonlyArray<LiteLLMAction>): void {
+    for (const action of actions) this.apply(action)
+  }
+
+  private mustTeam(teamId: string): Row {
+    const team = this.teams.get(teamId)
+    if (team === undefined) throw new Error(`404 team ${teamId}`)
+    return team
+  }
+
+  private mustKey(token: string): Row {
+    const key = this.keys.get(token)
+    if (key === undefined) throw new Error("404 key")
+    return key
+  }
+
+  /** `/team/info`: the alias map is not returned (litellm-api.md §5.3). */
+  team(teamId: string): typeof ObservedTeam.Type | undefined {
+    const row = this.teams.get(teamId)
+    if (row === undefined) return undefined
+    const { model_aliases: _hidden, ...visible } = row
+    const memberships = [...this.memberships.entries()]
+      .filter(([k]) => k.startsWith(`${teamId}/`))
+      .map(([k, budget]) => ({
+        team_id: teamId,
+        user_id: k.slice(teamId.length + 1),
+        litellm_budget_table: budget === undefined ? null : { max_budget: budget }
+      }))
+    return decodeTeam(structuredClone({ ...visible, team_memberships: memberships }))
+  }
+
+  user(userId: string): typeof ObservedUser.Type | undefined {
+    const row = this.users.get(userId)
+    return row === undefined ? undefined : decodeUser(structuredClone(row))
+  }
+
+  key(token: string): typeof ObservedKey.Type | undefined {
+    const row = this.keys.get(token)
+    return row === undefined ? undefined : decodeKey(structuredClone(row))
+  }
+}

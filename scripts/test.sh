@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: from a fresh clone, bootstrap the toolchain, install with
+# the frozen lockfile, type-check, lint and run every test.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. scripts/bootstrap.sh
+pnpm install --frozen-lockfile --reporter=append-only
+pnpm run typecheck
+pnpm run lint
+pnpm run test:unit
