@@ -28,6 +28,11 @@ export interface FieldRule<Spec, O> {
   readonly observed: (o: Observation<O>) => unknown
   /** The value that clears the field, or "unclearable" when LiteLLM cannot clear it. */
   readonly clear: WireValue | "unclearable"
+  /**
+   * The update endpoint drops null, [] and {} for this field, so an empty
+   * desired value can only be reached the way clearing is (or not at all).
+   */
+  readonly updateDropsEmpty?: boolean
   /** Stored inside LiteLLM's `metadata` object rather than as a column. */
   readonly inMetadata?: boolean
 }

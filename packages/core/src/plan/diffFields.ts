@@ -5,7 +5,7 @@
  */
 import type { WireValue } from "../litellm/Json.ts"
 import type { CreateOnlyRule, FieldRule, Observation } from "./FieldRule.ts"
-import { wireEquals } from "./wireEquals.ts"
+import { isUnset, wireEquals } from "./wireEquals.ts"
 
 export interface FieldDiff {
   /** Wire fields to send; an explicit null clears. */
@@ -26,6 +26,8 @@ export const diffFields = <Spec, O>(options: {
   /** LiteLLM's metadata object as read. */
   readonly observedMetadata: { readonly [key: string]: unknown } | null | undefined
   readonly kind: string
+  /** The update endpoint ignores `metadata: {}`, so metadata cannot be emptied (User). */
+  readonly updateDropsEmptyMetadata?: boolean
 }): FieldDiff => {
   const { rules, spec, observation, specMetadata, kind } = options
   const previouslyApplied = new Set(observation.lastApplied.fields)
@@ -34,26 +36,31 @@ export const diffFields = <Spec, O>(options: {
   const applied: Array<string> = []
   const metadataWrites: Record<string, WireValue | undefined> = {}
 
+  const clearField = (rule: FieldRule<Spec, O>, current: unknown) => {
+    if (rule.clear === "unclearable") {
+      if (!wireEquals(null, current)) {
+        warnings.push(
+          `${kind} field ${rule.name} was removed or emptied in the spec, but LiteLLM cannot clear it; it keeps its current value`
+        )
+      }
+    } else if (!wireEquals(rule.clear, current)) {
+      changes[rule.wire] = rule.clear
+      if (rule.inMetadata) metadataWrites[rule.wire] = undefined
+    }
+  }
+
   for (const rule of rules) {
     const desired = rule.desired(spec)
     const current = rule.observed(observation)
     if (desired !== undefined) {
       applied.push(rule.name)
-      if (!wireEquals(desired, current)) {
+      if (rule.updateDropsEmpty && isUnset(desired)) clearField(rule, current)
+      else if (!wireEquals(desired, current)) {
         changes[rule.wire] = desired
         if (rule.inMetadata) metadataWrites[rule.wire] = desired
       }
     } else if (previouslyApplied.has(rule.name)) {
-      if (rule.clear === "unclearable") {
-        if (!wireEquals(null, current)) {
-          warnings.push(
-            `${kind} field ${rule.name} was removed from the spec, but LiteLLM cannot clear it; it keeps its last value`
-          )
-        }
-      } else if (!wireEquals(rule.clear, current)) {
-        changes[rule.wire] = rule.clear
-        if (rule.inMetadata) metadataWrites[rule.wire] = undefined
-      }
+      clearField(rule, current)
     }
   }
 
@@ -77,7 +84,21 @@ export const diffFields = <Spec, O>(options: {
       if (value === undefined) delete merged[key]
       else merged[key] = value
     }
-    changes.metadata = merged
+    if (options.updateDropsEmptyMetadata && Object.keys(merged).length === 0) {
+      // Nothing is written; the keys stay owned so the next reconcile decides the same way.
+      const ruleWires = new Set(rules.filter((r) => r.inMetadata).map((r) => r.wire))
+      for (const rule of rules) {
+        if (!rule.inMetadata || changes[rule.wire] === undefined) continue
+        delete changes[rule.wire]
+        if (!applied.includes(rule.name)) applied.push(rule.name)
+      }
+      for (const key of Object.keys(metadataWrites)) {
+        if (!ruleWires.has(key) && !applied.includes(METADATA_PREFIX + key)) applied.push(METADATA_PREFIX + key)
+      }
+      warnings.push(`${kind} metadata cannot be emptied through LiteLLM's update endpoint; it keeps its current keys`)
+    } else {
+      changes.metadata = merged
+    }
   }
 
   return { changes, warnings, appliedFields: applied }

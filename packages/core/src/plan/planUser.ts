@@ -39,7 +39,7 @@ const TEAM_PREFIX = "teams."
 const fromMetadata = (user: ObservedUser, field: string): unknown => user.metadata?.[field]
 
 // /user/update drops null, [] and {} (except max_budget: null), so most fields cannot be cleared.
-export const userRules: ReadonlyArray<FieldRule<UserSpec, ObservedUser>> = [
+const userRulesAsWritten: ReadonlyArray<FieldRule<UserSpec, ObservedUser>> = [
   {
     name: "userEmail",
     wire: "user_email",
@@ -129,6 +129,11 @@ export const userRules: ReadonlyArray<FieldRule<UserSpec, ObservedUser>> = [
   }
 ]
 
+export const userRules: ReadonlyArray<FieldRule<UserSpec, ObservedUser>> = userRulesAsWritten.map((rule) => ({
+  ...rule,
+  updateDropsEmpty: true
+}))
+
 /** Accepted by `/user/new` only; `spend` is a live counter, never reset by the operator. */
 export const userCreateOnlyRules: ReadonlyArray<CreateOnlyRule<UserSpec>> = [
   { name: "spend", wire: "spend", desired: (s) => (s.spend === undefined ? undefined : budgetToNumber(s.spend)) },
@@ -200,7 +205,8 @@ export const planUser = (desired: UserDesired, observed: UserObserved): Plan => 
       observation: { object: user, lastApplied: observed.lastApplied },
       specMetadata: spec.metadata,
       observedMetadata: user.metadata,
-      kind: "User"
+      kind: "User",
+      updateDropsEmptyMetadata: true
     })
     if (Object.keys(diff.changes).length > 0)
       actions.push(Action.cases.UserUpdate.make({ userId, fields: diff.changes }))

@@ -5,7 +5,8 @@
 
 const isPlainObject = (v: unknown): v is object => typeof v === "object" && v !== null && !Array.isArray(v)
 
-const isUnset = (v: unknown): boolean =>
+/** Absent, null, [] or {}: what LiteLLM treats as "not set". */
+export const isUnset = (v: unknown): boolean =>
   v === null ||
   v === undefined ||
   (Array.isArray(v) && v.length === 0) ||

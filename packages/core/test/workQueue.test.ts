@@ -1,0 +1,193 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Option } from "effect"
+import fc from "fast-check"
+import type { BackoffPolicy } from "../src/index.ts"
+import { backoffDelay, defaultBackoff, WorkQueue } from "../src/index.ts"
+
+type Q = WorkQueue.WorkQueue
+
+/** The model the real queue is checked against: plain sets and an array. */
+interface Model {
+  queue: Array<string>
+  dirty: Set<string>
+  processing: Set<string>
+  handedOut: Array<string>
+  now: number
+}
+
+class Real {
+  q: Q = WorkQueue.emptyQueue
+}
+
+const keys = fc.constantFrom("a", "b", "c", "d")
+
+const modelAdd = (m: Model, key: string) => {
+  if (m.dirty.has(key)) return
+  m.dirty.add(key)
+  if (!m.processing.has(key)) m.queue.push(key)
+}
+
+class Add implements fc.Command<Model, Real> {
+  readonly key: string
+  constructor(key: string) {
+    this.key = key
+  }
+  check = () => true
+  run(m: Model, r: Real) {
+    r.q = WorkQueue.add(r.q, this.key)
+    modelAdd(m, this.key)
+    assert.strictEqual(WorkQueue.length(r.q), m.queue.length)
+  }
+  toString = () => `add(${this.key})`
+}
+
+class Get implements fc.Command<Model, Real> {
+  check = () => true
+  run(m: Model, r: Real) {
+    const [key, q] = WorkQueue.get(r.q)
+    r.q = q
+    const expected = m.queue.shift()
+    assert.deepStrictEqual(Option.getOrUndefined(key), expected)
+    if (expected !== undefined) {
+      assert.isFalse(m.processing.has(expected), "a key was handed out twice while processing")
+      m.processing.add(expected)
+      m.dirty.delete(expected)
+      m.handedOut.push(expected)
+    }
+  }
+  toString = () => "get"
+}
+
+class Done implements fc.Command<Model, Real> {
+  readonly pick: number
+  constructor(pick: number) {
+    this.pick = pick
+  }
+  check = (m: Readonly<Model>) => m.processing.size > 0
+  run(m: Model, r: Real) {
+    const key = [...m.processing][this.pick % m.processing.size]!
+    r.q = WorkQueue.done(r.q, key)
+    m.processing.delete(key)
+    if (m.dirty.has(key)) m.queue.push(key)
+    assert.strictEqual(WorkQueue.length(r.q), m.queue.length)
+  }
+  toString = () => `done(#${this.pick})`
+}
+
+class AddAfter implements fc.Command<Model, Real> {
+  readonly key: string
+  readonly delay: number
+  constructor(key: string, delay: number) {
+    this.key = key
+    this.delay = delay
+  }
+  check = () => true
+  run(m: Model, r: Real) {
+    r.q = WorkQueue.addAfter(r.q, this.key, this.delay, m.now)
+    if (this.delay > 0) assert.isAtMost(WorkQueue.nextDue(r.q) ?? Number.POSITIVE_INFINITY, m.now + this.delay)
+    else modelAdd(m, this.key)
+  }
+  toString = () => `addAfter(${this.key}, ${this.delay})`
+}
+
+class Advance implements fc.Command<Model, Real> {
+  readonly by: number
+  constructor(by: number) {
+    this.by = by
+  }
+  check = () => true
+  run(m: Model, r: Real) {
+    m.now += this.by
+    const dueKeys = [...r.q.waiting].filter(([, due]) => due <= m.now).map(([k]) => k)
+    r.q = WorkQueue.advance(r.q, m.now)
+    for (const key of dueKeys) modelAdd(m, key)
+    assert.strictEqual(WorkQueue.length(r.q), m.queue.length)
+  }
+  toString = () => `advance(${this.by})`
+}
+
+const commands = [
+  keys.map((k): fc.Command<Model, Real> => new Add(k)),
+  fc.constant(new Get()),
+  fc.nat(10).map((n) => new Done(n)),
+  fc.tuple(keys, fc.integer({ min: 0, max: 100 })).map(([k, d]) => new AddAfter(k, d)),
+  fc.integer({ min: 1, max: 60 }).map((n) => new Advance(n))
+]
+
+describe("WorkQueue", () => {
+  it("never hands out a key twice while it is processing, and hands out every added key", () => {
+    fc.assert(
+      fc.property(fc.commands(commands, { maxCommands: 200 }), (cmds) => {
+        const model: Model = { queue: [], dirty: new Set(), processing: new Set(), handedOut: [], now: 0 }
+        const real = new Real()
+        fc.modelRun(() => ({ model, real }), cmds)
+        // Drain: finish everything in flight, let every delay pass, and take all that is left.
+        for (const key of [...model.processing]) real.q = WorkQueue.done(real.q, key)
+        real.q = WorkQueue.advance(real.q, Number.MAX_SAFE_INTEGER)
+        const drained = new Set<string>()
+        for (;;) {
+          const [key, q] = WorkQueue.get(real.q)
+          real.q = q
+          if (Option.isNone(key)) break
+          assert.isFalse(drained.has(key.value), "duplicate in the queue")
+          drained.add(key.value)
+          real.q = WorkQueue.done(real.q, key.value)
+        }
+        for (const key of model.dirty) assert.isTrue(drained.has(key), `${key} was added but never handed out`)
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("keeps the earliest due time for a key added after a delay twice", () => {
+    let q = WorkQueue.addAfter(WorkQueue.emptyQueue, "a", 100, 0)
+    q = WorkQueue.addAfter(q, "a", 500, 0)
+    assert.strictEqual(WorkQueue.nextDue(q), 100)
+    q = WorkQueue.addAfter(q, "a", 10, 0)
+    assert.strictEqual(WorkQueue.nextDue(q), 10)
+    assert.strictEqual(WorkQueue.length(WorkQueue.advance(q, 9)), 0)
+    assert.strictEqual(WorkQueue.length(WorkQueue.advance(q, 10)), 1)
+  })
+
+  it("backs off per key and forgets on success", () => {
+    const policy = { baseMs: 10, maxMs: 1000, jitter: 0 }
+    let q = WorkQueue.emptyQueue
+    for (let i = 0; i < 5; i++) q = WorkQueue.addRateLimited(q, "a", { now: 0, random: 0, policy })
+    assert.strictEqual(WorkQueue.failuresOf(q, "a"), 5)
+    assert.strictEqual(WorkQueue.nextDue(q), 10)
+    q = WorkQueue.forget(q, "a")
+    assert.strictEqual(WorkQueue.failuresOf(q, "a"), 0)
+  })
+})
+
+describe("backoffDelay", () => {
+  const policyArb: fc.Arbitrary<BackoffPolicy> = fc.record({
+    baseMs: fc.integer({ min: 1, max: 1000 }),
+    maxMs: fc.integer({ min: 1000, max: 10_000_000 }),
+    jitter: fc.double({ min: 0, max: 1, noNaN: true })
+  })
+
+  it("never decreases as failures grow, and never exceeds the cap", () => {
+    fc.assert(
+      fc.property(
+        policyArb,
+        fc.nat(100),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (policy, failures, random) => {
+          const now = backoffDelay(policy, failures, random)
+          const next = backoffDelay(policy, failures + 1, random)
+          assert.isAtMost(now, next)
+          assert.isAtMost(next, policy.maxMs)
+          assert.isAtLeast(now, Math.min(policy.baseMs, policy.maxMs))
+        }
+      ),
+      { numRuns: 1000 }
+    )
+  })
+
+  it("starts at the base delay and reaches the cap", () => {
+    assert.strictEqual(backoffDelay(defaultBackoff, 0, 0), 5)
+    assert.strictEqual(backoffDelay(defaultBackoff, 1, 0), 10)
+    assert.strictEqual(backoffDelay(defaultBackoff, 100, 0.99), defaultBackoff.maxMs)
+  })
+})
