@@ -13,9 +13,22 @@ export const Budget = Schema.String.check(
       BUDGET_PATTERN.test(s)
         ? undefined
         : `must be a non-negative decimal amount such as "10" or "12.50" (got ${JSON.stringify(s)})`,
-    { expected: "a non-negative decimal amount", toJsonSchema: () => ({ pattern: BUDGET_PATTERN.source }) }
+    {
+      expected: "a non-negative decimal amount",
+      // The same rule at admission, with a message that says what is expected.
+      toJsonSchema: () => ({
+        pattern: BUDGET_PATTERN.source,
+        maxLength: 32,
+        "x-kubernetes-validations": [
+          {
+            rule: `self.matches('${BUDGET_PATTERN.source}')`,
+            message: 'must be a non-negative decimal amount such as "10" or "12.50"'
+          }
+        ]
+      })
+    }
   )
-).annotate({ identifier: "Budget" })
+)
 export type Budget = typeof Budget.Type
 
 /** The budget as the number LiteLLM stores. */

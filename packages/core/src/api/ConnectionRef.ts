@@ -26,21 +26,27 @@ export const InstanceRef = Schema.Struct({
 }).annotate({ description: "InstanceRef references a LiteLLM instance" })
 export type InstanceRef = typeof InstanceRef.Type
 
+const exactlyOne = "exactly one of secretRef and instanceRef must be set"
+
 /** Exactly one of `secretRef` and `instanceRef` must be set. */
 export const ConnectionRef = Schema.Struct({
   secretRef: Schema.optionalKey(
     SecretRef.pipe(described("SecretRef references a secret containing connection details"))
   ),
   instanceRef: Schema.optionalKey(InstanceRef.pipe(described("InstanceRef references a LiteLLM instance")))
-})
-  .check(
-    Schema.makeFilter((ref: { readonly secretRef?: unknown; readonly instanceRef?: unknown }) =>
-      (ref.secretRef === undefined) === (ref.instanceRef === undefined)
-        ? "exactly one of secretRef and instanceRef must be set"
-        : undefined
-    )
+}).check(
+  Schema.makeFilter(
+    (ref: { readonly secretRef?: unknown; readonly instanceRef?: unknown }) =>
+      (ref.secretRef === undefined) === (ref.instanceRef === undefined) ? exactlyOne : undefined,
+    {
+      description: "ConnectionRef defines how to connect to a LiteLLM instance",
+      // The same rule at admission.
+      toJsonSchema: () => ({
+        "x-kubernetes-validations": [{ rule: "has(self.secretRef) != has(self.instanceRef)", message: exactlyOne }]
+      })
+    }
   )
-  .annotate({ description: "ConnectionRef defines how to connect to a LiteLLM instance" })
+)
 export type ConnectionRef = typeof ConnectionRef.Type
 
 /** The secret keys used when `secretRef.keys` leaves them out. */

@@ -23,9 +23,20 @@ const describe = (s: string): string =>
 export const Duration = Schema.String.check(
   Schema.makeFilter((s: string) => (DURATION_PATTERN.test(s) ? undefined : describe(s)), {
     expected: "a duration such as 30s, 30m, 30h, 30d, 1w or 1mo",
-    toJsonSchema: () => ({ pattern: DURATION_PATTERN.source })
+    // The same rule at admission, with a message that says what is expected.
+    toJsonSchema: () => ({
+      pattern: DURATION_PATTERN.source,
+      maxLength: 16,
+      "x-kubernetes-validations": [
+        {
+          rule: `self.matches('${DURATION_PATTERN.source}')`,
+          message:
+            'must be a positive whole number followed by one of s, m, h, d, w, mo, such as "30s", "30m", "12h", "30d", "1w" or "1mo"'
+        }
+      ]
+    })
   })
-).annotate({ identifier: "Duration" })
+)
 export type Duration = typeof Duration.Type
 
 /**
@@ -33,13 +44,25 @@ export type Duration = typeof Duration.Type
  * supports one-month periods when the unit is months.
  */
 export const BudgetDuration = Duration.check(
-  Schema.makeFilter((s: string) => {
-    const parsed = parseDuration(s)
-    return parsed !== undefined && parsed.unit === "mo" && parsed.amount !== 1
-      ? `LiteLLM only supports "1mo" as a monthly budget period; use days instead (got ${JSON.stringify(s)})`
-      : undefined
-  })
-).annotate({ identifier: "BudgetDuration" })
+  Schema.makeFilter(
+    (s: string) => {
+      const parsed = parseDuration(s)
+      return parsed !== undefined && parsed.unit === "mo" && parsed.amount !== 1
+        ? `LiteLLM only supports "1mo" as a monthly budget period; use days instead (got ${JSON.stringify(s)})`
+        : undefined
+    },
+    {
+      toJsonSchema: () => ({
+        "x-kubernetes-validations": [
+          {
+            rule: "!self.endsWith('mo') || self == '1mo'",
+            message: 'LiteLLM only supports "1mo" as a monthly budget period; use days instead'
+          }
+        ]
+      })
+    }
+  )
+)
 export type BudgetDuration = typeof BudgetDuration.Type
 
 /** Parses a duration, or returns undefined when it is not one. */
