@@ -1,0 +1,65 @@
+/**
+ * Turns the JSON Schema that Effect derives from the core schemas into a
+ * Kubernetes structural schema: checks (emitted as `allOf` entries) are folded
+ * into their node, `$ref`s are inlined, and open-object markers that
+ * Kubernetes forbids next to `properties` are dropped. A format rule that has
+ * a CEL twin keeps only the CEL rule, whose message says what is expected.
+ */
+import { Predicate } from "effect"
+
+export type JsonSchema = { readonly [key: string]: unknown }
+
+interface Validation {
+  readonly rule: string
+  readonly message?: string
+}
+
+const isValidation = (v: unknown): v is Validation =>
+  Predicate.isObject(v) && typeof Reflect.get(v, "rule") === "string"
+
+const validationsOf = (node: JsonSchema): ReadonlyArray<Validation> => {
+  const v = node["x-kubernetes-validations"]
+  return Array.isArray(v) ? v.filter(isValidation) : []
+}
+
+const isSchema = (v: unknown): v is JsonSchema => Predicate.isObject(v) && !Array.isArray(v)
+
+export const toStructural = (root: JsonSchema, definitions: JsonSchema = {}): JsonSchema => {
+  const visit = (input: JsonSchema): JsonSchema => {
+    let node: JsonSchema = input
+    const ref = node.$ref
+    if (typeof ref === "string") {
+      const target = definitions[ref.replace(/^#\/(\$defs|definitions)\//, "")]
+      const { $ref: _ref, ...rest } = node
+      node = { ...(isSchema(target) ? target : {}), ...rest }
+    }
+    const { allOf, ...own } = node
+    let merged: Record<string, unknown> = { ...own }
+    const validations: Array<Validation> = [...validationsOf(own)]
+    for (const part of Array.isArray(allOf) ? allOf.filter(isSchema) : []) {
+      const flat = visit(part)
+      validations.push(...validationsOf(flat))
+      merged = { ...merged, ...flat }
+    }
+    delete merged["x-kubernetes-validations"]
+    if (validations.length > 0) {
+      merged["x-kubernetes-validations"] = validations
+      delete merged.pattern
+    }
+    if (isSchema(merged.properties)) {
+      merged.properties = Object.fromEntries(
+        Object.entries(merged.properties).map(([k, v]) => [k, isSchema(v) ? visit(v) : v])
+      )
+      delete merged.additionalProperties
+    } else if (isSchema(merged.additionalProperties)) {
+      merged.additionalProperties = visit(merged.additionalProperties)
+    }
+    if (isSchema(merged.items)) merged.items = visit(merged.items)
+    if (merged.type === "integer") {
+      merged.format = "int64"
+      if (merged.maximum === Number.MAX_SAFE_INTEGER) delete merged.maximum
+    }
+    return merged
+  }
+  return visit(root)
+}
