@@ -1,0 +1,98 @@
+/**
+ * The controller work queue as an Effect service: the core's pure state
+ * machine in a Ref, a ticket per ready key so workers block without polling,
+ * and one timer fiber that moves delayed keys in when they fall due.
+ */
+import type { BackoffPolicy } from "@litellm-operator/core"
+import { defaultBackoff, WorkQueue as Pure } from "@litellm-operator/core"
+import { Clock, Context, Duration, Effect, HashMap, Layer, Option, Queue, Random, Ref } from "effect"
+
+export class WorkQueue extends Context.Service<
+  WorkQueue,
+  {
+    /** Marks the key as needing a reconcile (deduplicated while it waits). */
+    add(key: string): Effect.Effect<void>
+    /** Adds the key after the delay; an earlier pending due time wins. */
+    addAfter(key: string, delay: Duration.Input): Effect.Effect<void>
+    /** Adds the key after its per-key backoff and counts a failure. */
+    addRateLimited(key: string): Effect.Effect<void>
+    /** Resets the key's backoff after a success. */
+    forget(key: string): Effect.Effect<void>
+    /** Waits for the next key; it is not handed out again until `done`. */
+    readonly take: Effect.Effect<string>
+    done(key: string): Effect.Effect<void>
+    /** Keys ready to be handed out. */
+    readonly depth: Effect.Effect<number>
+    /** Keys waiting for their delay. */
+    readonly delayed: Effect.Effect<number>
+  }
+>()("litellm-operator/app/runtime/WorkQueue") {
+  static readonly make = Effect.fnUntraced(function* (policy: BackoffPolicy = defaultBackoff) {
+    const state = yield* Ref.make(Pure.emptyQueue)
+    // One ticket per key in the ready FIFO: a worker holding a ticket always finds a key.
+    const tickets = yield* Queue.unbounded<void>()
+    // Wakes the timer fiber when a delayed key may now be due earlier than it sleeps for.
+    const wake = yield* Queue.sliding<void>(1)
+
+    const transition = (f: (q: Pure.WorkQueue) => Pure.WorkQueue) =>
+      Effect.flatMap(
+        Ref.modify(state, (q) => {
+          const next = f(q)
+          return [Pure.length(next) - Pure.length(q), next] as const
+        }),
+        (added) =>
+          added > 0
+            ? Queue.offerAll(
+                tickets,
+                Array.from({ length: added }, () => undefined)
+              )
+            : Effect.void
+      )
+
+    const addAfter = (key: string, delay: Duration.Input) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* transition((q) => Pure.addAfter(q, key, Duration.toMillis(Duration.fromInputUnsafe(delay)), now))
+        yield* Queue.offer(wake, undefined)
+      })
+
+    const timer = Effect.gen(function* () {
+      for (;;) {
+        const due = Pure.nextDue(yield* Ref.get(state))
+        const now = yield* Clock.currentTimeMillis
+        if (due !== undefined && due <= now) {
+          yield* transition((q) => Pure.advance(q, now))
+          continue
+        }
+        const sleep = due === undefined ? Effect.never : Effect.sleep(Duration.millis(due - now))
+        yield* Effect.raceFirst(sleep, Queue.take(wake))
+      }
+    })
+    yield* Effect.forkScoped(timer)
+
+    return WorkQueue.of({
+      add: (key) => transition((q) => Pure.add(q, key)),
+      addAfter,
+      addRateLimited: (key) =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const random = yield* Random.next
+          yield* transition((q) => Pure.addRateLimited(q, key, { now, random, policy }))
+          yield* Queue.offer(wake, undefined)
+        }),
+      forget: (key) => Ref.update(state, (q) => Pure.forget(q, key)),
+      take: Effect.flatMap(Queue.take(tickets), () =>
+        Ref.modify(state, (q) => Pure.get(q)).pipe(
+          Effect.flatMap(
+            Option.match({ onNone: () => Effect.die("work queue ticket without a key"), onSome: Effect.succeed })
+          )
+        )
+      ),
+      done: (key) => transition((q) => Pure.done(q, key)),
+      depth: Effect.map(Ref.get(state), Pure.length),
+      delayed: Effect.map(Ref.get(state), (q) => HashMap.size(q.waiting))
+    })
+  })
+
+  static readonly layer = (policy?: BackoffPolicy) => Layer.effect(WorkQueue, WorkQueue.make(policy))
+}
