@@ -17,6 +17,9 @@ export * from "./api/TeamMemberAssociation.ts"
 export * from "./api/User.ts"
 export * from "./api/VirtualKey.ts"
 
+// Where each object's LiteLLM connection comes from
+export * from "./connection/resolveConnection.ts"
+
 // LiteLLM objects as the client decodes them
 export * from "./litellm/Json.ts"
 export * from "./litellm/ObservedKey.ts"
