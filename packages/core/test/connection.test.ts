@@ -11,11 +11,7 @@ const secret = (data: Record<string, string>, annotations: Record<string, string
 describe("connections", () => {
   it("reads a secretRef with default and custom key names", () => {
     const plain = connectionTarget({ secretRef: { name: "litellm" } }, "apps")
-    const r = connectionFromSecret(
-      plain,
-      secret({ masterkey: "sk-master", url: "http://litellm:4000/" }),
-      Redacted.value
-    )
+    const r = connectionFromSecret(plain, secret({ masterkey: "sk-master", url: "http://litellm:4000/" }))
     assert.strictEqual(r._tag, "Resolved")
     if (r._tag === "Resolved") {
       assert.strictEqual(r.connection.url, "http://litellm:4000")
@@ -50,11 +46,7 @@ describe("connections", () => {
     const refused = connectionFromSecret(target, secret({ masterkey: "m" }))
     assert.strictEqual(refused._tag, "Refused")
     assert.include(refused._tag === "Refused" ? refused.message : "", allowNamespacesAnnotation)
-    const other = connectionFromSecret(
-      target,
-      secret({ masterkey: "m" }, { [allowNamespacesAnnotation]: "ml, web" }),
-      Redacted.value
-    )
+    const other = connectionFromSecret(target, secret({ masterkey: "m" }, { [allowNamespacesAnnotation]: "ml, web" }))
     assert.strictEqual(other._tag, "Refused")
     for (const allow of ["apps", "web, apps", "*"]) {
       assert.strictEqual(
