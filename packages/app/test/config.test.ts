@@ -1,0 +1,46 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Exit, Option } from "effect"
+import { loadOperatorConfig } from "../src/config/OperatorConfig.ts"
+
+const failureMessage = <A>(exit: Exit.Exit<A, { readonly message: string }>): string =>
+  Exit.isFailure(exit) ? String(exit.cause) : ""
+
+describe("operator configuration", () => {
+  it.effect("has sensible defaults", () =>
+    Effect.gen(function* () {
+      const config = yield* loadOperatorConfig([], {})
+      assert.strictEqual(config.workers, 4)
+      assert.isTrue(Duration.equals(config.resyncPeriod, Duration.minutes(5)))
+      assert.isTrue(config.leaderElect)
+      assert.isTrue(Option.isNone(config.namespace))
+    })
+  )
+
+  it.effect("takes flags over environment variables", () =>
+    Effect.gen(function* () {
+      const config = yield* loadOperatorConfig(["--workers", "8", "--resync-period=30s", "--namespace", "team-a"], {
+        WORKERS: "2",
+        LEADER_ELECT: "false"
+      })
+      assert.strictEqual(config.workers, 8)
+      assert.isTrue(Duration.equals(config.resyncPeriod, Duration.seconds(30)))
+      assert.deepStrictEqual(config.namespace, Option.some("team-a"))
+      assert.isFalse(config.leaderElect)
+    })
+  )
+
+  it.effect("names the setting that is wrong", () =>
+    Effect.gen(function* () {
+      const unknown = yield* Effect.exit(loadOperatorConfig(["--wrokers", "3"], {}))
+      assert.include(failureMessage(unknown), 'unknown argument "--wrokers"')
+      const notANumber = yield* Effect.exit(loadOperatorConfig([], { WORKERS: "many" }))
+      assert.include(failureMessage(notANumber), "WORKERS")
+      const zero = yield* Effect.exit(loadOperatorConfig(["--workers", "0"], {}))
+      assert.include(failureMessage(zero), "--workers must be at least 1")
+      const period = yield* Effect.exit(loadOperatorConfig(["--resync-period", "5 minutes"], {}))
+      assert.include(failureMessage(period), "--resync-period must be a duration such as 30s, 5m or 1h")
+      const missing = yield* Effect.exit(loadOperatorConfig(["--namespace"], {}))
+      assert.include(failureMessage(missing), "--namespace needs a value")
+    })
+  )
+})
