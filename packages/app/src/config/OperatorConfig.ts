@@ -29,8 +29,7 @@ export const settings: ReadonlyArray<Setting> = [
   { flag: "lease-namespace", env: "POD_NAMESPACE", help: "namespace of the leader-election Lease (default: default)" },
   { flag: "lease-name", env: "LEASE_NAME", help: "name of the leader-election Lease (default litellm-operator)" },
   { flag: "identity", env: "POD_NAME", help: "this replica's identity in the Lease (default: a random name)" },
-  { flag: "health-port", env: "HEALTH_PORT", help: "port of /healthz and /readyz (default 8081)" },
-  { flag: "metrics-port", env: "METRICS_PORT", help: "port of /metrics (default 8080)" },
+  { flag: "http-port", env: "HTTP_PORT", help: "port of /healthz, /readyz and /metrics (default 8080)" },
   {
     flag: "instance-url-template",
     env: "INSTANCE_URL_TEMPLATE",
@@ -56,8 +55,7 @@ export const operatorConfig = Config.all({
   leaseNamespace: Config.withDefault(Config.String("POD_NAMESPACE"), "default"),
   leaseName: Config.withDefault(Config.String("LEASE_NAME"), "litellm-operator"),
   identity: Config.option(Config.String("POD_NAME")),
-  healthPort: Config.withDefault(Config.Port("HEALTH_PORT"), 8081),
-  metricsPort: Config.withDefault(Config.Port("METRICS_PORT"), 8080),
+  httpPort: Config.withDefault(Config.Port("HTTP_PORT"), 8080),
   instanceUrlTemplate: Config.withDefault(
     Config.String("INSTANCE_URL_TEMPLATE"),
     "http://{name}-service.{namespace}.svc:4000"

@@ -1,0 +1,27 @@
+/** The operator's own metrics; LiteLLM call metrics live with the LiteLLM client. */
+import { Metric } from "effect"
+
+export const reconcilesTotal = Metric.counter("litellm_operator_reconciles_total", {
+  description: "Reconciles by kind and result (success, error)"
+})
+
+export const reconcileDuration = Metric.histogram("litellm_operator_reconcile_duration_seconds", {
+  description: "Time one reconcile took, by kind",
+  boundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+})
+
+export const reconcileErrorsTotal = Metric.counter("litellm_operator_reconcile_errors_total", {
+  description: "Failed reconciles by kind and reason (the Ready condition's reason)"
+})
+
+export const queueDepth = Metric.gauge("litellm_operator_workqueue_depth", {
+  description: "Keys ready to be reconciled, by kind"
+})
+
+export const litellmWritesTotal = Metric.counter("litellm_operator_litellm_writes_total", {
+  description: "LiteLLM calls made by plans, by kind and action"
+})
+
+export const statusPatchesTotal = Metric.counter("litellm_operator_status_patches_total", {
+  description: "Status patches written to the API server, by kind"
+})
