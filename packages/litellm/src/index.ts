@@ -1,1 +1,11 @@
-export {}
+/**
+ * The LiteLLM adapter: a typed, resilient client for LiteLLM's admin API, and
+ * a simulator of that API for tests and local runs.
+ */
+export * from "./ClientMetrics.ts"
+export * from "./ErrorEnvelope.ts"
+export * from "./LiteLLMClient.ts"
+export * from "./LiteLLMError.ts"
+export * from "./Responses.ts"
+export * from "./RetryPolicy.ts"
+export * from "./Secrets.ts"

@@ -1,0 +1,642 @@
+/**
+ * The operator's typed client for LiteLLM's admin API (litellm-api.md). One
+ * method per endpoint the operator uses, plus `execute` for a core plan
+ * action with the idempotency rules that make retries and repeats safe.
+ *
+ * Every call has a timeout; retryable failures (Unavailable, RateLimited) are
+ * retried with backoff, and only for idempotent calls — all of the operator's
+ * creates carry a caller-chosen id or key, so they are. The master key and raw
+ * keys stay `Redacted`; LiteLLM's messages are scrubbed before they reach an
+ * error, and the Authorization header is redacted in spans.
+ */
+
+import { createHash } from "node:crypto"
+import type { LiteLLMAction } from "@litellm-operator/core"
+import { JsonObject, ObservedKey, ObservedTeam, ObservedUser } from "@litellm-operator/core"
+import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { FetchHttpClient, Headers, HttpClient, HttpClientRequest, UrlParams } from "effect/http"
+import { recordCall } from "./ClientMetrics.ts"
+import { classify, parseErrorBody, parseRetryAfter } from "./ErrorEnvelope.ts"
+import { Invalid, LiteLLMError, type LiteLLMErrorReason, NotFound, Unavailable } from "./LiteLLMError.ts"
+import {
+  DataResponse,
+  HasUserId,
+  KeyInfoResponse,
+  KeyListResponse,
+  Readiness,
+  TeamInfoResponse,
+  TeamListResponse,
+  UserInfoResponse,
+  UserListResponse
+} from "./Responses.ts"
+import { defaultRetryOptions, type RetryOptions, retrySchedule } from "./RetryPolicy.ts"
+import { scrub } from "./Secrets.ts"
+
+export interface LiteLLMConnection {
+  /** Base URL, e.g. `http://litellm:4000` (including any `SERVER_ROOT_PATH`). */
+  readonly url: string
+  readonly masterKey: Redacted.Redacted<string>
+  /** Per attempt; default 10 seconds. */
+  readonly timeout?: Duration.Input
+  readonly retry?: Partial<RetryOptions>
+}
+
+export type MemberRole = "admin" | "user"
+
+export interface TeamListFilter {
+  /** Exact alias: LiteLLM matches a case-insensitive substring; the client keeps exact matches only. */
+  readonly teamAlias?: string
+  readonly teamId?: string
+  readonly userId?: string
+  readonly organizationId?: string
+}
+
+export interface UserListFilter {
+  /** Matched case-insensitively, as LiteLLM's own uniqueness check does; substrings are dropped. */
+  readonly userEmail?: string
+  /** Exact id: LiteLLM matches a single id as a substring. */
+  readonly userId?: string
+  /** Users whose `teams` contain this team. */
+  readonly team?: string
+}
+
+export interface KeyListFilter {
+  readonly keyAlias?: string
+  readonly teamId?: string
+  readonly userId?: string
+}
+
+export interface MemberInput {
+  readonly teamId: string
+  readonly userId: string
+  readonly role: MemberRole
+  readonly maxBudgetInTeam?: number
+}
+
+type Fields = JsonObject
+type Result<A> = Effect.Effect<A, LiteLLMError>
+
+export class LiteLLMClient extends Context.Service<
+  LiteLLMClient,
+  {
+    teamNew(teamId: string, fields?: Fields): Result<ObservedTeam>
+    /** The team with its membership rows; `None` when it does not exist. */
+    teamInfo(teamId: string): Result<Option.Option<ObservedTeam>>
+    teamUpdate(teamId: string, fields: Fields): Result<ObservedTeam>
+    teamDelete(teamIds: ReadonlyArray<string>): Result<void>
+    teamBlock(teamId: string): Result<ObservedTeam>
+    teamUnblock(teamId: string): Result<ObservedTeam>
+    teamMemberAdd(member: MemberInput): Result<void>
+    teamMemberUpdate(member: MemberInput): Result<void>
+    teamMemberDelete(teamId: string, userId: string): Result<void>
+    teamPermissionsUpdate(teamId: string, permissions: ReadonlyArray<string>): Result<void>
+    /** Every page of `/v2/team/list`, filtered exactly. */
+    teamList(filter?: TeamListFilter): Result<ReadonlyArray<ObservedTeam>>
+    /** `/user/new` with `auto_create_key: false` unless `fields` say otherwise. */
+    userNew(userId: string, fields?: Fields): Result<ObservedUser>
+    userInfo(userId: string): Result<Option.Option<ObservedUser>>
+    /** `/user/update` (an upsert). Fields that are not user columns are dropped: LiteLLM fails the call on them. */
+    userUpdate(userId: string, fields: Fields): Result<ObservedUser>
+    userDelete(userIds: ReadonlyArray<string>): Result<void>
+    userList(filter?: UserListFilter): Result<ReadonlyArray<ObservedUser>>
+    /** `/key/generate` with a caller-chosen raw key; returns the row (the raw key is the caller's already). */
+    keyGenerate(key: Redacted.Redacted<string>, fields?: Fields): Result<ObservedKey>
+    /** By token (sha256 hex); a raw key is hashed first so it never travels in a URL. */
+    keyInfo(token: string): Result<Option.Option<ObservedKey>>
+    keyUpdate(token: string, fields: Fields): Result<ObservedKey>
+    keyDelete(tokens: ReadonlyArray<string>): Result<void>
+    keyBlock(token: string): Result<ObservedKey>
+    keyUnblock(token: string): Result<ObservedKey>
+    keyList(filter?: KeyListFilter): Result<ReadonlyArray<ObservedKey>>
+    readonly readiness: Result<Readiness>
+    /** Runs one plan action; repeats of an action that already took effect succeed. */
+    execute(action: LiteLLMAction): Result<void>
+  }
+>()("litellm-operator/litellm/LiteLLMClient") {
+  static readonly make = (connection: LiteLLMConnection) => make(connection)
+
+  /** The client over `fetch`. */
+  static readonly layer = (connection: LiteLLMConnection) =>
+    Layer.effect(LiteLLMClient, make(connection)).pipe(Layer.provide(FetchHttpClient.layer))
+
+  /** The client over whatever `HttpClient` the caller provides. */
+  static readonly layerNoDeps = (connection: LiteLLMConnection) => Layer.effect(LiteLLMClient, make(connection))
+}
+
+/** Header names Effect renders as `<redacted>` in spans and logs; LiteLLM also reads `x-litellm-api-key`. */
+export const REDACTED_HEADER_NAMES: ReadonlyArray<string> = [
+  "authorization",
+  "x-litellm-api-key",
+  "x-api-key",
+  "api-key",
+  "cookie",
+  "set-cookie"
+]
+
+const PAGE_SIZE = 100
+const MAX_PAGES = 1000
+
+/** Fields `/user/update` rejects with a 400 because users have no such column (litellm-api.md §6.2). */
+const NOT_USER_COLUMNS = [
+  "blocked",
+  "aliases",
+  "config",
+  "permissions",
+  "key_alias",
+  "duration",
+  "guardrails",
+  "prompts"
+]
+
+const TOKEN = /^[0-9a-f]{64}$/
+
+/** The sha256 token of a raw key; tokens pass through. */
+export const tokenOf = (keyOrToken: string): string =>
+  TOKEN.test(keyOrToken) ? keyOrToken : createHash("sha256").update(keyOrToken).digest("hex")
+
+interface Call {
+  readonly operation: string
+  readonly method: "GET" | "POST"
+  readonly path: string
+  readonly urlParams?: Readonly<Record<string, string>>
+  readonly body?: unknown
+  readonly idempotent: boolean
+  /** Secrets in this request besides the master key, scrubbed from anything LiteLLM sends back. */
+  readonly secrets?: ReadonlyArray<Redacted.Redacted<string>>
+}
+
+const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unknown))
+
+const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
+  const timeout = Duration.fromInputUnsafe(connection.timeout ?? Duration.seconds(10))
+  const schedule = retrySchedule({ ...defaultRetryOptions, ...connection.retry })
+  const baseUrl = connection.url.replace(/\/+$/, "")
+  const http = (yield* HttpClient.HttpClient).pipe(
+    HttpClient.mapRequest((request) =>
+      request.pipe(
+        HttpClientRequest.prependUrl(baseUrl),
+        HttpClientRequest.bearerToken(connection.masterKey),
+        HttpClientRequest.acceptJson
+      )
+    )
+  )
+
+  const fail = (call: Call, reason: LiteLLMErrorReason, status?: number) =>
+    status === undefined
+      ? new LiteLLMError({ operation: call.operation, reason })
+      : new LiteLLMError({ operation: call.operation, status, reason })
+
+  const clean = (call: Call, text: string) => scrub(text, [connection.masterKey, ...(call.secrets ?? [])])
+
+  /** One attempt: send, read the body, turn a non-2xx answer into a LiteLLMError. */
+  const attempt = Effect.fnUntraced(function* (call: Call) {
+    const started = yield* Clock.currentTimeMillis
+    const elapsed = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(now - started))
+    let request = call.method === "GET" ? HttpClientRequest.get(call.path) : HttpClientRequest.post(call.path)
+    if (call.urlParams !== undefined) request = HttpClientRequest.setUrlParams(request, call.urlParams)
+    if (call.body !== undefined) request = HttpClientRequest.bodyJsonUnsafe(request, call.body)
+    const exchange = Effect.flatMap(http.execute(request), (response) =>
+      Effect.map(response.text, (text) => ({ response, text }))
+    )
+    const { response, text } = yield* exchange.pipe(
+      Effect.timeoutOrElse({
+        duration: timeout,
+        orElse: () =>
+          Effect.flatMap(elapsed, (d) => recordCall(call.path, "timeout", d)).pipe(
+            Effect.andThen(
+              Effect.fail(fail(call, new Unavailable({ message: `no answer within ${Duration.format(timeout)}` })))
+            )
+          )
+      }),
+      Effect.catchTag("HttpClientError", (error) =>
+        Effect.flatMap(elapsed, (d) => recordCall(call.path, "transport", d)).pipe(
+          Effect.andThen(Effect.fail(fail(call, new Unavailable({ message: clean(call, error.message) }))))
+        )
+      )
+    )
+    yield* Effect.flatMap(elapsed, (d) => recordCall(call.path, String(response.status), d))
+    const body = Option.getOrUndefined(decodeJson(text))
+    if (response.status >= 200 && response.status < 300) return body
+    const now = yield* Clock.currentTimeMillis
+    const parsed = parseErrorBody(body, text)
+    const reason = classify(
+      response.status,
+      { ...parsed, message: clean(call, parsed.message) },
+      parseRetryAfter(response.headers["retry-after"], now)
+    )
+    yield* Effect.logDebug("LiteLLM call failed").pipe(
+      Effect.annotateLogs({ endpoint: call.path, status: response.status, reason: reason._tag })
+    )
+    return yield* fail(call, reason, response.status)
+  })
+
+  const send = (call: Call): Result<unknown> =>
+    (call.idempotent ? Effect.retry(attempt(call), schedule) : attempt(call)).pipe(
+      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADER_NAMES),
+      Effect.provideService(UrlParams.CurrentRedactedNames, ["key"])
+    )
+
+  const decode = <S extends Schema.Top & { readonly DecodingServices: never }>(
+    operation: string,
+    schema: S,
+    value: unknown
+  ): Result<S["Type"]> =>
+    Schema.decodeUnknownEffect(schema)(value).pipe(
+      Effect.mapError(
+        (issue) =>
+          new LiteLLMError({
+            operation,
+            reason: new Invalid({ message: scrub(`unexpected response: ${issue.message}`, [connection.masterKey]) })
+          })
+      )
+    )
+
+  const get = (operation: string, path: string, urlParams: Readonly<Record<string, string>>) =>
+    send({ operation, method: "GET", path, urlParams, idempotent: true })
+
+  const post = (operation: string, path: string, body: unknown, secrets?: ReadonlyArray<Redacted.Redacted<string>>) =>
+    send({ operation, method: "POST", path, body, idempotent: true, ...(secrets === undefined ? {} : { secrets }) })
+
+  /** `Some` unless the call failed with NotFound. */
+  const optional = <A>(effect: Result<A>): Result<Option.Option<A>> =>
+    effect.pipe(
+      Effect.map(Option.some),
+      Effect.catchReason("LiteLLMError", "NotFound", () => Effect.succeed(Option.none<A>()))
+    )
+
+  /** Pages through a list endpoint until LiteLLM says there are no more. */
+  const allPages = Effect.fnUntraced(function* <A>(
+    pageOf: (page: number) => Result<{ readonly items: ReadonlyArray<A>; readonly totalPages: number | undefined }>
+  ) {
+    const out: Array<A> = []
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const { items, totalPages } = yield* pageOf(page)
+      out.push(...items)
+      if (items.length === 0 || totalPages === undefined || page >= totalPages) break
+    }
+    return out
+  })
+
+  // Teams
+
+  const teamNew = Effect.fn("LiteLLMClient.teamNew")(function* (teamId: string, fields: Fields = {}) {
+    yield* Effect.annotateCurrentSpan({ team_id: teamId })
+    const body = yield* post("teamNew", "/team/new", { ...fields, team_id: teamId })
+    return yield* decode("teamNew", ObservedTeam, body)
+  })
+
+  const teamInfo = Effect.fn("LiteLLMClient.teamInfo")(function* (teamId: string) {
+    yield* Effect.annotateCurrentSpan({ team_id: teamId })
+    const body = yield* optional(get("teamInfo", "/team/info", { team_id: teamId }))
+    if (Option.isNone(body)) return Option.none<ObservedTeam>()
+    const info = yield* decode("teamInfo", TeamInfoResponse, body.value)
+    // The membership rows sit beside `team_info`; the core reads them from the team.
+    const team = yield* decode("teamInfo", ObservedTeam, {
+      ...info.team_info,
+      team_memberships: info.team_memberships ?? []
+    })
+    return Option.some(team)
+  })
+
+  const teamUpdate = Effect.fn("LiteLLMClient.teamUpdate")(function* (teamId: string, fields: Fields) {
+    yield* Effect.annotateCurrentSpan({ team_id: teamId })
+    const body = yield* post("teamUpdate", "/team/update", { ...fields, team_id: teamId })
+    const { data } = yield* decode("teamUpdate", DataResponse, body)
+    return yield* decode("teamUpdate", ObservedTeam, data)
+  })
+
+  const teamDelete = Effect.fn("LiteLLMClient.teamDelete")(function* (teamIds: ReadonlyArray<string>) {
+    yield* Effect.annotateCurrentSpan({ team_ids: teamIds.join(",") })
+    yield* post("teamDelete", "/team/delete", { team_ids: teamIds })
+  })
+
+  const teamBlocking = (operation: "teamBlock" | "teamUnblock", path: string) =>
+    Effect.fn(`LiteLLMClient.${operation}`)(function* (teamId: string) {
+      yield* Effect.annotateCurrentSpan({ team_id: teamId })
+      const body = yield* post(operation, path, { team_id: teamId })
+      return yield* decode(operation, ObservedTeam, body)
+    })
+
+  const teamBlock = teamBlocking("teamBlock", "/team/block")
+  const teamUnblock = teamBlocking("teamUnblock", "/team/unblock")
+
+  const memberBody = (member: MemberInput) => ({
+    team_id: member.teamId,
+    ...(member.maxBudgetInTeam === undefined ? {} : { max_budget_in_team: member.maxBudgetInTeam })
+  })
+
+  const teamMemberAdd = Effect.fn("LiteLLMClient.teamMemberAdd")(function* (member: MemberInput) {
+    yield* Effect.annotateCurrentSpan({ team_id: member.teamId, user_id: member.userId })
+    yield* post("teamMemberAdd", "/team/member_add", {
+      ...memberBody(member),
+      member: { user_id: member.userId, role: member.role }
+    })
+  })
+
+  const teamMemberUpdate = Effect.fn("LiteLLMClient.teamMemberUpdate")(function* (member: MemberInput) {
+    yield* Effect.annotateCurrentSpan({ team_id: member.teamId, user_id: member.userId })
+    yield* post("teamMemberUpdate", "/team/member_update", {
+      ...memberBody(member),
+      user_id: member.userId,
+      role: member.role
+    })
+  })
+
+  const teamMemberDelete = Effect.fn("LiteLLMClient.teamMemberDelete")(function* (teamId: string, userId: string) {
+    yield* Effect.annotateCurrentSpan({ team_id: teamId, user_id: userId })
+    yield* post("teamMemberDelete", "/team/member_delete", { team_id: teamId, user_id: userId })
+  })
+
+  const teamPermissionsUpdate = Effect.fn("LiteLLMClient.teamPermissionsUpdate")(function* (
+    teamId: string,
+    permissions: ReadonlyArray<string>
+  ) {
+    yield* Effect.annotateCurrentSpan({ team_id: teamId })
+    yield* post("teamPermissionsUpdate", "/team/permissions_update", {
+      team_id: teamId,
+      team_member_permissions: permissions
+    })
+  })
+
+  const teamList = Effect.fn("LiteLLMClient.teamList")(function* (filter: TeamListFilter = {}) {
+    const params: Record<string, string> = { page_size: String(PAGE_SIZE) }
+    if (filter.teamAlias !== undefined) params.team_alias = filter.teamAlias
+    if (filter.teamId !== undefined) params.team_id = filter.teamId
+    if (filter.userId !== undefined) params.user_id = filter.userId
+    if (filter.organizationId !== undefined) params.organization_id = filter.organizationId
+    const teams = yield* allPages((page) =>
+      get("teamList", "/v2/team/list", { ...params, page: String(page) }).pipe(
+        Effect.flatMap((body) => decode("teamList", TeamListResponse, body)),
+        Effect.map((r) => ({ items: r.teams, totalPages: r.total_pages }))
+      )
+    )
+    return teams.filter(
+      (t) =>
+        (filter.teamAlias === undefined || t.team_alias === filter.teamAlias) &&
+        (filter.teamId === undefined || t.team_id === filter.teamId)
+    )
+  })
+
+  // Users
+
+  const userNew = Effect.fn("LiteLLMClient.userNew")(function* (userId: string, fields: Fields = {}) {
+    yield* Effect.annotateCurrentSpan({ user_id: userId })
+    const body = yield* post("userNew", "/user/new", { auto_create_key: false, ...fields, user_id: userId })
+    return yield* decode("userNew", ObservedUser, body)
+  })
+
+  const userInfo = Effect.fn("LiteLLMClient.userInfo")(function* (userId: string) {
+    yield* Effect.annotateCurrentSpan({ user_id: userId })
+    const body = yield* optional(get("userInfo", "/user/info", { user_id: userId }))
+    if (Option.isNone(body)) return Option.none<ObservedUser>()
+    const info = (yield* decode("userInfo", UserInfoResponse, body.value)).user_info
+    // Before ~1.80.8 an unknown user is a 200 whose `user_info` has no id.
+    if (info === undefined || info === null || Option.isNone(Schema.decodeUnknownOption(HasUserId)(info)))
+      return Option.none<ObservedUser>()
+    return Option.some(yield* decode("userInfo", ObservedUser, info))
+  })
+
+  const userUpdate = Effect.fn("LiteLLMClient.userUpdate")(function* (userId: string, fields: Fields) {
+    yield* Effect.annotateCurrentSpan({ user_id: userId })
+    const dropped = NOT_USER_COLUMNS.filter((name) => name in fields)
+    if (dropped.length > 0)
+      yield* Effect.logWarning("dropping fields /user/update cannot take").pipe(
+        Effect.annotateLogs({ user_id: userId, fields: dropped.join(",") })
+      )
+    const kept = Object.fromEntries(Object.entries(fields).filter(([name]) => !NOT_USER_COLUMNS.includes(name)))
+    const body = yield* post("userUpdate", "/user/update", { ...kept, user_id: userId })
+    const { data } = yield* decode("userUpdate", DataResponse, body)
+    return yield* decode("userUpdate", ObservedUser, data)
+  })
+
+  const userDelete = Effect.fn("LiteLLMClient.userDelete")(function* (userIds: ReadonlyArray<string>) {
+    yield* Effect.annotateCurrentSpan({ user_ids: userIds.join(",") })
+    yield* post("userDelete", "/user/delete", { user_ids: userIds })
+  })
+
+  const userList = Effect.fn("LiteLLMClient.userList")(function* (filter: UserListFilter = {}) {
+    const params: Record<string, string> = { page_size: String(PAGE_SIZE) }
+    if (filter.userEmail !== undefined) params.user_email = filter.userEmail
+    if (filter.userId !== undefined) params.user_ids = filter.userId
+    if (filter.team !== undefined) params.team = filter.team
+    const users = yield* allPages((page) =>
+      get("userList", "/user/list", { ...params, page: String(page) }).pipe(
+        Effect.flatMap((body) => decode("userList", UserListResponse, body)),
+        Effect.map((r) => ({ items: r.users, totalPages: r.total_pages }))
+      )
+    )
+    const email = filter.userEmail?.trim().toLowerCase()
+    return users.filter(
+      (u) =>
+        (email === undefined || u.user_email?.trim().toLowerCase() === email) &&
+        (filter.userId === undefined || u.user_id === filter.userId)
+    )
+  })
+
+  // Keys
+
+  const keyGenerate = Effect.fn("LiteLLMClient.keyGenerate")(function* (
+    key: Redacted.Redacted<string>,
+    fields: Fields = {}
+  ) {
+    const token = tokenOf(Redacted.value(key))
+    yield* Effect.annotateCurrentSpan({ token })
+    const body = yield* post("keyGenerate", "/key/generate", { ...fields, key: Redacted.value(key) }, [key])
+    // The answer repeats the raw key; keep only the row, under the token we computed.
+    const { key: _raw, token_id: _id, ...row } = yield* decode("keyGenerate", JsonObject, body)
+    return yield* decode("keyGenerate", ObservedKey, { ...row, token })
+  })
+
+  const keyInfo = Effect.fn("LiteLLMClient.keyInfo")(function* (keyOrToken: string) {
+    const token = tokenOf(keyOrToken)
+    yield* Effect.annotateCurrentSpan({ token })
+    const body = yield* optional(get("keyInfo", "/key/info", { key: token }))
+    if (Option.isNone(body)) return Option.none<ObservedKey>()
+    const { info } = yield* decode("keyInfo", KeyInfoResponse, body.value)
+    // `/key/info` leaves out the token; put back the one we asked for.
+    return Option.some(yield* decode("keyInfo", ObservedKey, { ...info, token }))
+  })
+
+  /**
+   * Before ~1.82 an unknown key on `/key/update`, `/key/block` and `/key/unblock`
+   * is a 401 "Invalid proxy server token" — the same answer as a wrong master
+   * key. `/key/info` tells them apart: it answers 404 for an unknown key.
+   */
+  const unknownKeyOr401 = (operation: string, token: string) => (error: LiteLLMError) =>
+    error.reason._tag === "Unauthorized" && /invalid proxy server token|token_not_found/i.test(error.reason.message)
+      ? Effect.flatMap(keyInfo(token), (found) =>
+          Option.isNone(found)
+            ? Effect.fail(
+                new LiteLLMError({
+                  operation,
+                  status: 404,
+                  reason: new NotFound({ message: `key ${token} not found` })
+                })
+              )
+            : Effect.fail(error)
+        )
+      : Effect.fail(error)
+
+  const keyRow = Effect.fnUntraced(function* (operation: string, token: string, body: unknown) {
+    const row = yield* decode(operation, JsonObject, body)
+    const { key: _selector, ...rest } = row
+    return yield* decode(operation, ObservedKey, { ...rest, token })
+  })
+
+  const keyUpdate = Effect.fn("LiteLLMClient.keyUpdate")(function* (keyOrToken: string, fields: Fields) {
+    const token = tokenOf(keyOrToken)
+    yield* Effect.annotateCurrentSpan({ token })
+    const body = yield* post("keyUpdate", "/key/update", { ...fields, key: token }).pipe(
+      Effect.catch(unknownKeyOr401("keyUpdate", token))
+    )
+    return yield* keyRow("keyUpdate", token, body)
+  })
+
+  const keyDelete = Effect.fn("LiteLLMClient.keyDelete")(function* (keysOrTokens: ReadonlyArray<string>) {
+    const tokens = keysOrTokens.map(tokenOf)
+    yield* Effect.annotateCurrentSpan({ tokens: tokens.join(",") })
+    yield* post("keyDelete", "/key/delete", { keys: tokens })
+  })
+
+  const keyBlocking = (operation: "keyBlock" | "keyUnblock", path: string) =>
+    Effect.fn(`LiteLLMClient.${operation}`)(function* (keyOrToken: string) {
+      const token = tokenOf(keyOrToken)
+      yield* Effect.annotateCurrentSpan({ token })
+      const body = yield* post(operation, path, { key: token }).pipe(Effect.catch(unknownKeyOr401(operation, token)))
+      return yield* keyRow(operation, token, body)
+    })
+
+  const keyBlock = keyBlocking("keyBlock", "/key/block")
+  const keyUnblock = keyBlocking("keyUnblock", "/key/unblock")
+
+  const keyList = Effect.fn("LiteLLMClient.keyList")(function* (filter: KeyListFilter = {}) {
+    const params: Record<string, string> = { size: String(PAGE_SIZE), return_full_object: "true" }
+    if (filter.keyAlias !== undefined) params.key_alias = filter.keyAlias
+    if (filter.teamId !== undefined) params.team_id = filter.teamId
+    if (filter.userId !== undefined) params.user_id = filter.userId
+    const keys = yield* allPages((page) =>
+      get("keyList", "/key/list", { ...params, page: String(page) }).pipe(
+        Effect.flatMap((body) => decode("keyList", KeyListResponse, body)),
+        Effect.map((r) => ({ items: r.keys, totalPages: r.total_pages }))
+      )
+    )
+    return keys.filter(
+      (k) =>
+        (filter.keyAlias === undefined || k.key_alias === filter.keyAlias) &&
+        (filter.teamId === undefined || k.team_id === filter.teamId) &&
+        (filter.userId === undefined || k.user_id === filter.userId)
+    )
+  })
+
+  const readiness = Effect.flatMap(get("readiness", "/health/readiness", {}), (body) =>
+    decode("readiness", Readiness, body)
+  ).pipe(Effect.withSpan("LiteLLMClient.readiness"))
+
+  // Plan actions
+
+  /** A create that met "already exists" succeeded only if the object now reads back. */
+  const existsOr =
+    (check: Result<Option.Option<unknown>>) =>
+    (error: LiteLLMError): Result<void> =>
+      error.reason._tag === "AlreadyExists"
+        ? Effect.flatMap(check, (found) => (Option.isSome(found) ? Effect.void : Effect.fail(error)))
+        : Effect.fail(error)
+
+  const goneIsDone = (error: LiteLLMError): Result<void> =>
+    error.reason._tag === "NotFound" ? Effect.void : Effect.fail(error)
+
+  const execute = Effect.fn("LiteLLMClient.execute")(function* (
+    action: LiteLLMAction
+  ): Effect.fn.Return<void, LiteLLMError> {
+    yield* Effect.annotateCurrentSpan({ action: action._tag })
+    switch (action._tag) {
+      case "TeamCreate":
+        return yield* teamNew(action.teamId, action.fields).pipe(
+          Effect.asVoid,
+          Effect.catch(existsOr(teamInfo(action.teamId)))
+        )
+      case "TeamUpdate":
+        return yield* Effect.asVoid(teamUpdate(action.teamId, action.fields))
+      case "TeamSetMemberPermissions":
+        return yield* teamPermissionsUpdate(action.teamId, action.permissions)
+      case "TeamBlock":
+        return yield* Effect.asVoid(teamBlock(action.teamId))
+      case "TeamUnblock":
+        return yield* Effect.asVoid(teamUnblock(action.teamId))
+      case "TeamDelete":
+        return yield* teamDelete([action.teamId]).pipe(Effect.catch(goneIsDone))
+      case "UserCreate":
+        return yield* userNew(action.userId, { ...action.fields, auto_create_key: false }).pipe(
+          Effect.asVoid,
+          Effect.catch(existsOr(userInfo(action.userId)))
+        )
+      case "UserUpdate":
+        return yield* Effect.asVoid(userUpdate(action.userId, action.fields))
+      case "UserDelete":
+        return yield* userDelete([action.userId]).pipe(Effect.catch(goneIsDone))
+      case "MemberAdd":
+        // "User already in team" is the answer to a repeat: the member is there.
+        return yield* teamMemberAdd(memberOf(action)).pipe(
+          Effect.catchReason("LiteLLMError", "AlreadyExists", () => Effect.void)
+        )
+      case "MemberUpdate":
+        return yield* teamMemberUpdate(memberOf(action))
+      case "MemberRemove":
+        // Not a member, or no such team: either way the member is gone.
+        return yield* teamMemberDelete(action.teamId, action.userId).pipe(Effect.catch(goneIsDone))
+      case "KeyGenerate":
+        return yield* keyGenerate(action.key, action.fields).pipe(
+          Effect.asVoid,
+          Effect.catch(existsOr(keyInfo(action.token)))
+        )
+      case "KeyUpdate":
+        return yield* Effect.asVoid(keyUpdate(action.token, action.fields))
+      case "KeyBlock":
+        return yield* Effect.asVoid(keyBlock(action.token))
+      case "KeyUnblock":
+        return yield* Effect.asVoid(keyUnblock(action.token))
+      case "KeyDelete":
+        return yield* keyDelete([action.token]).pipe(Effect.catch(goneIsDone))
+    }
+  })
+
+  return LiteLLMClient.of({
+    teamNew,
+    teamInfo,
+    teamUpdate,
+    teamDelete,
+    teamBlock,
+    teamUnblock,
+    teamMemberAdd,
+    teamMemberUpdate,
+    teamMemberDelete,
+    teamPermissionsUpdate,
+    teamList,
+    userNew,
+    userInfo,
+    userUpdate,
+    userDelete,
+    userList,
+    keyGenerate,
+    keyInfo,
+    keyUpdate,
+    keyDelete,
+    keyBlock,
+    keyUnblock,
+    keyList,
+    readiness,
+    execute
+  })
+})
+
+const memberOf = (action: {
+  readonly teamId: string
+  readonly userId: string
+  readonly role: MemberRole
+  readonly maxBudgetInTeam?: number
+}): MemberInput => ({
+  teamId: action.teamId,
+  userId: action.userId,
+  role: action.role,
+  ...(action.maxBudgetInTeam === undefined ? {} : { maxBudgetInTeam: action.maxBudgetInTeam })
+})
