@@ -5,8 +5,11 @@ import { Schema } from "effect"
 export const DeletionPolicy = Schema.Literals(["Delete", "Orphan"])
 export type DeletionPolicy = typeof DeletionPolicy.Type
 
-/** The annotation that overrides the default policy on one object. */
-export const deletionPolicyAnnotation = "litellm.ai/deletion-policy"
+/** The annotation that overrides the default policy on one object: `Delete` or `Orphan`. */
+export const deletionPolicyAnnotation = "auth.litellm.ai/deletion-policy"
+
+/** Set by the operator when an object took over a LiteLLM object it did not create. */
+export const adoptedAnnotation = "auth.litellm.ai/adopted"
 
 /** Whether the object is being deleted, and what to do with its LiteLLM counterpart. */
 export interface Lifecycle {
