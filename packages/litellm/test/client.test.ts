@@ -1,0 +1,244 @@
+/**
+ * The client's resilience and its handling of LiteLLM's version quirks,
+ * against the simulator with injected faults; retries are counted with the
+ * simulator's per-endpoint call counters.
+ */
+import { createHash } from "node:crypto"
+import { assert, describe, it } from "@effect/vitest"
+import { Clock, Effect, Metric, Option, Redacted } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { LiteLLMClient, type LiteLLMConnection } from "../src/LiteLLMClient.ts"
+import { legacyProfile, type Profile, Simulator } from "../src/Simulator.ts"
+import { simulatedClient } from "./support/fixtures.ts"
+
+const sha256 = (raw: string) => createHash("sha256").update(raw).digest("hex")
+
+const withClient = (profile: Partial<Profile> = {}, connection: Partial<LiteLLMConnection> = {}) =>
+  Effect.provide(simulatedClient({ profile }, connection))
+
+const services = Effect.gen(function* () {
+  return { client: yield* LiteLLMClient, sim: yield* Simulator }
+})
+
+describe("client: retries", () => {
+  it.live("a 5xx is retried until it succeeds", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* client.teamNew("t1")
+      yield* sim.setFaults([{ endpoint: "/team/info", kind: "error", status: 503, times: 2 }])
+      const team = yield* client.teamInfo("t1")
+      assert.isTrue(Option.isSome(team))
+      assert.strictEqual(yield* sim.callsTo("/team/info"), 3)
+    }).pipe(withClient())
+  )
+
+  it.live("a 5xx that persists fails as Unavailable after the configured retries", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* sim.setFaults([{ endpoint: "/team/info", kind: "error", status: 500 }])
+      const error = yield* Effect.flip(client.teamInfo("t1"))
+      assert.strictEqual(error.reason._tag, "Unavailable")
+      assert.strictEqual(error.status, 500)
+      assert.strictEqual(yield* sim.callsTo("/team/info"), 4)
+    }).pipe(withClient())
+  )
+
+  it.live("a 429 is retried after retry-after", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* sim.setFaults([{ endpoint: "/v2/team/list", kind: "rateLimit", retryAfterSeconds: 0.3, times: 1 }])
+      const started = yield* Clock.currentTimeMillis
+      yield* client.teamList()
+      const elapsed = (yield* Clock.currentTimeMillis) - started
+      assert.isAtLeast(elapsed, 300)
+      assert.strictEqual(yield* sim.callsTo("/v2/team/list"), 2)
+    }).pipe(withClient())
+  )
+
+  it.live("a 429 asking for a long wait is returned as RateLimited, not slept on", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* sim.setFaults([{ endpoint: "/team/info", kind: "rateLimit", retryAfterSeconds: 120 }])
+      const error = yield* Effect.flip(client.teamInfo("t1"))
+      assert.deepStrictEqual(error.reason._tag === "RateLimited" && error.reason.retryAfterMillis, 120_000)
+      assert.strictEqual(yield* sim.callsTo("/team/info"), 1)
+    }).pipe(withClient())
+  )
+
+  it.live("other 4xx answers are not retried", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* client.teamNew("t1")
+      yield* sim.resetCalls
+      const exists = yield* Effect.flip(client.teamNew("t1"))
+      assert.strictEqual(exists.reason._tag, "AlreadyExists")
+      const missing = yield* Effect.flip(client.teamUpdate("nope", { max_budget: 1 }))
+      assert.strictEqual(missing.reason._tag, "NotFound")
+      const invalid = yield* Effect.flip(client.keyGenerate(Redacted.make("not-an-sk-key")))
+      assert.strictEqual(invalid.reason._tag, "Invalid")
+      const enterprise = yield* Effect.flip(client.teamMemberAdd({ teamId: "t1", userId: "u", role: "admin" }))
+      assert.strictEqual(enterprise.reason._tag, "Forbidden")
+      assert.deepStrictEqual(yield* sim.calls, {
+        "POST /team/new": 1,
+        "POST /team/update": 1,
+        "POST /key/generate": 1,
+        "POST /team/member_add": 1
+      })
+    }).pipe(withClient())
+  )
+
+  it.live("a hanging request times out and is retried", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* client.teamNew("t1")
+      yield* sim.setFaults([{ endpoint: "/team/info", kind: "hang", times: 1 }])
+      assert.isTrue(Option.isSome(yield* client.teamInfo("t1")))
+      assert.strictEqual(yield* sim.callsTo("/team/info"), 2)
+    }).pipe(withClient({}, { timeout: "200 millis" }))
+  )
+
+  it.live("a request that always hangs fails as Unavailable, in bounded time", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* sim.setFaults([{ endpoint: "/team/info", kind: "hang" }])
+      const started = yield* Clock.currentTimeMillis
+      const error = yield* Effect.flip(client.teamInfo("t1"))
+      assert.strictEqual(error.reason._tag, "Unavailable")
+      assert.include(error.message, "no answer within")
+      assert.isBelow((yield* Clock.currentTimeMillis) - started, 2000)
+      assert.strictEqual(yield* sim.callsTo("/team/info"), 2)
+    }).pipe(withClient({}, { timeout: "150 millis", retry: { times: 1, base: "5 millis", cap: "10 millis" } }))
+  )
+
+  it.live("a dropped connection is Unavailable and retried", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* sim.setFaults([{ endpoint: "/user/info", kind: "drop", times: 1 }])
+      assert.isTrue(Option.isNone(yield* client.userInfo("nobody")))
+      assert.strictEqual(yield* sim.callsTo("/user/info"), 2)
+    }).pipe(withClient())
+  )
+
+  it.live("a refused connection is Unavailable", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient.make({
+        url: "http://127.0.0.1:1",
+        masterKey: Redacted.make("sk-x"),
+        retry: { times: 1, base: "1 millis", cap: "1 millis" }
+      })
+      const error = yield* Effect.flip(client.readiness)
+      assert.strictEqual(error.reason._tag, "Unavailable")
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+  )
+})
+
+describe("client: version quirks (2025 builds)", () => {
+  it.live("unknown keys: 401 on update/block/unblock means NotFound", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      const token = sha256("sk-unknown")
+      assert.strictEqual((yield* Effect.flip(client.keyUpdate(token, { max_budget: 1 }))).reason._tag, "NotFound")
+      assert.strictEqual((yield* Effect.flip(client.keyBlock(token))).reason._tag, "NotFound")
+      assert.strictEqual((yield* Effect.flip(client.keyUnblock(token))).reason._tag, "NotFound")
+      yield* client.execute({ _tag: "KeyDelete", token })
+    }).pipe(withClient(legacyProfile))
+  )
+
+  it.live("a wrong master key on /key/block stays Unauthorized (it is not a missing key)", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator
+      const wrong = yield* LiteLLMClient.make({ url: sim.url, masterKey: Redacted.make("sk-wrong-master") })
+      assert.strictEqual((yield* Effect.flip(wrong.keyBlock(sha256("sk-x")))).reason._tag, "Unauthorized")
+    }).pipe(withClient(legacyProfile), Effect.provide(FetchHttpClient.layer))
+  )
+
+  it.live("/user/info 200 with an empty user_info is None", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      assert.isTrue(Option.isNone(yield* client.userInfo("nobody")))
+      yield* client.userNew("u1")
+      assert.isTrue(Option.isSome(yield* client.userInfo("u1")))
+    }).pipe(withClient(legacyProfile))
+  )
+
+  it.live("member_add on an unknown team (500 'doesn't exist') is NotFound", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      const error = yield* Effect.flip(client.teamMemberAdd({ teamId: "nope", userId: "u1", role: "user" }))
+      assert.strictEqual(error.reason._tag, "NotFound")
+      assert.strictEqual(error.status, 500)
+    }).pipe(withClient(legacyProfile))
+  )
+
+  it.live("repeats of creates succeed: silent 200 on a repeated key, 400 duplicates of users", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      const raw = "sk-legacy-repeat-0001"
+      const generate = { _tag: "KeyGenerate", key: Redacted.make(raw), token: sha256(raw), fields: {} } as const
+      yield* client.execute(generate)
+      yield* client.execute(generate)
+      const create = { _tag: "UserCreate", userId: "u1", fields: { user_email: "u1@example.com" } } as const
+      yield* client.execute(create)
+      yield* client.execute(create)
+    }).pipe(withClient(legacyProfile))
+  )
+})
+
+describe("client: idempotent execute", () => {
+  it.live("a create that meets someone else's object is still a failure", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      yield* client.keyGenerate(Redacted.make("sk-first-key-0001"), { key_alias: "taken" })
+      const raw = "sk-second-key-0002"
+      const error = yield* Effect.flip(
+        client.execute({
+          _tag: "KeyGenerate",
+          key: Redacted.make(raw),
+          token: sha256(raw),
+          fields: { key_alias: "taken" }
+        })
+      )
+      assert.strictEqual(error.reason._tag, "AlreadyExists")
+    }).pipe(withClient())
+  )
+
+  it.live("/user/update never sends fields users do not have", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      const user = yield* client.userUpdate("u1", { blocked: false, user_alias: "A" })
+      assert.strictEqual(user.user_alias, "A")
+    }).pipe(withClient())
+  )
+
+  it.live("keyInfo accepts a raw key and asks by its token", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      const raw = "sk-by-raw-key-000001"
+      yield* client.keyGenerate(Redacted.make(raw), { max_budget: 2 })
+      const key = yield* client.keyInfo(raw)
+      assert.deepStrictEqual(
+        Option.map(key, (k) => [k.token, k.max_budget]),
+        Option.some([sha256(raw), 2])
+      )
+    }).pipe(withClient())
+  )
+})
+
+describe("client: metrics", () => {
+  it.live("every attempt is counted by endpoint and status", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* sim.setFaults([{ endpoint: "/team/info", kind: "error", status: 503, times: 1 }])
+      yield* client.teamInfo("t1")
+      const snapshot = yield* Metric.snapshot
+      const count = (status: string) =>
+        snapshot
+          .filter((m) => m.id === "litellm_client_requests_total")
+          .filter((m) => m.attributes?.endpoint === "/team/info" && m.attributes?.status === status)
+          .map((m) => ("count" in m.state ? Number(m.state.count) : 0))
+          .reduce((a, b) => a + b, 0)
+      assert.strictEqual(count("503"), 1)
+      assert.strictEqual(count("404"), 1)
+    }).pipe(withClient(), Effect.provideService(Metric.MetricRegistry, new Map()))
+  )
+})
