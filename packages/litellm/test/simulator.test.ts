@@ -11,6 +11,8 @@ import { at, MASTER_KEY, simulatorLayer, type WireAnswer, wire } from "./support
 
 const sha256 = (raw: string) => createHash("sha256").update(raw).digest("hex")
 
+const size = (value: unknown): number => (Array.isArray(value) ? value.length : -1)
+
 const withSim = (profile: Partial<Profile> = {}, seed = 7) => Effect.provide(simulatorLayer({ seed, profile }))
 
 const post = (path: string, body: unknown) => wire("POST", path, { body })
@@ -313,10 +315,10 @@ describe("simulator: teams", () => {
           team_alias: i % 2 === 0 ? "even" : "odd-team"
         })
       }
-      const pages = [] as Array<WireAnswer>
+      const pages: Array<WireAnswer> = []
       for (const page of ["1", "2", "3", "4"]) pages.push(yield* get("/v2/team/list", { page, page_size: "10" }))
       assert.deepStrictEqual(
-        pages.map((p) => (at(p.body, "teams") as Array<unknown>).length),
+        pages.map((p) => size(at(p.body, "teams"))),
         [10, 10, 5, 0]
       )
       for (const p of pages) {
@@ -467,7 +469,7 @@ describe("simulator: users", () => {
     Effect.gen(function* () {
       for (let i = 0; i < 30; i++) yield* post("/user/new", { user_id: `user-${i}`, auto_create_key: false })
       const page = yield* get("/user/list")
-      assert.strictEqual((at(page.body, "users") as Array<unknown>).length, 25)
+      assert.strictEqual(size(at(page.body, "users")), 25)
       assert.strictEqual(at(page.body, "total_pages"), 2)
       assert.strictEqual(at((yield* get("/user/list", { user_ids: "user-1" })).body, "total"), 11)
       assert.strictEqual(at((yield* get("/user/list", { user_ids: "user-1,user-2" })).body, "total"), 2)
@@ -483,7 +485,7 @@ describe("simulator: faults, counters, determinism", () => {
         rules: [{ endpoint: "/team/info", kind: "error", status: 502, times: 2 }]
       })
       assert.strictEqual(set.status, 200, set.text)
-      const statuses = [] as Array<number>
+      const statuses: Array<number> = []
       for (let i = 0; i < 3; i++) statuses.push((yield* get("/team/info", { team_id: "x" })).status)
       assert.deepStrictEqual(statuses, [502, 502, 404])
       const calls = yield* get("/__sim/calls")

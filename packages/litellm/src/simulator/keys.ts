@@ -6,14 +6,7 @@
 import { budgetResetAt, expiresAt, parseDuration } from "./Durations.ts"
 import { ok, type Parsed, parse, repr, type SimResponse, shapeA, shapeC } from "./Envelopes.ts"
 import { rawKey } from "./Random.ts"
-import {
-  KeyDeleteBody,
-  type KeyGenerateBody,
-  KeyGenerateBody as KeyGenerateSchema,
-  KeyListQuery,
-  KeySelectBody,
-  KeyUpdateBody
-} from "./Requests.ts"
+import { KeyDeleteBody, KeyGenerateBody, KeyListQuery, KeySelectBody, KeyUpdateBody } from "./Requests.ts"
 import {
   type Ctx,
   iso,
@@ -114,7 +107,7 @@ const generateResponse = (row: Row, raw: string, softBudget: unknown): Row => {
 }
 
 export const keyGenerate = (ctx: Ctx, input: unknown): SimResponse => {
-  const parsed = parse(KeyGenerateSchema, input)
+  const parsed = parse(KeyGenerateBody, input)
   if (!parsed.ok) return parsed.response
   const body: KeyGenerateBody = parsed.value
   const enterprise = enterpriseField(ctx, body)
