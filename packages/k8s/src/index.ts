@@ -1,4 +1,14 @@
-/** Kubernetes for the operator: the CRDs generated from the core schemas. */
+/** Kubernetes for the operator: typed API access, informers, events, leader election, and the CRDs. */
+export * from "./api/CustomResources.ts"
+export * from "./api/Event.ts"
+export * from "./api/Lease.ts"
+export * from "./api/ObjectMeta.ts"
+export * from "./api/ResourceType.ts"
+export * from "./api/Secret.ts"
+export * from "./api/Status.ts"
+export * from "./client/KubeClient.ts"
+export * from "./client/KubeError.ts"
+export * from "./client/KubeTransport.ts"
 export * from "./crd/customResourceDefinition.ts"
 export * from "./crd/kinds.ts"
 export * from "./crd/structural.ts"

@@ -61,86 +61,88 @@ const immutable = (field: string, what: string) => ({
   message: `${field} is immutable: ${what}`
 })
 
-export const kinds: ReadonlyArray<KindDefinition> = [
-  {
-    kind: "Team",
-    plural: "teams",
-    singular: "team",
-    shortNames: ["lteam"],
-    description: "Team is a LiteLLM team: a budget, rate limits and a model list shared by its members' keys.",
-    spec: TeamSpec,
-    status: TeamStatus,
-    specTransitionRules: [fixedOnceCreated("teamID", "Team")],
-    columns: [
-      ready,
-      { name: "Alias", type: "string", jsonPath: ".spec.teamAlias" },
-      { name: "Budget", type: "string", jsonPath: ".spec.maxBudget" },
-      { name: "Spend", type: "string", jsonPath: ".status.spend" },
-      { name: "Team ID", type: "string", jsonPath: ".status.teamID", priority: 1 },
-      reason,
-      age
-    ]
-  },
-  {
-    kind: "User",
-    plural: "users",
-    singular: "user",
-    shortNames: ["luser"],
-    description: "User is a LiteLLM internal user, optionally with its own key delivered in a Secret.",
-    spec: UserSpec,
-    status: UserStatus,
-    specTransitionRules: [fixedOnceCreated("userID", "User")],
-    columns: [
-      ready,
-      { name: "Email", type: "string", jsonPath: ".spec.userEmail" },
-      { name: "Budget", type: "string", jsonPath: ".spec.maxBudget" },
-      { name: "Spend", type: "string", jsonPath: ".status.spend" },
-      { name: "User ID", type: "string", jsonPath: ".status.userID", priority: 1 },
-      reason,
-      age
-    ]
-  },
-  {
-    kind: "VirtualKey",
-    plural: "virtualkeys",
-    singular: "virtualkey",
-    shortNames: ["vkey"],
-    description:
-      "VirtualKey is a LiteLLM virtual key; its value is delivered in a Secret named in status.keySecretRef.",
-    spec: VirtualKeySpec,
-    status: VirtualKeyStatus,
-    specTransitionRules: [],
-    columns: [
-      ready,
-      { name: "Alias", type: "string", jsonPath: ".spec.keyAlias" },
-      { name: "Budget", type: "string", jsonPath: ".spec.maxBudget" },
-      { name: "Spend", type: "string", jsonPath: ".status.spend" },
-      { name: "Secret", type: "string", jsonPath: ".status.keySecretRef", priority: 1 },
-      reason,
-      age
-    ]
-  },
-  {
-    kind: "TeamMemberAssociation",
-    plural: "teammemberassociations",
-    singular: "teammemberassociation",
-    shortNames: ["tma"],
-    description:
-      "TeamMemberAssociation makes a LiteLLM user a member of a LiteLLM team, with a role and an optional budget.",
-    spec: TeamMemberAssociationSpec,
-    status: TeamMemberAssociationStatus,
-    specTransitionRules: [
-      immutable("teamAlias", "create a new association to move the member to another team"),
-      immutable("userEmail", "create a new association for another user")
-    ],
-    columns: [
-      ready,
-      { name: "Team", type: "string", jsonPath: ".spec.teamAlias" },
-      { name: "User", type: "string", jsonPath: ".spec.userEmail" },
-      { name: "Role", type: "string", jsonPath: ".spec.role" },
-      { name: "Budget", type: "string", jsonPath: ".spec.maxBudgetInTeam", priority: 1 },
-      reason,
-      age
-    ]
-  }
-]
+export const teamKind: KindDefinition = {
+  kind: "Team",
+  plural: "teams",
+  singular: "team",
+  shortNames: ["lteam"],
+  description: "Team is a LiteLLM team: a budget, rate limits and a model list shared by its members' keys.",
+  spec: TeamSpec,
+  status: TeamStatus,
+  specTransitionRules: [fixedOnceCreated("teamID", "Team")],
+  columns: [
+    ready,
+    { name: "Alias", type: "string", jsonPath: ".spec.teamAlias" },
+    { name: "Budget", type: "string", jsonPath: ".spec.maxBudget" },
+    { name: "Spend", type: "string", jsonPath: ".status.spend" },
+    { name: "Team ID", type: "string", jsonPath: ".status.teamID", priority: 1 },
+    reason,
+    age
+  ]
+}
+
+export const userKind: KindDefinition = {
+  kind: "User",
+  plural: "users",
+  singular: "user",
+  shortNames: ["luser"],
+  description: "User is a LiteLLM internal user, optionally with its own key delivered in a Secret.",
+  spec: UserSpec,
+  status: UserStatus,
+  specTransitionRules: [fixedOnceCreated("userID", "User")],
+  columns: [
+    ready,
+    { name: "Email", type: "string", jsonPath: ".spec.userEmail" },
+    { name: "Budget", type: "string", jsonPath: ".spec.maxBudget" },
+    { name: "Spend", type: "string", jsonPath: ".status.spend" },
+    { name: "User ID", type: "string", jsonPath: ".status.userID", priority: 1 },
+    reason,
+    age
+  ]
+}
+
+export const virtualKeyKind: KindDefinition = {
+  kind: "VirtualKey",
+  plural: "virtualkeys",
+  singular: "virtualkey",
+  shortNames: ["vkey"],
+  description: "VirtualKey is a LiteLLM virtual key; its value is delivered in a Secret named in status.keySecretRef.",
+  spec: VirtualKeySpec,
+  status: VirtualKeyStatus,
+  specTransitionRules: [],
+  columns: [
+    ready,
+    { name: "Alias", type: "string", jsonPath: ".spec.keyAlias" },
+    { name: "Budget", type: "string", jsonPath: ".spec.maxBudget" },
+    { name: "Spend", type: "string", jsonPath: ".status.spend" },
+    { name: "Secret", type: "string", jsonPath: ".status.keySecretRef", priority: 1 },
+    reason,
+    age
+  ]
+}
+
+export const teamMemberAssociationKind: KindDefinition = {
+  kind: "TeamMemberAssociation",
+  plural: "teammemberassociations",
+  singular: "teammemberassociation",
+  shortNames: ["tma"],
+  description:
+    "TeamMemberAssociation makes a LiteLLM user a member of a LiteLLM team, with a role and an optional budget.",
+  spec: TeamMemberAssociationSpec,
+  status: TeamMemberAssociationStatus,
+  specTransitionRules: [
+    immutable("teamAlias", "create a new association to move the member to another team"),
+    immutable("userEmail", "create a new association for another user")
+  ],
+  columns: [
+    ready,
+    { name: "Team", type: "string", jsonPath: ".spec.teamAlias" },
+    { name: "User", type: "string", jsonPath: ".spec.userEmail" },
+    { name: "Role", type: "string", jsonPath: ".spec.role" },
+    { name: "Budget", type: "string", jsonPath: ".spec.maxBudgetInTeam", priority: 1 },
+    reason,
+    age
+  ]
+}
+
+export const kinds: ReadonlyArray<KindDefinition> = [teamKind, userKind, virtualKeyKind, teamMemberAssociationKind]

@@ -24,6 +24,33 @@ const validationsOf = (node: JsonSchema): ReadonlyArray<Validation> => {
 
 const isSchema = (v: unknown): v is JsonSchema => Predicate.isObject(v) && !Array.isArray(v)
 
+/**
+ * CEL treats a backslash in a quoted string as an escape, so a regex such as
+ * `'^[0-9]+(\.[0-9]+)?$'` written into a rule does not compile ("token
+ * recognition error"). Single-quoted literals that hold a backslash become raw
+ * strings (`r'…'`), which CEL takes verbatim.
+ */
+export const celRawStrings = (rule: string): string =>
+  rule.replace(/(^|[^A-Za-z0-9_'"])'((?:[^'\\\n]|\\.)*)'/g, (whole, before: string, body: string) =>
+    body.includes("\\") ? `${before}r'${body}'` : whole
+  )
+
+const withRawStrings = (v: Validation): Validation => ({ ...v, rule: celRawStrings(v.rule) })
+
+/**
+ * The API server refuses a CRD whose CEL rules may cost too much, estimating
+ * an unbounded list or map as large as a whole request. Collections whose
+ * elements carry rules get this bound unless the schema sets one.
+ */
+export const celCollectionBound = 1024
+
+const hasRules = (node: unknown): boolean =>
+  isSchema(node) &&
+  (validationsOf(node).length > 0 ||
+    hasRules(node.items) ||
+    hasRules(node.additionalProperties) ||
+    (isSchema(node.properties) && Object.values(node.properties).some(hasRules)))
+
 export const toStructural = (root: JsonSchema, definitions: JsonSchema = {}): JsonSchema => {
   const visit = (input: JsonSchema): JsonSchema => {
     let node: JsonSchema = input
@@ -43,7 +70,7 @@ export const toStructural = (root: JsonSchema, definitions: JsonSchema = {}): Js
     }
     delete merged["x-kubernetes-validations"]
     if (validations.length > 0) {
-      merged["x-kubernetes-validations"] = validations
+      merged["x-kubernetes-validations"] = validations.map(withRawStrings)
       delete merged.pattern
     }
     if (isSchema(merged.properties)) {
@@ -53,8 +80,14 @@ export const toStructural = (root: JsonSchema, definitions: JsonSchema = {}): Js
       delete merged.additionalProperties
     } else if (isSchema(merged.additionalProperties)) {
       merged.additionalProperties = visit(merged.additionalProperties)
+      if (hasRules(merged.additionalProperties) && merged.maxProperties === undefined) {
+        merged.maxProperties = celCollectionBound
+      }
     }
-    if (isSchema(merged.items)) merged.items = visit(merged.items)
+    if (isSchema(merged.items)) {
+      merged.items = visit(merged.items)
+      if (hasRules(merged.items) && merged.maxItems === undefined) merged.maxItems = celCollectionBound
+    }
     if (merged.type === "integer") {
       merged.format = "int64"
       if (merged.maximum === Number.MAX_SAFE_INTEGER) delete merged.maximum

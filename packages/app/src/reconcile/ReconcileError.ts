@@ -1,0 +1,25 @@
+/**
+ * Why a reconcile could not finish, beyond LiteLLM's and Kubernetes' own
+ * errors. Each maps to the Ready condition's reason.
+ */
+import { Schema } from "effect"
+
+/** The connection Secret is missing, incomplete, or refuses this namespace. */
+export class ConnectionUnavailable extends Schema.TaggedError<ConnectionUnavailable>()("ConnectionUnavailable", {
+  message: Schema.String
+}) {}
+
+/** Something this object depends on (a team, a user) does not exist yet. */
+export class DependencyNotReady extends Schema.TaggedError<DependencyNotReady>()("DependencyNotReady", {
+  message: Schema.String
+}) {}
+
+/** A team alias or user email matches more than one object; the operator does not guess. */
+export class AmbiguousReference extends Schema.TaggedError<AmbiguousReference>()("AmbiguousReference", {
+  message: Schema.String
+}) {}
+
+/** A Secret the operator must write exists and belongs to something else. */
+export class SecretConflict extends Schema.TaggedError<SecretConflict>()("SecretConflict", {
+  message: Schema.String
+}) {}

@@ -1,0 +1,33 @@
+/** User: the user, its memberships from `spec.teams`, and its own key, in one plan. */
+import type { LastApplied, ObservedKey, ObservedUser, Plan, UserDesired } from "@litellm-operator/core"
+import { planUser } from "@litellm-operator/core"
+import type { LiteLLMClient } from "@litellm-operator/litellm"
+import { Effect, Option } from "effect"
+import { executePlan } from "./executePlan.ts"
+
+export interface UserSync {
+  readonly plan: Plan
+  readonly user: ObservedUser | undefined
+  readonly key: ObservedKey | undefined
+}
+
+export const syncUser = Effect.fn("syncUser")(function* (
+  client: LiteLLMClient["Service"],
+  desired: UserDesired,
+  options: { readonly lastApplied: LastApplied; readonly previousToken: string | undefined }
+) {
+  const readKey = (token: string | undefined) =>
+    token === undefined ? Effect.succeed(undefined) : Effect.map(client.keyInfo(token), Option.getOrUndefined)
+  const user = Option.getOrUndefined(yield* client.userInfo(desired.userId))
+  const desiredToken = desired.key?.token
+  const key = yield* readKey(desiredToken)
+  const previousKey = options.previousToken === desiredToken ? undefined : yield* readKey(options.previousToken)
+  const plan = planUser(desired, { user, key, previousKey, lastApplied: options.lastApplied })
+  yield* executePlan(client, "User", plan.actions)
+  if (plan.actions.length === 0 || desired.deleting) return { plan, user, key } satisfies UserSync
+  return {
+    plan,
+    user: Option.getOrUndefined(yield* client.userInfo(desired.userId)),
+    key: yield* readKey(desiredToken)
+  } satisfies UserSync
+})

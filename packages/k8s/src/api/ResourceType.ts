@@ -1,0 +1,31 @@
+/**
+ * A resource the adapter can read, write and watch: where it lives in the API
+ * and the schema that decodes one object. Everything in this package is
+ * generic over it, so the custom kinds, Secrets, Leases and Events share one
+ * client, one error mapping and one informer.
+ */
+import type { Schema } from "effect"
+import type { KubeObject, ObjectKey } from "./ObjectMeta.ts"
+
+export interface ResourceType<A extends KubeObject, I = unknown> {
+  /** "" for the core group (`/api/v1`). */
+  readonly group: string
+  readonly version: string
+  readonly kind: string
+  readonly plural: string
+  readonly schema: Schema.Codec<A, I>
+  /** Objects hold secrets: decoding failures and server messages about them are not echoed into errors. */
+  readonly sensitive?: boolean
+}
+
+export const apiVersionOf = (type: ResourceType<KubeObject>): string =>
+  type.group === "" ? type.version : `${type.group}/${type.version}`
+
+export const collectionPath = (type: ResourceType<KubeObject>, namespace?: string): string => {
+  const root = type.group === "" ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`
+  const ns = namespace === undefined ? "" : `/namespaces/${encodeURIComponent(namespace)}`
+  return `${root}${ns}/${type.plural}`
+}
+
+export const objectPath = (type: ResourceType<KubeObject>, key: ObjectKey): string =>
+  `${collectionPath(type, key.namespace)}/${encodeURIComponent(key.name)}`

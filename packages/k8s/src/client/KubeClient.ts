@@ -1,0 +1,565 @@
+/**
+ * Typed access to the API server for the operator: objects decoded by their
+ * schema on the way in, status written through the status subresource with a
+ * JSON merge patch, finalizers added and removed under a resourceVersion
+ * precondition, Secrets read as `Redacted` values and owned Secrets written
+ * idempotently. Every failure is a `KubeError` with a tagged reason.
+ */
+import { Context, Effect, Layer, Option, Redacted, Result, Schema, Stream } from "effect"
+import type { CustomObject, CustomResourceType } from "../api/CustomResources.ts"
+import type { KubeObject, ObjectKey, OwnerReference } from "../api/ObjectMeta.ts"
+import { keyString } from "../api/ObjectMeta.ts"
+import type { ResourceType } from "../api/ResourceType.ts"
+import { apiVersionOf, collectionPath, objectPath } from "../api/ResourceType.ts"
+import { type Secret, Secrets } from "../api/Secret.ts"
+import { Status } from "../api/Status.ts"
+import { Conflict, Invalid, KubeError, Malformed, reasonFromStatus } from "./KubeError.ts"
+import { ContentType, KubeTransport } from "./KubeTransport.ts"
+
+export interface ListOptions {
+  /** All namespaces when left out. */
+  readonly namespace?: string
+  readonly labelSelector?: string
+  readonly fieldSelector?: string
+}
+
+/** An object the server returned that does not match its schema. */
+export interface MalformedObject {
+  readonly key: ObjectKey | undefined
+  readonly resourceVersion: string | undefined
+  readonly message: string
+}
+
+export interface ListResult<A> {
+  readonly items: ReadonlyArray<A>
+  readonly malformed: ReadonlyArray<MalformedObject>
+  /** The collection's resourceVersion, to watch from. */
+  readonly resourceVersion: string
+}
+
+export interface WatchOptions extends ListOptions {
+  readonly resourceVersion: string
+  /** The server ends the watch after this long (a fresh watch then resumes from the last resourceVersion). */
+  readonly timeoutSeconds?: number
+}
+
+export type WatchEvent<A> =
+  | { readonly type: "ADDED" | "MODIFIED" | "DELETED"; readonly object: A }
+  | { readonly type: "BOOKMARK"; readonly resourceVersion: string }
+  | { readonly type: "MALFORMED"; readonly object: MalformedObject }
+
+/** `metadata` for an object to create: the server fills in uid, resourceVersion, generation. */
+export interface NewObjectMeta {
+  readonly name: string
+  readonly namespace: string
+  readonly labels?: Readonly<Record<string, string>>
+  readonly annotations?: Readonly<Record<string, string>>
+  readonly finalizers?: ReadonlyArray<string>
+  readonly ownerReferences?: ReadonlyArray<OwnerReference>
+}
+
+/** An object to create, in its JSON form; apiVersion and kind come from the resource type. */
+export type NewObject<I> = Omit<I, "apiVersion" | "kind" | "metadata" | "status"> & {
+  readonly metadata: NewObjectMeta
+}
+
+/** What `applyOwnedSecret` makes exist. */
+export const OwnedSecret = Schema.Struct({
+  namespace: Schema.NonEmptyString,
+  name: Schema.NonEmptyString,
+  /** The object the Secret belongs to (same namespace); it becomes the controller owner reference. */
+  owner: Schema.Struct({
+    apiVersion: Schema.NonEmptyString,
+    kind: Schema.NonEmptyString,
+    name: Schema.NonEmptyString,
+    uid: Schema.NonEmptyString
+  }),
+  labels: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  annotations: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  type: Schema.optionalKey(Schema.String),
+  data: Schema.Record(Schema.String, Schema.Redacted(Schema.String))
+})
+export type OwnedSecret = typeof OwnedSecret.Type
+
+/** How many times a write that met a newer resourceVersion (409) is re-read and tried again. */
+const CONFLICT_ATTEMPTS = 5
+const PAGE_SIZE = 500
+
+const JsonText = Schema.fromJsonString(Schema.Unknown)
+const ListBody = Schema.Struct({
+  metadata: Schema.Struct({
+    resourceVersion: Schema.String,
+    continue: Schema.optionalKey(Schema.String)
+  }),
+  items: Schema.NullOr(Schema.Array(Schema.Unknown))
+})
+const WatchLine = Schema.fromJsonString(
+  Schema.Struct({
+    type: Schema.Literals(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]),
+    object: Schema.Unknown
+  })
+)
+const LooseMeta = Schema.Struct({
+  metadata: Schema.Struct({
+    name: Schema.String,
+    namespace: Schema.optionalKey(Schema.String),
+    resourceVersion: Schema.optionalKey(Schema.String)
+  })
+})
+const decodeLooseMeta = Schema.decodeUnknownOption(LooseMeta)
+const decodeStatus = Schema.decodeUnknownOption(Status)
+
+export class KubeClient extends Context.Service<
+  KubeClient,
+  {
+    get<A extends KubeObject, I>(type: ResourceType<A, I>, key: ObjectKey): Effect.Effect<A, KubeError>
+    /** Every page; objects that do not decode are reported in `malformed`, not failed on. */
+    list<A extends KubeObject, I>(
+      type: ResourceType<A, I>,
+      options?: ListOptions
+    ): Effect.Effect<ListResult<A>, KubeError>
+    /** One watch connection with bookmarks; an `ERROR` event (e.g. 410 Gone) fails the stream. */
+    watch<A extends KubeObject, I>(
+      type: ResourceType<A, I>,
+      options: WatchOptions
+    ): Stream.Stream<WatchEvent<A>, KubeError>
+    create<A extends KubeObject, I>(type: ResourceType<A, I>, object: NewObject<I>): Effect.Effect<A, KubeError>
+    /** PUT: `metadata.resourceVersion` is the precondition. */
+    replace<A extends KubeObject, I>(type: ResourceType<A, I>, object: A): Effect.Effect<A, KubeError>
+    /** A JSON merge patch of the object (not its status). */
+    mergePatch<A extends KubeObject, I>(
+      type: ResourceType<A, I>,
+      key: ObjectKey,
+      patch: Readonly<Record<string, unknown>>
+    ): Effect.Effect<A, KubeError>
+    /** Deleting what is already gone succeeds. */
+    delete<A extends KubeObject, I>(
+      type: ResourceType<A, I>,
+      key: ObjectKey,
+      preconditions?: { readonly uid?: string; readonly resourceVersion?: string }
+    ): Effect.Effect<void, KubeError>
+    /**
+     * Writes `status` through the status subresource (merge patch). Top-level
+     * fields of `previous` that `status` no longer has are cleared; with
+     * `resourceVersion`, a newer object fails with Conflict.
+     */
+    patchStatus<A extends CustomObject<St>, St, I>(
+      type: CustomResourceType<A, St, I>,
+      key: ObjectKey,
+      status: St,
+      options?: { readonly previous?: St | undefined; readonly resourceVersion?: string }
+    ): Effect.Effect<A, KubeError>
+    /** Adds `finalizer` unless present; `target` may be a (possibly stale) cached object, saving a read. */
+    addFinalizer<A extends KubeObject, I>(
+      type: ResourceType<A, I>,
+      target: A | ObjectKey,
+      finalizer: string
+    ): Effect.Effect<A, KubeError>
+    /** Removes `finalizer` if present; `None` when the object is gone (deleted once the last finalizer went). */
+    removeFinalizer<A extends KubeObject, I>(
+      type: ResourceType<A, I>,
+      target: A | ObjectKey,
+      finalizer: string
+    ): Effect.Effect<Option.Option<A>, KubeError>
+    readSecret(key: ObjectKey): Effect.Effect<Secret, KubeError>
+    /**
+     * Creates the Secret, or updates it to the given data, labels and owner
+     * reference; writes nothing when it already matches. A Secret of that
+     * name that is not owned by `owner` is left alone (Conflict).
+     */
+    applyOwnedSecret(secret: OwnedSecret): Effect.Effect<Secret, KubeError>
+  }
+>()("litellm-operator/k8s/KubeClient") {
+  static readonly layerNoDeps = Layer.effect(
+    KubeClient,
+    Effect.gen(function* () {
+      return yield* make(yield* KubeTransport)
+    })
+  )
+
+  static readonly layerFromFile = (kubeconfig: string) =>
+    KubeClient.layerNoDeps.pipe(Layer.provideMerge(KubeTransport.layerFromFile(kubeconfig)))
+
+  static readonly layerDefault = KubeClient.layerNoDeps.pipe(Layer.provideMerge(KubeTransport.layerDefault))
+}
+
+const isKey = (target: KubeObject | ObjectKey): target is ObjectKey => !("metadata" in target)
+
+const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
+  const malformed = (operation: string, message: string) =>
+    new KubeError({ operation, reason: new Malformed({ message }) })
+
+  /** Adds apiVersion/kind where the server leaves them out (items of built-in lists). */
+  const withTypeMeta = (type: ResourceType<KubeObject>, u: unknown): unknown =>
+    typeof u === "object" && u !== null && !Array.isArray(u)
+      ? { apiVersion: apiVersionOf(type), kind: type.kind, ...u }
+      : u
+
+  const decodeObject = <A extends KubeObject, I>(type: ResourceType<A, I>, operation: string, u: unknown) =>
+    Schema.decodeUnknownEffect(type.schema)(withTypeMeta(type, u)).pipe(
+      Effect.mapError((error) =>
+        malformed(operation, type.sensitive === true ? `a ${type.kind} that does not match its schema` : error.message)
+      )
+    )
+
+  const parseJson = (operation: string, text: string) =>
+    Schema.decodeUnknownEffect(JsonText)(text).pipe(Effect.mapError(() => malformed(operation, "not JSON")))
+
+  const describeMalformed = (type: ResourceType<KubeObject>, u: unknown, message: string): MalformedObject => {
+    const meta = Option.getOrUndefined(decodeLooseMeta(u))?.metadata
+    return {
+      key: meta?.namespace === undefined ? undefined : { namespace: meta.namespace, name: meta.name },
+      resourceVersion: meta?.resourceVersion,
+      message: type.sensitive === true ? `a ${type.kind} that does not match its schema` : message
+    }
+  }
+
+  const send = Effect.fnUntraced(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    request: Parameters<typeof transport.request>[0]
+  ): Effect.fn.Return<A, KubeError> {
+    const operation = `${request.method} ${request.path}`
+    const text = yield* transport.request({ ...request, sensitive: type.sensitive === true })
+    return yield* decodeObject(type, operation, yield* parseJson(operation, text))
+  })
+
+  const get = Effect.fn("KubeClient.get")(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    key: ObjectKey
+  ): Effect.fn.Return<A, KubeError> {
+    return yield* send(type, { method: "GET", path: objectPath(type, key) })
+  })
+
+  const list = Effect.fn("KubeClient.list")(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    options?: ListOptions
+  ): Effect.fn.Return<ListResult<A>, KubeError> {
+    const path = collectionPath(type, options?.namespace)
+    const operation = `GET ${path}`
+    const items: Array<A> = []
+    const bad: Array<MalformedObject> = []
+    let resourceVersion = ""
+    let next: string | undefined
+    do {
+      const text = yield* transport.request({
+        method: "GET",
+        path,
+        query: {
+          labelSelector: options?.labelSelector,
+          fieldSelector: options?.fieldSelector,
+          limit: PAGE_SIZE,
+          continue: next
+        },
+        sensitive: type.sensitive === true
+      })
+      const page = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(ListBody))(text).pipe(
+        Effect.mapError(() => malformed(operation, "not a list"))
+      )
+      for (const raw of page.items ?? []) {
+        const decoded = yield* Effect.result(decodeObject(type, operation, raw))
+        if (Result.isSuccess(decoded)) items.push(decoded.success)
+        else bad.push(describeMalformed(type, raw, decoded.failure.reason.message))
+      }
+      resourceVersion = page.metadata.resourceVersion
+      next = page.metadata.continue === "" ? undefined : page.metadata.continue
+    } while (next !== undefined)
+    return { items, malformed: bad, resourceVersion }
+  })
+
+  const watch = <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    options: WatchOptions
+  ): Stream.Stream<WatchEvent<A>, KubeError> => {
+    const path = collectionPath(type, options.namespace)
+    const operation = `WATCH ${path}`
+    return transport
+      .lines({
+        method: "GET",
+        path,
+        query: {
+          watch: true,
+          allowWatchBookmarks: true,
+          resourceVersion: options.resourceVersion,
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+          timeoutSeconds: options.timeoutSeconds
+        },
+        sensitive: type.sensitive === true
+      })
+      .pipe(
+        Stream.filter((line) => line.trim().length > 0),
+        Stream.mapEffect(
+          Effect.fnUntraced(function* (line): Effect.fn.Return<WatchEvent<A>, KubeError> {
+            const event = yield* Schema.decodeUnknownEffect(WatchLine)(line).pipe(
+              Effect.mapError(() => malformed(operation, "a watch event that is not JSON"))
+            )
+            switch (event.type) {
+              case "ERROR": {
+                const status = Option.getOrUndefined(decodeStatus(event.object)) ?? {}
+                return yield* new KubeError({
+                  operation,
+                  ...(status.code === undefined ? {} : { status: status.code }),
+                  reason: reasonFromStatus(status)
+                })
+              }
+              case "BOOKMARK": {
+                const meta = Option.getOrUndefined(decodeLooseMeta(event.object))?.metadata
+                return { type: "BOOKMARK", resourceVersion: meta?.resourceVersion ?? options.resourceVersion }
+              }
+              default: {
+                const decoded = yield* Effect.result(decodeObject(type, operation, event.object))
+                return Result.isSuccess(decoded)
+                  ? { type: event.type, object: decoded.success }
+                  : {
+                      type: "MALFORMED",
+                      object: describeMalformed(type, event.object, decoded.failure.reason.message)
+                    }
+              }
+            }
+          })
+        )
+      )
+  }
+
+  const create = Effect.fn("KubeClient.create")(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    object: NewObject<I>
+  ): Effect.fn.Return<A, KubeError> {
+    return yield* send(type, {
+      method: "POST",
+      path: collectionPath(type, object.metadata.namespace),
+      body: { ...object, apiVersion: apiVersionOf(type), kind: type.kind }
+    })
+  })
+
+  const encode = <A extends KubeObject, I>(type: ResourceType<A, I>, operation: string, object: A) =>
+    Schema.encodeEffect(type.schema)(object).pipe(
+      Effect.mapError((error) =>
+        malformed(operation, type.sensitive === true ? `a ${type.kind} that cannot be encoded` : error.message)
+      )
+    )
+
+  const replace = Effect.fn("KubeClient.replace")(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    object: A
+  ): Effect.fn.Return<A, KubeError> {
+    const path = objectPath(type, object.metadata)
+    const body = yield* encode(type, `PUT ${path}`, object)
+    return yield* send(type, { method: "PUT", path, body })
+  })
+
+  const mergePatch = Effect.fn("KubeClient.mergePatch")(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    key: ObjectKey,
+    patch: Readonly<Record<string, unknown>>
+  ): Effect.fn.Return<A, KubeError> {
+    return yield* send(type, {
+      method: "PATCH",
+      path: objectPath(type, key),
+      body: patch,
+      contentType: ContentType.mergePatch
+    })
+  })
+
+  const del = Effect.fn("KubeClient.delete")(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    key: ObjectKey,
+    preconditions?: { readonly uid?: string; readonly resourceVersion?: string }
+  ): Effect.fn.Return<void, KubeError> {
+    yield* transport
+      .request({
+        method: "DELETE",
+        path: objectPath(type, key),
+        ...(preconditions === undefined ? {} : { body: { kind: "DeleteOptions", apiVersion: "v1", preconditions } })
+      })
+      .pipe(Effect.catchReason("KubeError", "NotFound", () => Effect.void))
+  })
+
+  const patchStatus = Effect.fn("KubeClient.patchStatus")(function* <A extends CustomObject<St>, St, I>(
+    type: CustomResourceType<A, St, I>,
+    key: ObjectKey,
+    status: St,
+    options?: { readonly previous?: St | undefined; readonly resourceVersion?: string }
+  ): Effect.fn.Return<A, KubeError> {
+    const path = `${objectPath(type, key)}/status`
+    const encode = Schema.encodeUnknownEffect(type.status)
+    const next = yield* encode(status).pipe(Effect.mapError((e) => malformed(`PATCH ${path}`, e.message)))
+    const previous =
+      options?.previous === undefined
+        ? undefined
+        : yield* encode(options.previous).pipe(Effect.mapError((e) => malformed(`PATCH ${path}`, e.message)))
+    // A merge patch keeps fields it does not mention: clear the ones the new status dropped.
+    const cleared =
+      typeof previous === "object" && previous !== null && typeof next === "object" && next !== null
+        ? Object.fromEntries(Object.keys(previous).flatMap((k) => (k in next ? [] : [[k, null]])))
+        : {}
+    const body: Record<string, unknown> = { status: { ...cleared, ...(typeof next === "object" ? next : {}) } }
+    if (options?.resourceVersion !== undefined) body.metadata = { resourceVersion: options.resourceVersion }
+    return yield* send(type, { method: "PATCH", path, body, contentType: ContentType.mergePatch })
+  })
+
+  /**
+   * Changes `metadata.finalizers` with the object's resourceVersion as a
+   * precondition, so a concurrent writer's finalizers are never dropped; on 409
+   * it reads the object again and retries.
+   */
+  const changeFinalizers = Effect.fnUntraced(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    target: A | ObjectKey,
+    change: (finalizers: ReadonlyArray<string>) => ReadonlyArray<string> | undefined
+  ): Effect.fn.Return<A, KubeError> {
+    const key = isKey(target) ? target : { namespace: target.metadata.namespace, name: target.metadata.name }
+    let cached: A | undefined = isKey(target) ? undefined : target
+    for (let attempt = 1; ; attempt++) {
+      const current = cached ?? (yield* get(type, key))
+      cached = undefined
+      const next = change(current.metadata.finalizers ?? [])
+      if (next === undefined) return current
+      const patched = yield* Effect.result(
+        mergePatch(type, key, { metadata: { finalizers: next, resourceVersion: current.metadata.resourceVersion } })
+      )
+      if (Result.isSuccess(patched)) return patched.success
+      if (patched.failure.reason._tag !== "Conflict" || attempt >= CONFLICT_ATTEMPTS) return yield* patched.failure
+      yield* Effect.logDebug(`finalizers of ${keyString(key)} changed concurrently; reading again`)
+    }
+  })
+
+  const addFinalizer = Effect.fn("KubeClient.addFinalizer")(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    target: A | ObjectKey,
+    finalizer: string
+  ): Effect.fn.Return<A, KubeError> {
+    return yield* changeFinalizers(type, target, (fs) => (fs.includes(finalizer) ? undefined : [...fs, finalizer]))
+  })
+
+  const removeFinalizer = Effect.fn("KubeClient.removeFinalizer")(function* <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    target: A | ObjectKey,
+    finalizer: string
+  ): Effect.fn.Return<Option.Option<A>, KubeError> {
+    return yield* changeFinalizers(type, target, (fs) =>
+      fs.includes(finalizer) ? fs.filter((f) => f !== finalizer) : undefined
+    ).pipe(
+      Effect.map(Option.some),
+      Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(Option.none<A>()))
+    )
+  })
+
+  const readSecret = Effect.fn("KubeClient.readSecret")(function* (
+    key: ObjectKey
+  ): Effect.fn.Return<Secret, KubeError> {
+    return yield* get(Secrets, key)
+  })
+
+  const sameData = (a: Secret["data"], b: OwnedSecret["data"]): boolean => {
+    const left = Object.entries(a ?? {})
+    const right = Object.entries(b)
+    return (
+      left.length === right.length &&
+      right.every(([k, v]) => {
+        const mine = a?.[k]
+        return mine !== undefined && Redacted.value(mine) === Redacted.value(v)
+      })
+    )
+  }
+
+  const applyOwnedSecret = Effect.fn("KubeClient.applyOwnedSecret")(function* (
+    input: OwnedSecret
+  ): Effect.fn.Return<Secret, KubeError> {
+    const operation = `apply Secret ${input.namespace}/${input.name}`
+    const secret = yield* Schema.decodeUnknownEffect(OwnedSecret)(input).pipe(
+      Effect.mapError(
+        (e) => new KubeError({ operation, reason: new Invalid({ message: e.message.slice(0, 500), causes: [] }) })
+      )
+    )
+    const key = { namespace: secret.namespace, name: secret.name }
+    const ownerRef: OwnerReference = { ...secret.owner, controller: true, blockOwnerDeletion: true }
+    const labels = secret.labels ?? {}
+    const annotations = secret.annotations ?? {}
+    for (let attempt = 1; ; attempt++) {
+      const existing = yield* get(Secrets, key).pipe(
+        Effect.map(Option.some),
+        Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(Option.none<Secret>()))
+      )
+      const result = yield* Effect.result(
+        Option.match(existing, {
+          onNone: () =>
+            Effect.flatMap(
+              encode(Secrets, operation, {
+                apiVersion: "v1",
+                kind: "Secret",
+                metadata: { ...key, uid: "", resourceVersion: "", labels, annotations, ownerReferences: [ownerRef] },
+                type: secret.type ?? "Opaque",
+                data: secret.data
+              }),
+              ({ metadata, ...rest }) =>
+                create(Secrets, {
+                  ...rest,
+                  metadata: {
+                    name: metadata.name,
+                    namespace: metadata.namespace,
+                    labels,
+                    annotations,
+                    ownerReferences: [ownerRef]
+                  }
+                })
+            ),
+          onSome: (current) => {
+            const refs = current.metadata.ownerReferences ?? []
+            if (!refs.some((r) => r.uid === secret.owner.uid)) {
+              return Effect.fail(
+                new KubeError({
+                  operation,
+                  reason: new Conflict({
+                    message: `Secret ${keyString(key)} exists and is not owned by ${secret.owner.kind} ${secret.owner.name}`,
+                    alreadyExists: true
+                  })
+                })
+              )
+            }
+            const currentLabels = current.metadata.labels ?? {}
+            const currentAnnotations = current.metadata.annotations ?? {}
+            const upToDate =
+              sameData(current.data, secret.data) &&
+              (secret.type === undefined || current.type === secret.type) &&
+              Object.entries(labels).every(([k, v]) => currentLabels[k] === v) &&
+              Object.entries(annotations).every(([k, v]) => currentAnnotations[k] === v)
+            if (upToDate) return Effect.succeed(current)
+            return replace(Secrets, {
+              ...current,
+              metadata: {
+                ...current.metadata,
+                labels: { ...currentLabels, ...labels },
+                annotations: { ...currentAnnotations, ...annotations }
+              },
+              ...(secret.type === undefined ? {} : { type: secret.type }),
+              data: secret.data
+            })
+          }
+        })
+      )
+      if (Result.isSuccess(result)) return result.success
+      // Conflict: someone wrote in between (or created it first); read again.
+      const retry =
+        result.failure.reason._tag === "Conflict" &&
+        attempt < CONFLICT_ATTEMPTS &&
+        !result.failure.reason.message.includes("is not owned by")
+      if (!retry) return yield* result.failure
+    }
+  })
+
+  return KubeClient.of({
+    get,
+    list,
+    watch,
+    create,
+    replace,
+    mergePatch,
+    delete: del,
+    patchStatus,
+    addFinalizer,
+    removeFinalizer,
+    readSecret,
+    applyOwnedSecret
+  })
+})
