@@ -224,6 +224,32 @@ describe("client: idempotent execute", () => {
   )
 })
 
+describe("client: requests", () => {
+  it.live("ids are URL-escaped in queries, and list filters keep exact matches only", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      const odd = "team a+b/c?d=e&f#g"
+      yield* client.teamNew(odd, { team_alias: "A+B" })
+      yield* client.teamNew("other", { team_alias: "a+b and more" })
+      assert.deepStrictEqual(
+        Option.map(yield* client.teamInfo(odd), (t) => t.team_id),
+        Option.some(odd)
+      )
+      const teams = yield* client.teamList({ teamAlias: "A+B" })
+      assert.deepStrictEqual(
+        teams.map((t) => t.team_id),
+        [odd]
+      )
+      yield* client.userNew("u1")
+      yield* client.userNew("u10")
+      assert.deepStrictEqual(
+        (yield* client.userList({ userId: "u1" })).map((u) => u.user_id),
+        ["u1"]
+      )
+    }).pipe(withClient())
+  )
+})
+
 describe("client: metrics", () => {
   it.live("every attempt is counted by endpoint and status", () =>
     Effect.gen(function* () {

@@ -495,6 +495,16 @@ describe("simulator: faults, counters, determinism", () => {
     }).pipe(withSim())
   )
 
+  it.live("latency delays the answer", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator
+      yield* sim.setFaults([{ endpoint: "/health/readiness", kind: "latency", latencyMs: 150 }])
+      const started = Date.now()
+      assert.strictEqual((yield* get("/health/readiness")).status, 200)
+      assert.isAtLeast(Date.now() - started, 150)
+    }).pipe(withSim())
+  )
+
   it.effect("429 carries retry-after", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator
