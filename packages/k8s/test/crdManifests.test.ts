@@ -14,6 +14,22 @@ describe("CRD manifests", () => {
     }
   })
 
+  it("keep every enum and CEL rule the generator produced", () => {
+    const count = (text: string, word: string) => text.split(word).length - 1
+    for (const crd of customResourceDefinitions()) {
+      const committed = readFileSync(join(crdDir, crdFileName(crd)), "utf8")
+      const generated = JSON.stringify(crd)
+      for (const [yaml, json] of [
+        ["x-kubernetes-validations:", '"x-kubernetes-validations":'],
+        ["enum:", '"enum":'],
+        ["rule: ", '"rule":']
+      ] as const) {
+        assert.isAbove(count(generated, json), 0, `${crd.metadata.name} generates no ${json}`)
+        assert.strictEqual(count(committed, yaml), count(generated, json), `${crdFileName(crd)}: ${yaml}`)
+      }
+    }
+  })
+
   it("carry no JSON Schema constructs that Kubernetes refuses in a structural schema", () => {
     const forbidden = ['"$ref"', '"allOf"', '"anyOf"', '"oneOf"', '"$defs"', '"additionalProperties":true']
     for (const crd of customResourceDefinitions()) {

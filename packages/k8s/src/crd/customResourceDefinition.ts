@@ -2,12 +2,13 @@
 import { Schema } from "effect"
 import type { KindDefinition } from "./kinds.ts"
 import { group, kinds, version } from "./kinds.ts"
+import { withPatterns } from "./patterns.ts"
 import type { JsonSchema } from "./structural.ts"
 import { toStructural } from "./structural.ts"
 
 const structuralOf = (schema: Schema.Top): JsonSchema => {
   const document = Schema.toJsonSchemaDocument(schema)
-  return toStructural(document.schema, document.definitions)
+  return toStructural(withPatterns(document.schema, schema), document.definitions)
 }
 
 const withRules = (schema: JsonSchema, rules: KindDefinition["specTransitionRules"]): JsonSchema => {
