@@ -292,7 +292,7 @@ const CrdList = Schema.fromJsonString(
   })
 )
 
-layer(ClusterLive)("CRDs on a real API server", (it) => {
+layer(ClusterLive, { excludeTestServices: true })("CRDs on a real API server", (it) => {
   it.effect("all four are installed and Established", () =>
     Effect.gen(function* () {
       const transport = yield* KubeTransport

@@ -5,7 +5,7 @@
  * precondition, Secrets read as `Redacted` values and owned Secrets written
  * idempotently. Every failure is a `KubeError` with a tagged reason.
  */
-import { Context, Effect, Layer, Option, Redacted, Result, Schema, Stream } from "effect"
+import { Context, Duration, Effect, Layer, Option, Random, Redacted, Result, Schema, Stream } from "effect"
 import type { CustomObject, CustomResourceType } from "../api/CustomResources.ts"
 import type { KubeObject, ObjectKey, OwnerReference } from "../api/ObjectMeta.ts"
 import { keyString } from "../api/ObjectMeta.ts"
@@ -82,7 +82,11 @@ export const OwnedSecret = Schema.Struct({
 export type OwnedSecret = typeof OwnedSecret.Type
 
 /** How many times a write that met a newer resourceVersion (409) is re-read and tried again. */
-const CONFLICT_ATTEMPTS = 5
+const CONFLICT_ATTEMPTS = 10
+
+/** A short, growing, jittered pause before re-reading after a 409, so contending writers spread out. */
+const conflictPause = (attempt: number) =>
+  Effect.flatMap(Random.nextBetween(0, 10 * attempt), (ms) => Effect.sleep(Duration.millis(ms)))
 const PAGE_SIZE = 500
 
 const JsonText = Schema.fromJsonString(Schema.Unknown)
@@ -421,6 +425,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
       if (Result.isSuccess(patched)) return patched.success
       if (patched.failure.reason._tag !== "Conflict" || attempt >= CONFLICT_ATTEMPTS) return yield* patched.failure
       yield* Effect.logDebug(`finalizers of ${keyString(key)} changed concurrently; reading again`)
+      yield* conflictPause(attempt)
     }
   })
 
@@ -545,6 +550,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
         attempt < CONFLICT_ATTEMPTS &&
         !result.failure.reason.message.includes("is not owned by")
       if (!retry) return yield* result.failure
+      yield* conflictPause(attempt)
     }
   })
 
