@@ -27,7 +27,7 @@ export default async function setup(project: TestProject) {
     const t2 = performance.now()
     process.stderr.write(
       `control plane: ready in ${(cp.startupMillis / 1000).toFixed(1)}s (build check + start ${((t1 - t0) / 1000).toFixed(1)}s), ` +
-        `${crds.length} CRDs established in ${((t2 - t1) / 1000).toFixed(1)}s; ${cp.server}\n`
+        `${crds.length} CRDs established and warmed up in ${((t2 - t1) / 1000).toFixed(1)}s; ${cp.server}\n`
     )
   } catch (error) {
     await cp.stop()

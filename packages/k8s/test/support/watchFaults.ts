@@ -1,0 +1,66 @@
+/**
+ * Fault injection for watches, in front of the real client and the real API
+ * server: close open watches (as a dropped connection or a server restart
+ * would), hold new watches back (a partition), make them fail, or make the
+ * next one resume from an expired resourceVersion (as after etcd compaction),
+ * which the server answers with 410 Gone.
+ */
+import type { Stream as StreamType } from "effect"
+import { Deferred, Effect, Latch, Ref, Stream } from "effect"
+import type { KubeObject, ResourceType, WatchEvent, WatchOptions } from "../../src/index.ts"
+import { KubeClient, KubeError, Unavailable } from "../../src/index.ts"
+
+export const makeWatchFaults = Effect.gen(function* () {
+  const real = yield* KubeClient
+  const gate = yield* Latch.make(true)
+  const cut = yield* Ref.make(yield* Deferred.make<void>())
+  const pending = yield* Ref.make<{ readonly resumeFrom?: string; readonly failures: number }>({ failures: 0 })
+  const opened = yield* Ref.make(0)
+
+  const watch = <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    options: WatchOptions
+  ): StreamType.Stream<WatchEvent<A>, KubeError> =>
+    Stream.unwrap(
+      Effect.gen(function* () {
+        yield* gate.await
+        // A failure keeps a pending resumeFrom for the watch after it; a watch that connects consumes it.
+        const next = yield* Ref.getAndUpdate(pending, (p) =>
+          p.failures > 0 ? { ...p, failures: p.failures - 1 } : { failures: 0 }
+        )
+        if (next.failures > 0) {
+          return yield* new KubeError({
+            operation: `WATCH ${type.plural}`,
+            reason: new Unavailable({ message: "injected: connection refused" })
+          })
+        }
+        yield* Ref.update(opened, (n) => n + 1)
+        const stop = yield* Ref.get(cut)
+        return real
+          .watch(type, { ...options, resourceVersion: next.resumeFrom ?? options.resourceVersion })
+          .pipe(Stream.interruptWhen(Deferred.await(stop)))
+      })
+    )
+
+  /** Ends every open watch, as a dropped connection would. */
+  const closeWatches = Effect.gen(function* () {
+    const old = yield* Ref.getAndSet(cut, yield* Deferred.make<void>())
+    yield* Deferred.succeed(old, undefined)
+  })
+
+  return {
+    client: KubeClient.of({ ...real, watch }),
+    closeWatches,
+    /** Closes open watches and holds new ones back until `heal`. */
+    partition: Effect.andThen(gate.close, closeWatches),
+    /** Lets watches through again; with `expired`, the next resumes from a compacted resourceVersion. */
+    heal: (options: { readonly expired?: boolean } = {}) =>
+      Effect.andThen(
+        options.expired === true ? Ref.update(pending, (p) => ({ ...p, resumeFrom: "1" })) : Effect.void,
+        gate.open
+      ),
+    /** The next `n` watches fail to connect. */
+    failNext: (n: number) => Ref.update(pending, (p) => ({ ...p, failures: n })),
+    watchesOpened: Ref.get(opened)
+  }
+})
