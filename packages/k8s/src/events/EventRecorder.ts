@@ -1,0 +1,159 @@
+/**
+ * Records Kubernetes Events (events.k8s.io/v1) about the operator's objects.
+ *
+ * Best effort: recording never fails or slows the caller beyond a short
+ * timeout; a failure is logged and dropped. Repeats of the same event (same
+ * object, type, reason, action and note) within the aggregation window update
+ * one Event's `series` (count, last observed time) instead of creating more.
+ */
+import { Clock, Context, Duration, Effect, Layer, Random, Schema, Semaphore } from "effect"
+import { Events } from "../api/Event.ts"
+import { microTime } from "../api/MicroTime.ts"
+import { KubeClient } from "../client/KubeClient.ts"
+
+/** The object an event is about. */
+export const EventSubject = Schema.Struct({
+  apiVersion: Schema.NonEmptyString,
+  kind: Schema.NonEmptyString,
+  metadata: Schema.Struct({
+    name: Schema.NonEmptyString,
+    namespace: Schema.NonEmptyString,
+    uid: Schema.NonEmptyString,
+    resourceVersion: Schema.optionalKey(Schema.String)
+  })
+})
+export type EventSubject = typeof EventSubject.Type
+
+export const EventInput = Schema.Struct({
+  regarding: EventSubject,
+  type: Schema.Literals(["Normal", "Warning"]),
+  /** CamelCase, e.g. `Reconciled`, `LiteLLMError`. */
+  reason: Schema.NonEmptyString.check(Schema.isMaxLength(128)),
+  /** What the operator did or failed to do, e.g. `CreateTeam`. */
+  action: Schema.NonEmptyString.check(Schema.isMaxLength(128)),
+  /** Human-readable; cut to the API's 1024 characters. */
+  note: Schema.String
+})
+export type EventInput = typeof EventInput.Type
+
+export interface EventRecorderOptions {
+  /** This replica, e.g. the pod name. */
+  readonly reportingInstance: string
+  /** Default `litellm-operator`. */
+  readonly reportingController?: string
+  /** Repeats within this window are aggregated into one Event. Default 10 minutes. */
+  readonly aggregationWindow?: Duration.Input
+  /** Per write. Default 5 seconds. */
+  readonly timeout?: Duration.Input
+}
+
+interface Recorded {
+  readonly namespace: string
+  readonly name: string
+  readonly count: number
+  readonly lastSeen: number
+}
+
+const MAX_NOTE = 1024
+const MAX_NAME = 253
+
+export class EventRecorder extends Context.Service<
+  EventRecorder,
+  {
+    /** Never fails. */
+    record(event: EventInput): Effect.Effect<void>
+    normal(regarding: EventSubject, reason: string, action: string, note: string): Effect.Effect<void>
+    warning(regarding: EventSubject, reason: string, action: string, note: string): Effect.Effect<void>
+  }
+>()("litellm-operator/k8s/EventRecorder") {
+  static readonly layer = (options: EventRecorderOptions) =>
+    Layer.effect(
+      EventRecorder,
+      Effect.gen(function* () {
+        return yield* make(yield* KubeClient, options)
+      })
+    )
+}
+
+const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options: EventRecorderOptions) {
+  const controller = options.reportingController ?? "litellm-operator"
+  const window = Duration.toMillis(Duration.fromInputUnsafe(options.aggregationWindow ?? Duration.minutes(10)))
+  const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(5))
+  const recent = new Map<string, Recorded>()
+  // One write at a time, so two identical events aggregate instead of racing to create two.
+  const lock = yield* Semaphore.make(1)
+
+  const create = Effect.fnUntraced(function* (event: EventInput, now: number) {
+    const suffix = (yield* Random.nextIntBetween(0, 0x7fffffff)).toString(16)
+    const base = `${event.regarding.metadata.name}.${now.toString(16)}${suffix}`
+    const { regarding } = event
+    const created = yield* client.create(Events, {
+      metadata: { namespace: regarding.metadata.namespace, name: base.slice(0, MAX_NAME) },
+      eventTime: microTime(now),
+      reportingController: controller,
+      reportingInstance: options.reportingInstance,
+      action: event.action,
+      reason: event.reason,
+      note: event.note.slice(0, MAX_NOTE),
+      type: event.type,
+      regarding: {
+        apiVersion: regarding.apiVersion,
+        kind: regarding.kind,
+        name: regarding.metadata.name,
+        namespace: regarding.metadata.namespace,
+        uid: regarding.metadata.uid,
+        ...(regarding.metadata.resourceVersion === undefined
+          ? {}
+          : { resourceVersion: regarding.metadata.resourceVersion })
+      }
+    })
+    return { namespace: created.metadata.namespace, name: created.metadata.name, count: 1, lastSeen: now }
+  })
+
+  const write = Effect.fnUntraced(function* (event: EventInput) {
+    const now = yield* Clock.currentTimeMillis
+    for (const [k, r] of recent) if (now - r.lastSeen > window) recent.delete(k)
+    const key = JSON.stringify([
+      event.regarding.metadata.uid,
+      event.type,
+      event.reason,
+      event.action,
+      event.note.slice(0, MAX_NOTE)
+    ])
+    const previous = recent.get(key)
+    if (previous !== undefined) {
+      const count = previous.count + 1
+      const patched = yield* client
+        .mergePatch(
+          Events,
+          { namespace: previous.namespace, name: previous.name },
+          { series: { count, lastObservedTime: microTime(now) } }
+        )
+        .pipe(
+          Effect.as(true),
+          // Expired (events have a TTL) or deleted: start a new one.
+          Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(false))
+        )
+      if (patched) {
+        recent.set(key, { ...previous, count, lastSeen: now })
+        return
+      }
+    }
+    recent.set(key, yield* create(event, now))
+  })
+
+  const record = Effect.fn("EventRecorder.record")(
+    function* (input: EventInput) {
+      const event = yield* Schema.decodeUnknownEffect(EventInput)(input)
+      yield* lock.withPermit(write(event).pipe(Effect.timeout(timeout)))
+    },
+    Effect.catchCause((cause) => Effect.logWarning("an event could not be recorded", cause))
+  )
+
+  const as =
+    (type: EventInput["type"]) =>
+    (regarding: EventSubject, reason: string, action: string, note: string): Effect.Effect<void> =>
+      record({ regarding, type, reason, action, note })
+
+  return EventRecorder.of({ record, normal: as("Normal"), warning: as("Warning") })
+})
