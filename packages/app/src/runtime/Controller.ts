@@ -15,7 +15,7 @@ export interface ReconcileResult {
   readonly requeueAfter?: Duration.Duration
 }
 
-export interface ControllerOptions<E> {
+export interface ControllerOptions<E, R> {
   /** Names the controller in logs and spans. */
   readonly name: string
   readonly workers: number
@@ -25,11 +25,11 @@ export interface ControllerOptions<E> {
   readonly resyncJitter: number
   /** An upper bound for one reconcile, so a stuck call cannot hold a key forever. */
   readonly reconcileTimeout: Duration.Duration
-  readonly reconcile: (key: string) => Effect.Effect<ReconcileResult, E>
+  readonly reconcile: (key: string) => Effect.Effect<ReconcileResult, E, R>
 }
 
 /** Starts the workers in the current scope; closing the scope lets in-flight reconciles finish, then stops. */
-export const runController = Effect.fnUntraced(function* <E>(options: ControllerOptions<E>) {
+export const runController = Effect.fnUntraced(function* <E, R>(options: ControllerOptions<E, R>) {
   const queue = yield* WorkQueue
 
   const afterSuccess = Effect.fnUntraced(function* (key: string, result: ReconcileResult) {

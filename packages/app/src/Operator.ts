@@ -1,0 +1,207 @@
+/**
+ * The operator: one informer and one controller per kind, wired so that
+ * every watch event puts its object's key on that kind's queue, and changes to
+ * what objects depend on requeue them too (a connection Secret → the objects
+ * that use it; a Team or User → the associations that name it). Reconciles
+ * read the object from the informer's cache; nothing depends on which event
+ * woke them.
+ */
+import type { ConnectionRef } from "@litellm-operator/core"
+import { connectionTarget, failed, normalizeEmail, withReady } from "@litellm-operator/core"
+import type { CustomObject, Informer, InformerEvent, ObjectKey } from "@litellm-operator/k8s"
+import { KubeClient, keyString, makeInformer, Secrets } from "@litellm-operator/k8s"
+import type { Duration } from "effect"
+import { Clock, DateTime, Effect, Metric, Option, Stream } from "effect"
+import {
+  queueDepth,
+  reconcileDuration,
+  reconcileErrorsTotal,
+  reconcilesTotal
+} from "./observability/OperatorMetrics.ts"
+import { Readiness } from "./observability/Readiness.ts"
+import type { KindHandler } from "./reconcile/KindHandler.ts"
+import { membershipHandler } from "./reconcile/membershipHandler.ts"
+import { outcomeOf } from "./reconcile/outcomeOf.ts"
+import type { ReconcileSettings } from "./reconcile/reconcileObject.ts"
+import { reconcileObject } from "./reconcile/reconcileObject.ts"
+import { instanceUrlFrom } from "./reconcile/resolveConnection.ts"
+import { teamHandler } from "./reconcile/teamHandler.ts"
+import { userHandler } from "./reconcile/userHandler.ts"
+import { virtualKeyHandler } from "./reconcile/virtualKeyHandler.ts"
+import { runController } from "./runtime/Controller.ts"
+import { WorkQueue } from "./runtime/WorkQueue.ts"
+
+export interface OperatorOptions extends ReconcileSettings {
+  /** Watch one namespace; all when undefined. */
+  readonly namespace: string | undefined
+  readonly workers: number
+  readonly resyncPeriod: Duration.Duration
+  readonly resyncJitter: number
+  readonly reconcileTimeout: Duration.Duration
+}
+
+const parseKey = (key: string): ObjectKey => {
+  const slash = key.indexOf("/")
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) }
+}
+
+interface Running<A> {
+  readonly informer: Informer<A>
+  readonly queue: WorkQueue["Service"]
+}
+
+/** Starts one kind: its informer, its queue and its workers. */
+const startKind = Effect.fnUntraced(function* <
+  A extends CustomObject<St> & { readonly spec: { readonly connectionRef: ConnectionRef } },
+  St,
+  R
+>(handler: KindHandler<A, St, R>, options: OperatorOptions) {
+  const kube = yield* KubeClient
+  const readiness = yield* Readiness
+  const kind = handler.type.kind
+  const informer = yield* makeInformer(
+    handler.type,
+    options.namespace === undefined ? {} : { namespace: options.namespace }
+  )
+  const queue = yield* WorkQueue.make()
+
+  const count = (result: "success" | "error") =>
+    Metric.update(Metric.withAttributes(reconcilesTotal, { kind, result }), 1)
+  const reconcile = (key: string) =>
+    Effect.gen(function* () {
+      const object = yield* informer.get(parseKey(key))
+      if (Option.isNone(object)) return {}
+      const started = yield* Clock.currentTimeMillis
+      const result = yield* reconcileObject(handler, object.value, options).pipe(
+        Effect.tapError((error) => {
+          const outcome = outcomeOf(error)
+          const reason = outcome._tag === "Failed" ? outcome.reason : "Unknown"
+          return Effect.andThen(
+            count("error"),
+            Metric.update(Metric.withAttributes(reconcileErrorsTotal, { kind, reason }), 1)
+          )
+        })
+      )
+      const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+      yield* Metric.update(Metric.withAttributes(reconcileDuration, { kind }), seconds)
+      yield* count("success")
+      return result
+    }).pipe(Effect.annotateLogs({ kind, key }))
+
+  /** An object that does not decode cannot be reconciled; its status says why. */
+  const reportMalformed = (event: Extract<InformerEvent<A>, { readonly type: "Malformed" }>) =>
+    Effect.gen(function* () {
+      const key = event.object.key
+      if (key === undefined) return
+      const now = DateTime.formatIso(DateTime.fromDateUnsafe(new Date(yield* Clock.currentTimeMillis)))
+      const conditions = withReady({
+        previous: undefined,
+        outcome: failed("InvalidSpec", event.object.message),
+        generation: 0,
+        now
+      })
+      yield* kube
+        .patchStatus(handler.type, key, handler.conditionsOnly(conditions.map(({ observedGeneration: _g, ...c }) => c)))
+        .pipe(Effect.catch((error) => Effect.logWarning("could not report an invalid object", error.message)))
+    })
+
+  yield* readiness.expect(`informer/${kind}`)
+  yield* Effect.forkScoped(Effect.andThen(informer.synced, readiness.ready(`informer/${kind}`)))
+  yield* Effect.forkScoped(
+    Stream.runForEach(informer.events, (event) =>
+      event.type === "Malformed"
+        ? reportMalformed(event)
+        : queue.add(keyString({ namespace: event.object.metadata.namespace, name: event.object.metadata.name }))
+    )
+  )
+  yield* Effect.forkScoped(
+    Effect.forever(
+      Effect.andThen(
+        Effect.flatMap(queue.depth, (d) => Metric.update(Metric.withAttributes(queueDepth, { kind }), d)),
+        Effect.sleep("5 seconds")
+      )
+    )
+  )
+  yield* runController({
+    name: kind,
+    workers: options.workers,
+    resyncPeriod: options.resyncPeriod,
+    resyncJitter: options.resyncJitter,
+    reconcileTimeout: options.reconcileTimeout,
+    reconcile
+  }).pipe(Effect.provideService(WorkQueue, queue))
+  return { informer, queue } satisfies Running<A>
+})
+
+/** Requeues every object of a kind whose connection Secret is `secret`. */
+const requeueUsers = <A extends CustomObject<unknown> & { readonly spec: { readonly connectionRef: ConnectionRef } }>(
+  running: Running<A>,
+  secret: ObjectKey,
+  instanceUrlTemplate: string
+) =>
+  Effect.gen(function* () {
+    for (const object of yield* running.informer.list()) {
+      const target = connectionTarget(
+        object.spec.connectionRef,
+        object.metadata.namespace,
+        instanceUrlFrom(instanceUrlTemplate)
+      )
+      if (target.secretNamespace === secret.namespace && target.secretName === secret.name) {
+        yield* running.queue.add(keyString({ namespace: object.metadata.namespace, name: object.metadata.name }))
+      }
+    }
+  })
+
+/** Runs the operator until the scope closes. */
+export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions) {
+  const teams = yield* startKind(teamHandler, options)
+  const users = yield* startKind(userHandler, options)
+  const keys = yield* startKind(virtualKeyHandler, options)
+  const memberships = yield* startKind(membershipHandler, options)
+
+  // A changed connection Secret (a rotated master key, a new URL) requeues the objects that use it.
+  const secrets = yield* makeInformer(Secrets, options.namespace === undefined ? {} : { namespace: options.namespace })
+  yield* Effect.forkScoped(
+    Stream.runForEach(secrets.events, (event) =>
+      event.type === "Malformed" ||
+      event.object.metadata.labels?.["app.kubernetes.io/managed-by"] === "litellm-operator"
+        ? Effect.void
+        : Effect.gen(function* () {
+            const key = { namespace: event.object.metadata.namespace, name: event.object.metadata.name }
+            yield* requeueUsers(teams, key, options.instanceUrlTemplate)
+            yield* requeueUsers(users, key, options.instanceUrlTemplate)
+            yield* requeueUsers(keys, key, options.instanceUrlTemplate)
+            yield* requeueUsers(memberships, key, options.instanceUrlTemplate)
+          })
+    )
+  )
+
+  // A Team or User that appears, changes or goes requeues the associations that name it.
+  const requeueAssociations = (
+    namespace: string,
+    matches: (spec: { readonly teamAlias: string; readonly userEmail: string }) => boolean
+  ) =>
+    Effect.gen(function* () {
+      for (const tma of yield* memberships.informer.list(namespace)) {
+        if (matches(tma.spec)) yield* memberships.queue.add(keyString({ namespace, name: tma.metadata.name }))
+      }
+    })
+  yield* Effect.forkScoped(
+    Stream.runForEach(teams.informer.events, (event) =>
+      event.type === "Malformed"
+        ? Effect.void
+        : requeueAssociations(event.object.metadata.namespace, (s) => s.teamAlias === event.object.spec.teamAlias)
+    )
+  )
+  yield* Effect.forkScoped(
+    Stream.runForEach(users.informer.events, (event) =>
+      event.type === "Malformed"
+        ? Effect.void
+        : requeueAssociations(
+            event.object.metadata.namespace,
+            (s) => normalizeEmail(s.userEmail) === normalizeEmail(event.object.spec.userEmail)
+          )
+    )
+  )
+  return { teams, users, keys, memberships }
+})

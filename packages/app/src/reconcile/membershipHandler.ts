@@ -1,0 +1,138 @@
+/**
+ * TeamMemberAssociation: finds its team by `teamAlias` and its user by
+ * `userEmail`, exactly — first among the Team and User objects of its
+ * namespace, then in LiteLLM — and refuses to guess between several matches.
+ */
+import type { LastApplied, TeamMemberAssociationStatus } from "@litellm-operator/core"
+import { membershipStatus, normalizeEmail, resolveExact, teamIdFor, userIdFor } from "@litellm-operator/core"
+import type { TeamMemberAssociationResource } from "@litellm-operator/k8s"
+import { KubeClient, TeamMemberAssociations, Teams, Users } from "@litellm-operator/k8s"
+import type { LiteLLMClient } from "@litellm-operator/litellm"
+import { Effect } from "effect"
+import type { KindHandler } from "./KindHandler.ts"
+import { AmbiguousReference, DependencyNotReady } from "./ReconcileError.ts"
+import { syncMembership } from "./syncMembership.ts"
+
+const lastAppliedOf = (status: TeamMemberAssociationStatus | undefined): LastApplied => ({
+  fields: [
+    ...(status?.role === undefined ? [] : ["role"]),
+    ...(status?.maxBudgetInTeam === undefined ? [] : ["maxBudgetInTeam"])
+  ]
+})
+
+const pick = <A>(what: string, resolution: ReturnType<typeof resolveExact<A>>) => {
+  switch (resolution._tag) {
+    case "Found":
+      return Effect.succeed(resolution.value)
+    case "Ambiguous":
+      return Effect.fail(
+        new AmbiguousReference({ message: `${what} matches ${resolution.count} objects; make it unique` })
+      )
+    case "NotFound":
+      return Effect.succeed(undefined)
+  }
+}
+
+const resolveTeamId = Effect.fnUntraced(function* (client: LiteLLMClient["Service"], namespace: string, alias: string) {
+  const kube = yield* KubeClient
+  const teams = yield* kube.list(Teams, { namespace })
+  const fromObjects = yield* pick(
+    `teamAlias "${alias}"`,
+    resolveExact(teams.items, (t) => t.spec.teamAlias, alias)
+  )
+  if (fromObjects !== undefined) return teamIdFor(fromObjects.spec, fromObjects.metadata.uid)
+  const fromLiteLLM = yield* pick(
+    `teamAlias "${alias}"`,
+    resolveExact(yield* client.teamList({ teamAlias: alias }), (t) => t.team_alias, alias)
+  )
+  if (fromLiteLLM !== undefined) return fromLiteLLM.team_id
+  return yield* new DependencyNotReady({
+    message: `no team with alias "${alias}" in namespace ${namespace} or in LiteLLM yet`
+  })
+})
+
+const resolveUserId = Effect.fnUntraced(function* (client: LiteLLMClient["Service"], namespace: string, email: string) {
+  const kube = yield* KubeClient
+  const users = yield* kube.list(Users, { namespace })
+  const what = `userEmail "${email}"`
+  const fromObjects = yield* pick(
+    what,
+    resolveExact(users.items, (u) => u.spec.userEmail, email, normalizeEmail)
+  )
+  if (fromObjects !== undefined) return userIdFor(fromObjects.spec, fromObjects.metadata.uid)
+  const fromLiteLLM = yield* pick(
+    what,
+    resolveExact(yield* client.userList({ userEmail: email }), (u) => u.user_email, email, normalizeEmail)
+  )
+  if (fromLiteLLM !== undefined) return fromLiteLLM.user_id
+  return yield* new DependencyNotReady({
+    message: `no user with email "${email}" in namespace ${namespace} or in LiteLLM yet`
+  })
+})
+
+export const membershipHandler: KindHandler<TeamMemberAssociationResource, TeamMemberAssociationStatus, KubeClient> = {
+  type: TeamMemberAssociations,
+  connectionRef: (tma) => tma.spec.connectionRef,
+  sync: (tma, { client, lifecycle, now }) =>
+    Effect.gen(function* () {
+      const { namespace } = tma.metadata
+      // On deletion the ids resolved before are what to remove; the team or user may be gone by now.
+      const knownTeam = tma.status?.teamID
+      const knownUser = tma.status?.userID
+      if (lifecycle.deleting && (knownTeam === undefined || knownUser === undefined)) {
+        // Never resolved, so never added: nothing to remove.
+        return { status: tma.status ?? {}, writes: 0, created: false, adoptedExisting: false }
+      }
+      const teamId =
+        lifecycle.deleting && knownTeam !== undefined
+          ? knownTeam
+          : yield* resolveTeamId(client, namespace, tma.spec.teamAlias)
+      const userId =
+        lifecycle.deleting && knownUser !== undefined
+          ? knownUser
+          : yield* resolveUserId(client, namespace, tma.spec.userEmail)
+      const { plan, membership } = yield* syncMembership(
+        client,
+        { teamId, userId, spec: tma.spec, ...lifecycle },
+        lastAppliedOf(tma.status)
+      )
+      return {
+        status: membershipStatus({
+          previous: tma.status,
+          teamAlias: tma.spec.teamAlias,
+          userEmail: tma.spec.userEmail,
+          teamId,
+          userId,
+          membership,
+          outcome: { _tag: "Reconciled", warnings: plan.warnings },
+          generation: tma.metadata.generation,
+          now
+        }),
+        writes: plan.actions.length,
+        created: plan.actions.some((a) => a._tag === "MemberAdd"),
+        adoptedExisting: false
+      }
+    }),
+  failedStatus: (tma, outcome, now) =>
+    membershipStatus({
+      previous: tma.status,
+      teamAlias: tma.spec.teamAlias,
+      userEmail: tma.spec.userEmail,
+      teamId: tma.status?.teamID,
+      userId: tma.status?.userID,
+      // What was applied before stays known, so ownership of the budget survives a failure.
+      membership:
+        tma.status?.teamID === undefined || tma.status.userID === undefined || tma.status.role === undefined
+          ? undefined
+          : {
+              teamId: tma.status.teamID,
+              userId: tma.status.userID,
+              role: tma.status.role,
+              maxBudgetInTeam: tma.status.maxBudgetInTeam === undefined ? undefined : Number(tma.status.maxBudgetInTeam)
+            },
+      outcome,
+      generation: tma.metadata.generation,
+      now
+    }),
+  conditionsOnly: (conditions) => ({ conditions })
+}

@@ -1,0 +1,89 @@
+/**
+ * Runs the whole operator in-process against the test control plane and the
+ * LiteLLM simulator, in a namespace of its own, and gives tests ways to act
+ * and to wait for what they expect.
+ */
+import type { TeamStatus } from "@litellm-operator/core"
+import { readyOf } from "@litellm-operator/core"
+import { EventRecorder, KubeClient, KubeTransport } from "@litellm-operator/k8s"
+import { Simulator } from "@litellm-operator/litellm/simulator"
+import { Duration, Effect, Layer, Random, Redacted, Schedule } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { inject } from "vitest"
+import type { OperatorOptions } from "../../src/Operator.ts"
+import { runOperator } from "../../src/Operator.ts"
+import { Readiness } from "../../src/observability/Readiness.ts"
+import { LiteLLMConnections } from "../../src/reconcile/LiteLLMConnections.ts"
+
+export const MASTER_KEY = "sk-e2e-master-7Hq2LmVx9RtK4wPz"
+export const masterKey = Redacted.make(MASTER_KEY)
+
+/** Everything the operator needs, plus the simulator, for one test file. */
+export const harnessLayer = (seed: number) =>
+  Layer.mergeAll(EventRecorder.layer({ reportingInstance: "e2e" }), LiteLLMConnections.layer, Readiness.layer).pipe(
+    Layer.provideMerge(Layer.suspend(() => KubeClient.layerFromFile(inject("kubeconfig")))),
+    Layer.provideMerge(FetchHttpClient.layer),
+    Layer.provideMerge(Simulator.layer({ masterKey, seed }))
+  )
+
+export const operatorOptions = (namespace: string, overrides: Partial<OperatorOptions> = {}): OperatorOptions => ({
+  namespace,
+  workers: 2,
+  resyncPeriod: Duration.seconds(2),
+  resyncJitter: 0.1,
+  reconcileTimeout: Duration.seconds(30),
+  instanceUrlTemplate: "http://{name}-service.{namespace}.svc:4000",
+  blockedRetry: Duration.seconds(1),
+  ...overrides
+})
+
+/** A namespace of the test's own (namespaces never finish deleting without a controller manager). */
+export const freshNamespace = Effect.fn("freshNamespace")(function* (prefix: string) {
+  const transport = yield* KubeTransport
+  const name = `${prefix}-${(yield* Random.nextIntBetween(0, 0xffffff)).toString(16).padStart(6, "0")}`
+  yield* transport.request({
+    method: "POST",
+    path: "/api/v1/namespaces",
+    body: { apiVersion: "v1", kind: "Namespace", metadata: { name } }
+  })
+  return name
+})
+
+/** The connection Secret pointing at the simulator. */
+export const createConnectionSecret = Effect.fn("createConnectionSecret")(function* (
+  namespace: string,
+  name = "litellm"
+) {
+  const transport = yield* KubeTransport
+  const sim = yield* Simulator
+  yield* transport.request({
+    method: "POST",
+    path: `/api/v1/namespaces/${namespace}/secrets`,
+    body: {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { namespace, name },
+      stringData: { url: sim.url, masterkey: MASTER_KEY }
+    }
+  })
+})
+
+/** Starts the operator for the namespace; it stops with the test's scope. */
+export const startOperator = (namespace: string, overrides: Partial<OperatorOptions> = {}) =>
+  Effect.forkScoped(Effect.andThen(runOperator(operatorOptions(namespace, overrides)), Effect.never))
+
+/** Polls until `check` succeeds with a value `accept` takes, or fails after `timeout`. */
+export const eventually = <A, E, R>(
+  what: string,
+  check: Effect.Effect<A, E, R>,
+  accept: (a: A) => boolean,
+  timeout: Duration.Input = "30 seconds"
+) =>
+  check.pipe(
+    Effect.flatMap((a) => (accept(a) ? Effect.succeed(a) : Effect.fail("not yet" as const))),
+    Effect.retry(Schedule.spaced("100 millis")),
+    Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.die(new Error(`timed out waiting for: ${what}`)) })
+  )
+
+export const isReady = (status: { readonly conditions?: TeamStatus["conditions"] } | undefined): boolean =>
+  readyOf(status?.conditions)?.status === "True"
