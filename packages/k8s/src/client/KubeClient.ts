@@ -544,11 +544,10 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
         })
       )
       if (Result.isSuccess(result)) return result.success
-      // Conflict: someone wrote in between (or created it first); read again.
+      // A 409 from the server: someone wrote in between (or created it first); read again. (The
+      // not-owned refusal above is ours and carries no HTTP status.)
       const retry =
-        result.failure.reason._tag === "Conflict" &&
-        attempt < CONFLICT_ATTEMPTS &&
-        !result.failure.reason.message.includes("is not owned by")
+        result.failure.reason._tag === "Conflict" && result.failure.status !== undefined && attempt < CONFLICT_ATTEMPTS
       if (!retry) return yield* result.failure
       yield* conflictPause(attempt)
     }
