@@ -1,14 +1,26 @@
+import { createHash } from "node:crypto"
 import { assert, describe, layer } from "@effect/vitest"
 import type { NewObject, TeamResource } from "@litellm-operator/k8s"
-import { KubeClient, Teams } from "@litellm-operator/k8s"
-import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Effect, Exit } from "effect"
 import {
+  Events,
+  KubeClient,
+  KubeTransport,
+  Secrets,
+  TeamMemberAssociations,
+  Teams,
+  Users,
+  VirtualKeys
+} from "@litellm-operator/k8s"
+import { Simulator } from "@litellm-operator/litellm/simulator"
+import { Duration, Effect, Exit, Redacted } from "effect"
+import {
+  capturedLogs,
   createConnectionSecret,
   eventually,
   freshNamespace,
   harnessLayer,
   isReady,
+  MASTER_KEY,
   startOperator
 } from "./support/operatorHarness.ts"
 
@@ -70,6 +82,261 @@ describe("operator, end to end", () => {
         yield* kube.delete(Teams, key)
         yield* eventually("Team gone", Effect.exit(kube.get(Teams, key)), Exit.isFailure)
         assert.isUndefined((yield* sim.snapshot).teams.find((t) => t.team_id === teamId))
+      })
+    )
+
+    it.effect("a VirtualKey: its key in a Secret first, minted under that value, replaced if revoked, deleted", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const namespace = yield* freshNamespace("e2e-key")
+        yield* createConnectionSecret(namespace)
+        yield* startOperator(namespace)
+        const key = { namespace, name: "indexer" }
+        yield* kube.create(VirtualKeys, {
+          metadata: key,
+          spec: {
+            connectionRef: { secretRef: { name: "litellm" } },
+            keyAlias: "indexer",
+            maxBudget: "20",
+            duration: "30d"
+          }
+        })
+        const ready = yield* eventually("VirtualKey Ready", kube.get(VirtualKeys, key), (k) => isReady(k.status))
+        assert.strictEqual(ready.status?.keySecretRef, "indexer-litellm-key")
+        const secret = yield* kube.readSecret({ namespace, name: "indexer-litellm-key" })
+        const raw = Redacted.value(secret.data?.key ?? Redacted.make(""))
+        assert.match(raw, /^sk-/)
+        assert.strictEqual(Redacted.value(secret.data?.url ?? Redacted.make("")), sim.url)
+        assert.strictEqual(secret.metadata.ownerReferences?.[0]?.uid, ready.metadata.uid)
+        const token = createHash("sha256").update(raw).digest("hex")
+        assert.strictEqual(ready.status?.token, token)
+        assert.notInclude(JSON.stringify(ready.status), raw)
+        assert.isDefined((yield* sim.snapshot).keys.find((k) => k.token === token))
+
+        // Revoked behind the operator's back: a new key is minted and the Secret updated.
+        yield* Effect.promise(() =>
+          fetch(`${sim.url}/key/delete`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+            body: JSON.stringify({ keys: [token] })
+          })
+        )
+        const replaced = yield* eventually(
+          "new key",
+          kube.get(VirtualKeys, key),
+          (k) => k.status?.token !== token && isReady(k.status)
+        )
+        const after = yield* kube.readSecret({ namespace, name: "indexer-litellm-key" })
+        const newRaw = Redacted.value(after.data?.key ?? Redacted.make(""))
+        assert.notStrictEqual(newRaw, raw)
+        assert.strictEqual(replaced.status?.token, createHash("sha256").update(newRaw).digest("hex"))
+        assert.strictEqual((yield* sim.snapshot).keys.filter((k) => k.key_alias === "indexer").length, 1)
+
+        yield* kube.delete(VirtualKeys, key)
+        yield* eventually("VirtualKey gone", Effect.exit(kube.get(VirtualKeys, key)), Exit.isFailure)
+        assert.strictEqual((yield* sim.snapshot).keys.filter((k) => k.key_alias === "indexer").length, 0)
+      })
+    )
+
+    it.effect("a User with its own key, and its membership of a Team found by alias and email", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const namespace = yield* freshNamespace("e2e-user")
+        yield* createConnectionSecret(namespace)
+        yield* startOperator(namespace)
+        const connectionRef = { secretRef: { name: "litellm" } }
+        const tmaKey = { namespace, name: "alice-in-search" }
+        // The association first: it waits for the team and the user, then follows them.
+        yield* kube.create(TeamMemberAssociations, {
+          metadata: tmaKey,
+          spec: {
+            connectionRef,
+            teamAlias: "search",
+            userEmail: "Alice@Example.com",
+            role: "user",
+            maxBudgetInTeam: "25"
+          }
+        })
+        yield* eventually(
+          "association waits",
+          kube.get(TeamMemberAssociations, tmaKey),
+          (t) => t.status?.conditions?.some((c) => c.reason === "DependencyNotReady") === true
+        )
+        yield* kube.create(Teams, team(namespace, "search"))
+        yield* kube.create(Users, {
+          metadata: { namespace, name: "alice" },
+          spec: {
+            connectionRef,
+            userEmail: "alice@example.com",
+            maxBudget: "50",
+            autoCreateKey: true,
+            keyAlias: "alice-key"
+          }
+        })
+        const user = yield* eventually("User Ready", kube.get(Users, { namespace, name: "alice" }), (u) =>
+          isReady(u.status)
+        )
+        assert.strictEqual(user.status?.keySecretRef, "alice-litellm-key")
+        assert.strictEqual(user.status?.keyAlias, "alice-key")
+        const tma = yield* eventually("association Ready", kube.get(TeamMemberAssociations, tmaKey), (t) =>
+          isReady(t.status)
+        )
+        assert.strictEqual(tma.status?.userID, user.status?.userID)
+        assert.strictEqual(tma.status?.maxBudgetInTeam, "25")
+        const teamRow = (yield* sim.snapshot).teams.find((t) => t.team_id === tma.status?.teamID)
+        assert.include(JSON.stringify(teamRow?.members_with_roles), user.status?.userID ?? "missing")
+
+        // Deleting the Team first does not wedge the association's deletion, nor the user's.
+        yield* kube.delete(Teams, { namespace, name: "search" })
+        yield* kube.delete(TeamMemberAssociations, tmaKey)
+        yield* kube.delete(Users, { namespace, name: "alice" })
+        yield* eventually("team gone", Effect.exit(kube.get(Teams, { namespace, name: "search" })), Exit.isFailure)
+        yield* eventually("association gone", Effect.exit(kube.get(TeamMemberAssociations, tmaKey)), Exit.isFailure)
+        yield* eventually("user gone", Effect.exit(kube.get(Users, { namespace, name: "alice" })), Exit.isFailure)
+        const after = yield* sim.snapshot
+        assert.isUndefined(after.users.find((u) => u.user_id === user.status?.userID))
+        assert.isUndefined(after.keys.find((k) => k.key_alias === "alice-key"))
+      })
+    )
+
+    it.effect("steady state: resyncs read LiteLLM, and write nothing to LiteLLM or to the API server", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const namespace = yield* freshNamespace("e2e-steady")
+        yield* createConnectionSecret(namespace)
+        yield* startOperator(namespace, { resyncPeriod: Duration.seconds(1), resyncJitter: 0 })
+        const connectionRef = { secretRef: { name: "litellm" } }
+        yield* kube.create(Teams, team(namespace, "steady"))
+        yield* kube.create(Users, {
+          metadata: { namespace, name: "bob" },
+          spec: { connectionRef, userEmail: "bob@example.com", autoCreateKey: true }
+        })
+        yield* kube.create(VirtualKeys, {
+          metadata: { namespace, name: "svc" },
+          spec: { connectionRef, keyAlias: "steady-svc", duration: "7d" }
+        })
+        yield* kube.create(TeamMemberAssociations, {
+          metadata: { namespace, name: "bob-in-steady" },
+          spec: { connectionRef, teamAlias: "steady", userEmail: "bob@example.com", role: "user" }
+        })
+        const versions = Effect.gen(function* () {
+          return [
+            yield* kube.get(Teams, { namespace, name: "steady" }),
+            yield* kube.get(Users, { namespace, name: "bob" }),
+            yield* kube.get(VirtualKeys, { namespace, name: "svc" }),
+            yield* kube.get(TeamMemberAssociations, { namespace, name: "bob-in-steady" })
+          ]
+        })
+        yield* eventually("all Ready", versions, (objects) => objects.every((o) => isReady(o.status)))
+        // Let the last status patches and their events settle, then watch three resyncs.
+        yield* Effect.sleep(Duration.millis(1500))
+        const before = (yield* versions).map((o) => o.metadata.resourceVersion)
+        const secretsBefore = [
+          (yield* kube.readSecret({ namespace, name: "bob-litellm-key" })).metadata.resourceVersion,
+          (yield* kube.readSecret({ namespace, name: "svc-litellm-key" })).metadata.resourceVersion
+        ]
+        yield* sim.resetCalls
+        yield* Effect.sleep(Duration.seconds(3.5))
+        const calls = yield* sim.calls
+        const writes = Object.entries(calls).filter(([endpoint]) => endpoint.startsWith("POST"))
+        assert.deepStrictEqual(writes, [], "LiteLLM writes in steady state")
+        assert.isAbove(
+          Object.values(calls).reduce((a, b) => a + b, 0),
+          0,
+          "resyncs should have read LiteLLM"
+        )
+        assert.deepStrictEqual(
+          (yield* versions).map((o) => o.metadata.resourceVersion),
+          before,
+          "API server writes to the objects"
+        )
+        assert.deepStrictEqual(
+          [
+            (yield* kube.readSecret({ namespace, name: "bob-litellm-key" })).metadata.resourceVersion,
+            (yield* kube.readSecret({ namespace, name: "svc-litellm-key" })).metadata.resourceVersion
+          ],
+          secretsBefore,
+          "API server writes to the key Secrets"
+        )
+      })
+    )
+
+    it.effect("a deletion whose connection is gone is blocked, says so, and lets go once the policy is Orphan", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const transport = yield* KubeTransport
+        const sim = yield* Simulator
+        const namespace = yield* freshNamespace("e2e-blocked")
+        yield* createConnectionSecret(namespace, "doomed")
+        yield* startOperator(namespace)
+        const key = { namespace, name: "blocked" }
+        yield* kube.create(Teams, {
+          metadata: key,
+          spec: { connectionRef: { secretRef: { name: "doomed" } }, teamAlias: "blocked" }
+        })
+        const ready = yield* eventually("Ready", kube.get(Teams, key), (t) => isReady(t.status))
+        yield* transport.request({ method: "DELETE", path: `/api/v1/namespaces/${namespace}/secrets/doomed` })
+        yield* kube.delete(Teams, key)
+        const blocked = yield* eventually(
+          "DeletionBlocked",
+          kube.get(Teams, key),
+          (t) => t.status?.conditions?.some((c) => c.reason === "DeletionBlocked") === true
+        )
+        const message = blocked.status?.conditions?.find((c) => c.type === "Ready")?.message ?? ""
+        assert.include(message, "does not exist")
+        assert.include(message, "auth.litellm.ai/deletion-policy")
+        yield* kube.mergePatch(Teams, key, {
+          metadata: { annotations: { "auth.litellm.ai/deletion-policy": "Orphan" } }
+        })
+        yield* eventually("gone", Effect.exit(kube.get(Teams, key)), Exit.isFailure)
+        // Orphaned: still in LiteLLM.
+        assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === ready.status?.teamID))
+      })
+    )
+
+    it.effect("no key or master key in any log line, Event, status or condition", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        // Every raw key the operator minted is in a key Secret (nothing collects them here: no controller manager).
+        const keySecrets = yield* kube.list(Secrets, { labelSelector: "app.kubernetes.io/managed-by=litellm-operator" })
+        const secrets = [
+          MASTER_KEY,
+          ...keySecrets.items.flatMap((s) => (s.data?.key === undefined ? [] : [Redacted.value(s.data.key)]))
+        ]
+        assert.isAbove(secrets.length, 3)
+        assert.isAbove((yield* sim.snapshot).keys.length, 0)
+        const listed = yield* kube.list(Events)
+        const events = JSON.stringify(listed.items)
+        const statuses = JSON.stringify(
+          [
+            ...(yield* kube.list(Teams)).items,
+            ...(yield* kube.list(Users)).items,
+            ...(yield* kube.list(VirtualKeys)).items,
+            ...(yield* kube.list(TeamMemberAssociations)).items
+          ].map((o) => o.status)
+        )
+        const logs = capturedLogs.join("\n")
+        assert.isAbove(capturedLogs.length, 0)
+        assert.isAbove(listed.items.length, 0)
+        const rawKeys = [
+          ...events.matchAll(/sk-[A-Za-z0-9_-]{20,}/g),
+          ...statuses.matchAll(/sk-[A-Za-z0-9_-]{20,}/g),
+          ...logs.matchAll(/sk-[A-Za-z0-9_-]{20,}/g)
+        ]
+        assert.deepStrictEqual(
+          rawKeys.map((m) => m[0]),
+          [],
+          "something that looks like a key leaked"
+        )
+        for (const secret of secrets) {
+          assert.notInclude(events, secret)
+          assert.notInclude(statuses, secret)
+          assert.notInclude(logs, secret)
+        }
       })
     )
   })

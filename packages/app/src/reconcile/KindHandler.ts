@@ -23,6 +23,8 @@ export interface Synced<St> {
   readonly writes: number
   /** The LiteLLM object was created by this reconcile. */
   readonly created: boolean
+  /** A key the operator had minted was gone from LiteLLM (revoked); a new key value was minted. */
+  readonly replacedRevokedKey?: boolean
   /** The object already existed under an identity the user chose, and the operator had no record of it. */
   readonly adoptedExisting: boolean
 }

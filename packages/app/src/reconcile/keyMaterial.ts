@@ -37,6 +37,8 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
   readonly specKey: string | undefined
   /** The proxy URL, delivered with the key so a workload needs only this Secret. */
   readonly url: string
+  /** Mint a new value even if the Secret holds one (the old key was revoked in LiteLLM). */
+  readonly replace?: boolean
 }) {
   const client = yield* KubeClient
   const name = keySecretName(options.owner.name)
@@ -46,7 +48,12 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
       error.reason._tag === "NotFound" ? Effect.succeed(undefined) : Effect.fail(error)
     )
   )
-  const key = options.specKey !== undefined ? Redacted.make(options.specKey) : (existing ?? generateKey())
+  const key =
+    options.specKey !== undefined
+      ? Redacted.make(options.specKey)
+      : options.replace === true
+        ? generateKey()
+        : (existing ?? generateKey())
   yield* client
     .applyOwnedSecret({
       namespace: options.owner.namespace,

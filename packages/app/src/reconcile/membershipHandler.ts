@@ -40,7 +40,15 @@ const resolveTeamId = Effect.fnUntraced(function* (client: LiteLLMClient["Servic
     `teamAlias "${alias}"`,
     resolveExact(teams.items, (t) => t.spec.teamAlias, alias)
   )
-  if (fromObjects !== undefined) return teamIdFor(fromObjects.spec, fromObjects.metadata.uid)
+  if (fromObjects !== undefined) {
+    // Until the Team is Ready its LiteLLM team may not exist yet.
+    if (fromObjects.status?.teamID === undefined) {
+      return yield* new DependencyNotReady({
+        message: `Team ${namespace}/${fromObjects.metadata.name} is not ready yet`
+      })
+    }
+    return teamIdFor(fromObjects.spec, fromObjects.metadata.uid)
+  }
   const fromLiteLLM = yield* pick(
     `teamAlias "${alias}"`,
     resolveExact(yield* client.teamList({ teamAlias: alias }), (t) => t.team_alias, alias)
@@ -59,7 +67,14 @@ const resolveUserId = Effect.fnUntraced(function* (client: LiteLLMClient["Servic
     what,
     resolveExact(users.items, (u) => u.spec.userEmail, email, normalizeEmail)
   )
-  if (fromObjects !== undefined) return userIdFor(fromObjects.spec, fromObjects.metadata.uid)
+  if (fromObjects !== undefined) {
+    if (fromObjects.status?.userID === undefined) {
+      return yield* new DependencyNotReady({
+        message: `User ${namespace}/${fromObjects.metadata.name} is not ready yet`
+      })
+    }
+    return userIdFor(fromObjects.spec, fromObjects.metadata.uid)
+  }
   const fromLiteLLM = yield* pick(
     what,
     resolveExact(yield* client.userList({ userEmail: email }), (u) => u.user_email, email, normalizeEmail)

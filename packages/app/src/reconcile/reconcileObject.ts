@@ -130,6 +130,14 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     })
   }
   yield* writeStatus(synced.status)
+  if (synced.replacedRevokedKey === true) {
+    yield* emit({
+      type: "Warning",
+      reason: "KeyReplaced",
+      action: "Create",
+      note: `the key was deleted from LiteLLM behind the operator's back; a new key was minted and its Secret updated`
+    })
+  }
   if (synced.created)
     yield* emit({ type: "Normal", reason: "Created", action: "Create", note: `${kind} created in LiteLLM` })
   else if (synced.writes > 0)

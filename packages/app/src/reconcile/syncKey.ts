@@ -16,9 +16,14 @@ export interface KeySync {
 export const syncKey = Effect.fn("syncKey")(function* (
   client: LiteLLMClient["Service"],
   desired: KeyDesired,
-  options: { readonly lastApplied: LastApplied; readonly previousToken: string | undefined }
+  options: {
+    readonly lastApplied: LastApplied
+    readonly previousToken: string | undefined
+    /** The key as already read by the caller, to save a read. */
+    readonly current?: Option.Option<ObservedKey>
+  }
 ) {
-  const current = Option.getOrUndefined(yield* client.keyInfo(desired.token))
+  const current = Option.getOrUndefined(options.current ?? (yield* client.keyInfo(desired.token)))
   const previous =
     options.previousToken === undefined || options.previousToken === desired.token
       ? undefined

@@ -14,13 +14,19 @@ export interface UserSync {
 export const syncUser = Effect.fn("syncUser")(function* (
   client: LiteLLMClient["Service"],
   desired: UserDesired,
-  options: { readonly lastApplied: LastApplied; readonly previousToken: string | undefined }
+  options: {
+    readonly lastApplied: LastApplied
+    readonly previousToken: string | undefined
+    /** The user's key as already read by the caller, to save a read. */
+    readonly currentKey?: Option.Option<ObservedKey>
+  }
 ) {
   const readKey = (token: string | undefined) =>
     token === undefined ? Effect.succeed(undefined) : Effect.map(client.keyInfo(token), Option.getOrUndefined)
   const user = Option.getOrUndefined(yield* client.userInfo(desired.userId))
   const desiredToken = desired.key?.token
-  const key = yield* readKey(desiredToken)
+  const key =
+    options.currentKey === undefined ? yield* readKey(desiredToken) : Option.getOrUndefined(options.currentKey)
   const previousKey = options.previousToken === desiredToken ? undefined : yield* readKey(options.previousToken)
   const plan = planUser(desired, { user, key, previousKey, lastApplied: options.lastApplied })
   yield* executePlan(client, "User", plan.actions)

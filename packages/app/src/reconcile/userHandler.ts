@@ -6,6 +6,7 @@ import { Users } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
 import { ensureKeyMaterial } from "./keyMaterial.ts"
+import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncUser } from "./syncUser.ts"
 
 const lastAppliedOf = (status: UserStatus | undefined): LastApplied => ({
@@ -20,24 +21,27 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient> = {
     Effect.gen(function* () {
       const userId = userIdFor(user.spec, user.metadata.uid)
       const wantsKey = user.spec.autoCreateKey === true && !lifecycle.deleting
-      const material = wantsKey
-        ? yield* ensureKeyMaterial({
-            owner: {
-              apiVersion: user.apiVersion,
-              kind: user.kind,
-              name: user.metadata.name,
-              namespace: user.metadata.namespace,
-              uid: user.metadata.uid
-            },
-            specKey: undefined,
-            url: connection.url
+      const keyOptions = {
+        owner: {
+          apiVersion: user.apiVersion,
+          kind: user.kind,
+          name: user.metadata.name,
+          namespace: user.metadata.namespace,
+          uid: user.metadata.uid
+        },
+        specKey: undefined,
+        url: connection.url
+      }
+      const checked = wantsKey
+        ? yield* readOrReplaceKey({
+            client,
+            material: yield* ensureKeyMaterial(keyOptions),
+            recordedToken: user.status?.token,
+            replace: ensureKeyMaterial({ ...keyOptions, replace: true })
           })
         : undefined
-      const {
-        plan,
-        user: observed,
-        key
-      } = yield* syncUser(
+      const material = checked?.material
+      const synced = yield* syncUser(
         client,
         {
           userId,
@@ -45,8 +49,13 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient> = {
           key: material === undefined ? undefined : { key: material.key, token: material.token },
           ...lifecycle
         },
-        { lastApplied: lastAppliedOf(user.status), previousToken: user.status?.token }
+        {
+          lastApplied: lastAppliedOf(user.status),
+          previousToken: user.status?.token,
+          ...(checked === undefined ? {} : { currentKey: checked.current })
+        }
       )
+      const { plan, user: observed, key } = synced
       const created = plan.actions.some((a) => a._tag === "UserCreate")
       return {
         status: userStatus({
@@ -61,6 +70,7 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient> = {
         }),
         writes: plan.actions.length,
         created,
+        replacedRevokedKey: checked?.replaced === true,
         adoptedExisting: !created && user.spec.userID !== undefined && user.status?.appliedFields === undefined
       }
     }),

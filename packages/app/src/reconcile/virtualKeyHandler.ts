@@ -6,6 +6,7 @@ import { VirtualKeys } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
 import { ensureKeyMaterial, keySecretName } from "./keyMaterial.ts"
+import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
 
 const lastAppliedOf = (status: VirtualKeyStatus | undefined): LastApplied => ({
@@ -19,8 +20,7 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
   sync: (vk, { client, connection, lifecycle, now }) =>
     Effect.gen(function* () {
       const { connectionRef: _c, key: specKey, ...intent } = vk.spec
-      // On deletion the key Secret goes with the object (owner reference); only its token matters.
-      const material = yield* ensureKeyMaterial({
+      const keyOptions = {
         owner: {
           apiVersion: vk.apiVersion,
           kind: vk.kind,
@@ -30,11 +30,25 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
         },
         specKey,
         url: connection.url
-      })
+      }
+      const stored = yield* ensureKeyMaterial(keyOptions)
+      // A user-chosen key value cannot be replaced by the operator; it is minted again as it is.
+      const { material, current, replaced } = lifecycle.deleting
+        ? { material: stored, current: undefined, replaced: false }
+        : yield* readOrReplaceKey({
+            client,
+            material: stored,
+            recordedToken: specKey === undefined ? vk.status?.token : undefined,
+            replace: ensureKeyMaterial({ ...keyOptions, replace: true })
+          })
       const { plan, key } = yield* syncKey(
         client,
         { key: material.key, token: material.token, intent, ...lifecycle },
-        { lastApplied: lastAppliedOf(vk.status), previousToken: vk.status?.token }
+        {
+          lastApplied: lastAppliedOf(vk.status),
+          previousToken: vk.status?.token,
+          ...(current === undefined ? {} : { current })
+        }
       )
       const created = plan.actions.some((a) => a._tag === "KeyGenerate")
       return {
@@ -49,6 +63,7 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
         }),
         writes: plan.actions.length,
         created,
+        replacedRevokedKey: replaced,
         adoptedExisting: !created && specKey !== undefined && vk.status?.appliedFields === undefined
       }
     }),

@@ -7,7 +7,7 @@ import type { TeamStatus } from "@litellm-operator/core"
 import { readyOf } from "@litellm-operator/core"
 import { EventRecorder, KubeClient, KubeTransport } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Layer, Random, Redacted, Schedule } from "effect"
+import { Duration, Effect, Layer, Logger, Random, Redacted, References, Schedule } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { inject } from "vitest"
 import type { OperatorOptions } from "../../src/Operator.ts"
@@ -68,9 +68,18 @@ export const createConnectionSecret = Effect.fn("createConnectionSecret")(functi
   })
 })
 
+/** Every log line the operators of this test file wrote, as JSON, at every level. */
+export const capturedLogs: Array<string> = []
+const captureLogs = Logger.layer([Logger.map(Logger.formatJson, (line) => void capturedLogs.push(line))])
+
 /** Starts the operator for the namespace; it stops with the test's scope. */
 export const startOperator = (namespace: string, overrides: Partial<OperatorOptions> = {}) =>
-  Effect.forkScoped(Effect.andThen(runOperator(operatorOptions(namespace, overrides)), Effect.never))
+  Effect.forkScoped(
+    Effect.andThen(runOperator(operatorOptions(namespace, overrides)), Effect.never).pipe(
+      Effect.provide(captureLogs),
+      Effect.provideService(References.MinimumLogLevel, "Trace")
+    )
+  )
 
 /** Polls until `check` succeeds with a value `accept` takes, or fails after `timeout`. */
 export const eventually = <A, E, R>(
