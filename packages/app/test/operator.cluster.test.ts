@@ -12,7 +12,7 @@ import {
   VirtualKeys
 } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Exit, Redacted } from "effect"
+import { Duration, Effect, Exit, Redacted, Scope } from "effect"
 import {
   capturedLogs,
   createConnectionSecret,
@@ -264,37 +264,63 @@ describe("operator, end to end", () => {
       })
     )
 
-    it.effect("a deletion whose connection is gone is blocked, says so, and lets go once the policy is Orphan", () =>
+    it.effect("a deletion whose Secret went first (a namespace being deleted) still cleans up LiteLLM", () =>
       Effect.gen(function* () {
         const kube = yield* KubeClient
         const transport = yield* KubeTransport
         const sim = yield* Simulator
-        const namespace = yield* freshNamespace("e2e-blocked")
-        yield* createConnectionSecret(namespace, "doomed")
+        const namespace = yield* freshNamespace("e2e-nsdel")
+        yield* createConnectionSecret(namespace, "going")
         yield* startOperator(namespace)
-        const key = { namespace, name: "blocked" }
+        const key = { namespace, name: "short-lived" }
         yield* kube.create(Teams, {
           metadata: key,
-          spec: { connectionRef: { secretRef: { name: "doomed" } }, teamAlias: "blocked" }
+          spec: { connectionRef: { secretRef: { name: "going" } }, teamAlias: "short-lived" }
         })
         const ready = yield* eventually("Ready", kube.get(Teams, key), (t) => isReady(t.status))
-        yield* transport.request({ method: "DELETE", path: `/api/v1/namespaces/${namespace}/secrets/doomed` })
+        yield* transport.request({ method: "DELETE", path: `/api/v1/namespaces/${namespace}/secrets/going` })
         yield* kube.delete(Teams, key)
-        const blocked = yield* eventually(
-          "DeletionBlocked",
-          kube.get(Teams, key),
-          (t) => t.status?.conditions?.some((c) => c.reason === "DeletionBlocked") === true
-        )
-        const message = blocked.status?.conditions?.find((c) => c.type === "Ready")?.message ?? ""
-        assert.include(message, "does not exist")
-        assert.include(message, "auth.litellm.ai/deletion-policy")
-        yield* kube.mergePatch(Teams, key, {
-          metadata: { annotations: { "auth.litellm.ai/deletion-policy": "Orphan" } }
-        })
         yield* eventually("gone", Effect.exit(kube.get(Teams, key)), Exit.isFailure)
-        // Orphaned: still in LiteLLM.
-        assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === ready.status?.teamID))
+        assert.isUndefined((yield* sim.snapshot).teams.find((t) => t.team_id === ready.status?.teamID))
       })
+    )
+
+    it.effect(
+      "after a restart, a deletion without its connection is blocked, says so, and lets go once the policy is Orphan",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          const transport = yield* KubeTransport
+          const sim = yield* Simulator
+          const namespace = yield* freshNamespace("e2e-blocked")
+          yield* createConnectionSecret(namespace, "doomed")
+          const key = { namespace, name: "blocked" }
+          const first = yield* Scope.make()
+          yield* startOperator(namespace).pipe(Scope.provide(first))
+          yield* kube.create(Teams, {
+            metadata: key,
+            spec: { connectionRef: { secretRef: { name: "doomed" } }, teamAlias: "blocked" }
+          })
+          const ready = yield* eventually("Ready", kube.get(Teams, key), (t) => isReady(t.status))
+          yield* Scope.close(first, Exit.void)
+          yield* transport.request({ method: "DELETE", path: `/api/v1/namespaces/${namespace}/secrets/doomed` })
+          yield* kube.delete(Teams, key)
+          yield* startOperator(namespace)
+          const blocked = yield* eventually(
+            "DeletionBlocked",
+            kube.get(Teams, key),
+            (t) => t.status?.conditions?.some((c) => c.reason === "DeletionBlocked") === true
+          )
+          const message = blocked.status?.conditions?.find((c) => c.type === "Ready")?.message ?? ""
+          assert.include(message, "does not exist")
+          assert.include(message, "auth.litellm.ai/deletion-policy")
+          yield* kube.mergePatch(Teams, key, {
+            metadata: { annotations: { "auth.litellm.ai/deletion-policy": "Orphan" } }
+          })
+          yield* eventually("gone", Effect.exit(kube.get(Teams, key)), Exit.isFailure)
+          // Orphaned: still in LiteLLM.
+          assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === ready.status?.teamID))
+        })
     )
 
     it.effect("no key or master key in any log line, Event, status or condition", () =>

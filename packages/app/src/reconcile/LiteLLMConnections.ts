@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto"
 import type { Connection } from "@litellm-operator/core"
 import { LiteLLMClient } from "@litellm-operator/litellm"
+import type { Duration } from "effect"
 import { Context, Effect, Layer, Redacted, SynchronizedRef } from "effect"
 import type { HttpClient } from "effect/http"
 
@@ -18,24 +19,42 @@ export class LiteLLMConnections extends Context.Service<
   LiteLLMConnections,
   {
     clientFor(connection: Connection): Effect.Effect<Client>
+    /** Remembers the connection an object last used, so its deletion can finish if its Secret goes first. */
+    remember(objectKey: string, connection: Connection): Effect.Effect<void>
+    recall(objectKey: string): Effect.Effect<Connection | undefined>
+    forget(objectKey: string): Effect.Effect<void>
   }
 >()("litellm-operator/app/reconcile/LiteLLMConnections") {
-  static readonly make = Effect.gen(function* () {
-    const httpClient = yield* Effect.context<HttpClient.HttpClient>()
-    const clients = yield* SynchronizedRef.make(new Map<string, Client>())
-    return LiteLLMConnections.of({
-      clientFor: (connection) =>
-        SynchronizedRef.modifyEffect(clients, (cache) => {
-          const key = cacheKey(connection)
-          const cached = cache.get(key)
-          if (cached !== undefined) return Effect.succeed([cached, cache] as const)
-          return LiteLLMClient.make(connection).pipe(
-            Effect.provide(httpClient),
-            Effect.map((client) => [client, new Map(cache).set(key, client)] as const)
-          )
-        })
+  /** `timeout` bounds each LiteLLM call of every client (the client's default when left out). */
+  static readonly makeWith = (options: { readonly timeout?: Duration.Input } = {}) =>
+    Effect.gen(function* () {
+      const httpClient = yield* Effect.context<HttpClient.HttpClient>()
+      const clients = yield* SynchronizedRef.make(new Map<string, Client>())
+      // In memory only: after a restart a deletion whose Secret is gone waits for the Secret or for Orphan.
+      const lastUsed = new Map<string, Connection>()
+      return LiteLLMConnections.of({
+        remember: (objectKey, connection) => Effect.sync(() => void lastUsed.set(objectKey, connection)),
+        recall: (objectKey) => Effect.sync(() => lastUsed.get(objectKey)),
+        forget: (objectKey) => Effect.sync(() => void lastUsed.delete(objectKey)),
+        clientFor: (connection) =>
+          SynchronizedRef.modifyEffect(clients, (cache) => {
+            const key = cacheKey(connection)
+            const cached = cache.get(key)
+            if (cached !== undefined) return Effect.succeed([cached, cache] as const)
+            return LiteLLMClient.make(
+              options.timeout === undefined ? connection : { ...connection, timeout: options.timeout }
+            ).pipe(
+              Effect.provide(httpClient),
+              Effect.map((client) => [client, new Map(cache).set(key, client)] as const)
+            )
+          })
+      })
     })
-  })
+
+  static readonly make = LiteLLMConnections.makeWith()
 
   static readonly layer = Layer.effect(LiteLLMConnections, LiteLLMConnections.make)
+
+  static readonly layerWith = (options: { readonly timeout?: Duration.Input }) =>
+    Layer.effect(LiteLLMConnections, LiteLLMConnections.makeWith(options))
 }

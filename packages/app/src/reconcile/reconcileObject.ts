@@ -15,7 +15,7 @@ import {
   sameStatus
 } from "@litellm-operator/core"
 import type { CustomObject } from "@litellm-operator/k8s"
-import { EventRecorder, KubeClient, keyOf } from "@litellm-operator/k8s"
+import { EventRecorder, KubeClient, keyOf, keyString } from "@litellm-operator/k8s"
 import { Clock, DateTime, type Duration, Effect, Metric } from "effect"
 import { statusPatchesTotal } from "../observability/OperatorMetrics.ts"
 import type { ReconcileResult } from "../runtime/Controller.ts"
@@ -92,6 +92,9 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     ).pipe(
       Effect.catchTag("ConnectionUnavailable", (error) =>
         Effect.gen(function* () {
+          // The Secret went first (a namespace being deleted): the connection this object used last will do.
+          const remembered = yield* connections.recall(keyString(key))
+          if (remembered !== undefined) return remembered
           const message = `${error.message}; the ${kind} cannot be deleted from LiteLLM until the connection is back, or until the ${deletionPolicyAnnotation} annotation is set to Orphan`
           yield* writeStatus(handler.failedStatus(object, failed("DeletionBlocked", message), now))
           yield* emit({ type: "Warning", reason: "DeletionBlocked", action: "Delete", note: message })
@@ -105,6 +108,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       .sync(object, { client, connection, lifecycle: { deleting: true, deletionPolicy: policy }, now })
       .pipe(Effect.catch((error: ReconcileFailure) => fail(error)))
     yield* kube.removeFinalizer(handler.type, object, finalizer)
+    yield* connections.forget(keyString(key))
     yield* emit({ type: "Normal", reason: "Deleted", action: "Delete", note: `${kind} deleted from LiteLLM` })
     return {}
   }
@@ -116,6 +120,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     key.namespace,
     settings.instanceUrlTemplate
   ).pipe(Effect.catch((error: ReconcileFailure) => fail(error)))
+  yield* connections.remember(keyString(key), connection)
   const client = yield* connections.clientFor(connection)
   const synced = yield* handler
     .sync(current, { client, connection, lifecycle: { deleting: false, deletionPolicy: policyOf(object) }, now })

@@ -76,6 +76,8 @@ const captureLogs = Logger.layer([Logger.map(Logger.formatJson, (line) => void c
 export const startOperator = (namespace: string, overrides: Partial<OperatorOptions> = {}) =>
   Effect.forkScoped(
     Effect.andThen(runOperator(operatorOptions(namespace, overrides)), Effect.never).pipe(
+      // One per operator process, as in production: its memory of connections dies with it.
+      Effect.provide(Layer.fresh(LiteLLMConnections.layer)),
       Effect.provide(captureLogs),
       Effect.provideService(References.MinimumLogLevel, "Trace")
     )
