@@ -1,0 +1,3 @@
+/** The local control plane and manifests as `kubectl apply` takes them (node only: spawns the launcher, reads files). */
+export * from "./LocalControlPlane.ts"
+export * from "./Manifests.ts"
