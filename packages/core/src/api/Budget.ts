@@ -21,7 +21,7 @@ export const Budget = Schema.String.check(
         maxLength: 32,
         "x-kubernetes-validations": [
           {
-            rule: `self.matches('${BUDGET_PATTERN.source}')`,
+            rule: `self.matches(r'${BUDGET_PATTERN.source}')`,
             message: 'must be a non-negative decimal amount such as "10" or "12.50"'
           }
         ]

@@ -29,7 +29,7 @@ export const Duration = Schema.String.check(
       maxLength: 16,
       "x-kubernetes-validations": [
         {
-          rule: `self.matches('${DURATION_PATTERN.source}')`,
+          rule: `self.matches(r'${DURATION_PATTERN.source}')`,
           message:
             'must be a positive whole number followed by one of s, m, h, d, w, mo, such as "30s", "30m", "12h", "30d", "1w" or "1mo"'
         }

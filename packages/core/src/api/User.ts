@@ -15,7 +15,7 @@ export type UserRole = typeof UserRole.Type
 /** Per-model limits given as strings in the User API; they must hold whole numbers. */
 const WholeNumberStringMap = Schema.Record(
   Schema.String,
-  Schema.String.check(Schema.isPattern(/^[0-9]{1,12}$/, { message: 'must be a whole number such as "100"' }))
+  Schema.String.check(Schema.isPattern(/^[0-9]{1,12}$/u, { message: 'must be a whole number such as "100"' }))
 )
 const BudgetMap = Schema.Record(Schema.String, Budget)
 

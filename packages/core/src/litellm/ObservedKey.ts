@@ -6,7 +6,7 @@ import { Schema } from "effect"
 import { JsonObject, nullable } from "./Json.ts"
 
 /** The sha256 hex digest of a raw key: the key's identity in LiteLLM. */
-export const KeyToken = Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/))
+export const KeyToken = Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/u))
 export type KeyToken = typeof KeyToken.Type
 
 export const ObservedKey = Schema.Struct({

@@ -2,13 +2,12 @@
 import { Schema } from "effect"
 import type { KindDefinition } from "./kinds.ts"
 import { group, kinds, version } from "./kinds.ts"
-import { withPatterns } from "./patterns.ts"
 import type { JsonSchema } from "./structural.ts"
 import { toStructural } from "./structural.ts"
 
 const structuralOf = (schema: Schema.Top): JsonSchema => {
   const document = Schema.toJsonSchemaDocument(schema)
-  return toStructural(withPatterns(document.schema, schema), document.definitions)
+  return toStructural(document.schema, document.definitions)
 }
 
 const withRules = (schema: JsonSchema, rules: KindDefinition["specTransitionRules"]): JsonSchema => {

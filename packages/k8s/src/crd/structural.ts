@@ -24,18 +24,6 @@ const validationsOf = (node: JsonSchema): ReadonlyArray<Validation> => {
 
 const isSchema = (v: unknown): v is JsonSchema => Predicate.isObject(v) && !Array.isArray(v)
 
-/**
- * CEL treats a backslash in a quoted string as an escape, so a regex such as
- * `'^[0-9]+(\.[0-9]+)?$'` written into a rule does not compile ("token
- * recognition error"). Single-quoted literals that hold a backslash become raw
- * strings (`r'…'`), which CEL takes verbatim.
- */
-export const celRawStrings = (rule: string): string =>
-  rule.replace(/(^|[^A-Za-z0-9_'"])'((?:[^'\\\n]|\\.)*)'/g, (whole, before: string, body: string) =>
-    body.includes("\\") ? `${before}r'${body}'` : whole
-  )
-
-const withRawStrings = (v: Validation): Validation => ({ ...v, rule: celRawStrings(v.rule) })
 
 /**
  * The API server refuses a CRD whose CEL rules may cost too much, estimating
@@ -70,7 +58,7 @@ export const toStructural = (root: JsonSchema, definitions: JsonSchema = {}): Js
     }
     delete merged["x-kubernetes-validations"]
     if (validations.length > 0) {
-      merged["x-kubernetes-validations"] = validations.map(withRawStrings)
+      merged["x-kubernetes-validations"] = validations
       delete merged.pattern
     }
     if (isSchema(merged.properties)) {
