@@ -24,7 +24,6 @@ const validationsOf = (node: JsonSchema): ReadonlyArray<Validation> => {
 
 const isSchema = (v: unknown): v is JsonSchema => Predicate.isObject(v) && !Array.isArray(v)
 
-
 /**
  * The API server refuses a CRD whose CEL rules may cost too much, estimating
  * an unbounded list or map as large as a whole request. Collections whose
