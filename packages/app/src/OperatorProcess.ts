@@ -114,7 +114,12 @@ export const runOperatorProcess = (config: OperatorConfig, run: OperatorProcessO
     EventRecorder.layer({ reportingInstance: run.identity }),
     LiteLLMConnections.layerWith({ timeout: config.litellmTimeout }).pipe(Layer.provide(FetchHttpClient.layer)),
     opsServer
-  ).pipe(Layer.provideMerge(Layer.mergeAll(kube, Readiness.layer)))
+  ).pipe(
+    Layer.provideMerge(Layer.mergeAll(kube, Readiness.layer)),
+    // Its own instances, even when the caller built the same layers (Effect memoizes layers across provides):
+    // the operator's client must not be one whose scope ends before the operator's does.
+    Layer.fresh
+  )
 
   const options = operatorOptionsOf(config)
   return Effect.gen(function* () {

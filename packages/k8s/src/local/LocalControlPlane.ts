@@ -105,7 +105,13 @@ export const spawnControlPlane = Effect.fnUntraced(function* (options: LocalCont
   const startupTimeout = Duration.fromInputUnsafe(options.startupTimeout ?? Duration.minutes(2))
   const started = performance.now()
   const child = yield* Effect.try({
-    try: () => spawn(binary, ["--exit-on-stdin-close", ...(options.args ?? [])], { stdio: ["pipe", "pipe", "pipe"] }),
+    // In a process group of its own: a Ctrl-C in the terminal reaches this process, which stops what
+    // uses the API server first and the launcher last, not the launcher at the same time.
+    try: () =>
+      spawn(binary, ["--exit-on-stdin-close", ...(options.args ?? [])], {
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true
+      }),
     catch: (cause) => new ControlPlaneError({ message: `cannot start ${binary}: ${describe(cause)}` })
   })
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
