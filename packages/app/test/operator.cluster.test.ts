@@ -188,6 +188,17 @@ describe("operator, end to end", () => {
         const teamRow = (yield* sim.snapshot).teams.find((t) => t.team_id === tma.status?.teamID)
         assert.include(JSON.stringify(teamRow?.members_with_roles), user.status?.userID ?? "missing")
 
+        // A budget change goes through /team/member_update, once.
+        yield* sim.resetCalls
+        yield* kube.mergePatch(TeamMemberAssociations, tmaKey, { spec: { maxBudgetInTeam: "30" } })
+        yield* eventually(
+          "budget 30",
+          kube.get(TeamMemberAssociations, tmaKey),
+          (t) => t.status?.maxBudgetInTeam === "30"
+        )
+        const memberCalls = Object.entries(yield* sim.calls).filter(([endpoint]) => endpoint.startsWith("POST"))
+        assert.deepStrictEqual(memberCalls, [["POST /team/member_update", 1]])
+
         // Deleting the Team first does not wedge the association's deletion, nor the user's.
         yield* kube.delete(Teams, { namespace, name: "search" })
         yield* kube.delete(TeamMemberAssociations, tmaKey)
