@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The test command: from a fresh clone, bootstrap the toolchain, install with
-# the frozen lockfile, type-check, lint and run every test.
+# the frozen lockfile, type-check, lint, build the operator bundle (what the image ships) and
+# smoke-run it, and run every test.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/bootstrap.sh
 pnpm install --frozen-lockfile --reporter=append-only
 pnpm run typecheck
 pnpm run lint
+pnpm run build
+node dist/operator.mjs --version
 pnpm run test:unit

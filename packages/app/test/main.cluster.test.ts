@@ -1,8 +1,12 @@
 /**
- * The production entry as a process: main.ts against the test control plane
- * and the simulator, with leader election. Ready on /readyz, reconciles a
- * Team, and on SIGTERM exits 0 having released its Lease.
+ * The production entry as a process — main.ts, and the bundle the image
+ * ships — against the test control plane and the simulator, with leader
+ * election. Ready on /readyz, reconciles a Team, and on SIGTERM exits 0
+ * having released its Lease.
  */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, layer } from "@effect/vitest"
 import type { NewObject, TeamResource } from "@litellm-operator/k8s"
@@ -10,6 +14,7 @@ import { KubeClient, Leases, Teams } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect } from "effect"
 import { inject } from "vitest"
+import { bundleOperator } from "../bin/bundle.ts"
 import {
   createConnectionSecret,
   eventually,
@@ -35,64 +40,78 @@ const status = (url: string) =>
     )
   )
 
-describe("main.ts", () => {
+/** Runs `script` as the operator: ready, reconciles a Team, and on SIGTERM exits 0 with its Lease released. */
+const scenario = (script: string) =>
+  Effect.gen(function* () {
+    const kube = yield* KubeClient
+    const sim = yield* Simulator
+    const namespace = yield* freshNamespace("main")
+    yield* createConnectionSecret(namespace)
+    const port = yield* freePort
+    const identity = `main-test-${namespace}`
+    const operator = yield* spawnNode(
+      script,
+      [
+        "--kubeconfig",
+        inject("kubeconfig"),
+        "--namespace",
+        namespace,
+        "--lease-namespace",
+        namespace,
+        "--identity",
+        identity,
+        `--http-port=${port}`,
+        "--resync-period",
+        "10s"
+      ],
+      { LOG_LEVEL: "Debug", WATCH_NAMESPACE: undefined, KUBECONFIG: undefined }
+    )
+
+    yield* eventually("/readyz 200", status(`http://127.0.0.1:${port}/readyz`), (s) => s === 200)
+    assert.strictEqual(yield* status(`http://127.0.0.1:${port}/healthz`), 200)
+    const lease = yield* kube.get(Leases, { namespace, name: "litellm-operator" })
+    assert.strictEqual(lease.spec?.holderIdentity, identity)
+
+    const created = yield* kube.create(Teams, team(namespace, "platform"))
+    yield* eventually("Team Ready", kube.get(Teams, { namespace, name: "platform" }), (t) => isReady(t.status))
+    assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === `k8s-${created.metadata.uid}`))
+    const metrics = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()))
+    assert.include(metrics, 'litellm_operator_reconciles_total{kind="Team",result="success"}')
+
+    operator.child.kill("SIGTERM")
+    const code = yield* operator.exited.pipe(Effect.timeout("30 seconds"))
+    assert.strictEqual(code, 0, operator.stderr())
+    const released = yield* kube.get(Leases, { namespace, name: "litellm-operator" })
+    assert.isTrue(
+      (released.spec?.holderIdentity ?? "") === "" || released.spec?.leaseDurationSeconds === 1,
+      JSON.stringify(released.spec)
+    )
+
+    // JSON logs, one object per line, at the configured level; never the master key.
+    const lines = operator
+      .stdout()
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+    assert.isAbove(lines.length, 3)
+    for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line)
+    assert.isTrue(lines.some((l) => l.includes('"level":"DEBUG"')))
+    assert.isTrue(lines.some((l) => l.includes("released the lease")))
+    assert.notInclude(operator.stdout() + operator.stderr(), MASTER_KEY)
+  })
+
+describe("the operator process", () => {
   layer(harnessLayer(23), { timeout: 120_000, excludeTestServices: true })((it) => {
-    it.effect("becomes ready, reconciles, and on SIGTERM exits 0 with the Lease released", () =>
+    it.effect("main.ts becomes ready, reconciles, and on SIGTERM exits 0 with the Lease released", () => scenario(MAIN))
+
+    it.effect("so does the bundle the image ships (pnpm run build), run by plain node", () =>
       Effect.gen(function* () {
-        const kube = yield* KubeClient
-        const sim = yield* Simulator
-        const namespace = yield* freshNamespace("main")
-        yield* createConnectionSecret(namespace)
-        const port = yield* freePort
-        const identity = `main-test-${namespace}`
-        const operator = yield* spawnNode(
-          MAIN,
-          [
-            "--kubeconfig",
-            inject("kubeconfig"),
-            "--namespace",
-            namespace,
-            "--lease-namespace",
-            namespace,
-            "--identity",
-            identity,
-            `--http-port=${port}`,
-            "--resync-period",
-            "10s"
-          ],
-          { LOG_LEVEL: "Debug", WATCH_NAMESPACE: undefined, KUBECONFIG: undefined }
+        const dir = yield* Effect.acquireRelease(
+          Effect.sync(() => mkdtempSync(join(tmpdir(), "operator-bundle-"))),
+          (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
         )
-
-        yield* eventually("/readyz 200", status(`http://127.0.0.1:${port}/readyz`), (s) => s === 200)
-        assert.strictEqual(yield* status(`http://127.0.0.1:${port}/healthz`), 200)
-        const lease = yield* kube.get(Leases, { namespace, name: "litellm-operator" })
-        assert.strictEqual(lease.spec?.holderIdentity, identity)
-
-        const created = yield* kube.create(Teams, team(namespace, "platform"))
-        yield* eventually("Team Ready", kube.get(Teams, { namespace, name: "platform" }), (t) => isReady(t.status))
-        assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === `k8s-${created.metadata.uid}`))
-        const metrics = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()))
-        assert.include(metrics, 'litellm_operator_reconciles_total{kind="Team",result="success"}')
-
-        operator.child.kill("SIGTERM")
-        const code = yield* operator.exited.pipe(Effect.timeout("30 seconds"))
-        assert.strictEqual(code, 0, operator.stderr())
-        const released = yield* kube.get(Leases, { namespace, name: "litellm-operator" })
-        assert.isTrue(
-          (released.spec?.holderIdentity ?? "") === "" || released.spec?.leaseDurationSeconds === 1,
-          JSON.stringify(released.spec)
-        )
-
-        // JSON logs, one object per line, at the configured level; never the master key.
-        const lines = operator
-          .stdout()
-          .split("\n")
-          .filter((l) => l.trim() !== "")
-        assert.isAbove(lines.length, 3)
-        for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), line)
-        assert.isTrue(lines.some((l) => l.includes('"level":"DEBUG"')))
-        assert.isTrue(lines.some((l) => l.includes("released the lease")))
-        assert.notInclude(operator.stdout() + operator.stderr(), MASTER_KEY)
+        const bundle = join(dir, "operator.mjs")
+        yield* Effect.promise(() => bundleOperator(bundle))
+        yield* scenario(bundle)
       })
     )
   })
