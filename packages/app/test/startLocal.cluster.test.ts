@@ -7,7 +7,8 @@
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Simulator } from "@litellm-operator/litellm/simulator"
+import { Effect, Redacted } from "effect"
 import { isRunning, type Spawned, spawnNode, waitForOutput } from "./support/processes.ts"
 
 const ENTRY = fileURLToPath(new URL("../src/local/startLocal.ts", import.meta.url))
@@ -87,6 +88,37 @@ describe("the local main job", () => {
         assert.match(run.stdout(), /stopped: .*removed\)\.\n$/)
         assert.isFalse(isRunning(launcher.pid), `launcher ${launcher.pid} still running`)
         assert.isFalse(existsSync(dataDir), `${dataDir} still exists`)
+      }).pipe(Effect.scoped),
+    180_000
+  )
+
+  it.live(
+    "with LITELLM_URL and LITELLM_MASTER_KEY it uses that LiteLLM, and removes what it created there when it stops",
+    () =>
+      Effect.gen(function* () {
+        const masterKey = "sk-external-master-5Gk2Qp8Zr"
+        const litellm = yield* Simulator.make({ masterKey: Redacted.make(masterKey), seed: 7 })
+        const run = yield* spawnNode(ENTRY, ["--once"], {
+          ...env,
+          LITELLM_URL: litellm.url,
+          LITELLM_MASTER_KEY: masterKey
+        })
+        const code = yield* run.exited.pipe(Effect.timeout("150 seconds"))
+        assert.strictEqual(code, 0, `${run.stdout()}\n${run.stderr()}`)
+        assert.include(run.stdout(), `LiteLLM         ${litellm.url} (from LITELLM_URL)`)
+        assertReport(run)
+        assert.include(run.stdout(), "removing the examples")
+        assert.notInclude(run.stdout(), "could not remove")
+        // Only LiteLLM's own default_user_id (made when a team is created with the master key) is left.
+        const left = yield* litellm.snapshot
+        assert.deepStrictEqual(
+          {
+            teams: left.teams.length,
+            users: left.users.filter((u) => u.user_id !== "default_user_id").length,
+            keys: left.keys.length
+          },
+          { teams: 0, users: 0, keys: 0 }
+        )
       }).pipe(Effect.scoped),
     180_000
   )

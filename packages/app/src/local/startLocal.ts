@@ -42,6 +42,7 @@ import {
   Effect,
   Exit,
   Fiber,
+  Layer,
   Logger,
   Redacted,
   References,
@@ -68,8 +69,7 @@ class LocalRunError extends Schema.TaggedError<LocalRunError>()("LocalRunError",
 
 const say = (line = "") => Effect.sync(() => void process.stdout.write(`${line}\n`))
 
-const repoRoot = relative(process.cwd(), examplesDirectory.replace(/examples$/, "")) || "."
-const shown = (path: string) => relative(process.cwd(), path) || path
+const shown = (path: string) => `${relative(process.cwd(), path) || path}/`
 
 const seconds = (millis: number) => `${(millis / 1000).toFixed(1)}s`
 
@@ -147,8 +147,7 @@ const removeExamples = (objects: ReadonlyArray<Manifest>) =>
     Effect.catchCause((cause) => say(`could not remove every example: ${Cause.pretty(cause).split("\n")[0]}`))
   )
 
-const runLocal = Effect.fnUntraced(function* (args: Args, cp: ControlPlaneHandle) {
-  const started = yield* Clock.currentTimeMillis
+const runLocal = Effect.fnUntraced(function* (args: Args, cp: ControlPlaneHandle, proxy: Proxy, started: number) {
   const transport = yield* KubeTransport
   const version = yield* transport.request({ method: "GET", path: "/version" }).pipe(
     Effect.flatMap(Schema.decodeUnknownEffect(Schema.fromJsonString(Schema.Struct({ gitVersion: Schema.String })))),
@@ -158,8 +157,6 @@ const runLocal = Effect.fnUntraced(function* (args: Args, cp: ControlPlaneHandle
   yield* say(
     `  control plane   kube-apiserver ${version} at ${cp.server} (pid ${cp.pid}), ready in ${seconds(cp.startupMillis)}`
   )
-
-  const proxy = yield* startProxy
 
   const crds = yield* installCrds(cp.kubeconfig)
   yield* say(`  CRDs            ${crds.length} installed from ${shown(crdDirectory)}`)
@@ -259,19 +256,28 @@ const runLocal = Effect.fnUntraced(function* (args: Args, cp: ControlPlaneHandle
 
 const program = Effect.gen(function* () {
   const args = yield* parseArgs(process.argv.slice(2))
-  yield* say(`litellm-operator, local run (${repoRoot})`)
+  const started = yield* Clock.currentTimeMillis
+  yield* say("litellm-operator, local run")
   let dataDir: string | undefined
+  const stopped = ["operator"]
+  let running = false
   yield* Effect.scoped(
     Effect.gen(function* () {
+      const proxy = yield* startProxy
+      if (!proxy.real) stopped.push("LiteLLM simulator")
       const cp = yield* Effect.acquireRelease(spawnControlPlane({ buildOutput: "inherit" }), (handle) => handle.stop())
       dataDir = cp.dataDir
-      yield* runLocal(args, cp).pipe(Effect.provide(KubeClient.layerFromFile(cp.kubeconfig)))
+      stopped.push("control plane")
+      running = true
+      // Built in this scope, so it outlives the run: the finalizers that remove the examples still use it.
+      const kube = yield* Layer.build(KubeClient.layerFromFile(cp.kubeconfig))
+      yield* runLocal(args, cp, proxy, started).pipe(Effect.provide(kube))
     })
   ).pipe(
     Effect.onExit(() =>
       say(
-        `stopped: operator, LiteLLM simulator and control plane` +
-          (dataDir === undefined ? "." : existsSync(dataDir) ? ` (${dataDir} is left)` : ` (${dataDir} removed).`)
+        `stopped: ${(running ? stopped : stopped.slice(1)).join(", ") || "nothing was running"}` +
+          (dataDir === undefined ? "." : existsSync(dataDir) ? ` (${dataDir} is left).` : ` (${dataDir} removed).`)
       )
     )
   )
