@@ -2,7 +2,8 @@
  * The production entry as a process — main.ts, and the bundle the image
  * ships — against the test control plane and the simulator, with leader
  * election. Ready on /readyz, reconciles a Team, and on SIGTERM exits 0
- * having released its Lease.
+ * having released its Lease; two replicas hand over, and a replica that
+ * loses its Lease exits 1.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -10,9 +11,9 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, layer } from "@effect/vitest"
 import type { NewObject, TeamResource } from "@litellm-operator/k8s"
-import { KubeClient, Leases, Teams } from "@litellm-operator/k8s"
+import { KubeClient, Leases, microTime, Teams } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import { inject } from "vitest"
 import { bundleOperator } from "../bin/bundle.ts"
 import {
@@ -99,9 +100,76 @@ const scenario = (script: string) =>
     assert.notInclude(operator.stdout() + operator.stderr(), MASTER_KEY)
   })
 
+/** main.ts as one replica of `namespace`'s operator. */
+const replica = (namespace: string, identity: string, port: number) =>
+  spawnNode(
+    MAIN,
+    [
+      "--kubeconfig",
+      inject("kubeconfig"),
+      "--namespace",
+      namespace,
+      "--lease-namespace",
+      namespace,
+      "--identity",
+      identity,
+      `--http-port=${port}`
+    ],
+    { LOG_LEVEL: "Info", WATCH_NAMESPACE: undefined, KUBECONFIG: undefined }
+  )
+
 describe("the operator process", () => {
   layer(harnessLayer(23), { timeout: 120_000, excludeTestServices: true })((it) => {
     it.effect("main.ts becomes ready, reconciles, and on SIGTERM exits 0 with the Lease released", () => scenario(MAIN))
+
+    it.effect(
+      "two replicas: the standby is ready but idle, takes over at once when the leader stops, and exits 1 when it loses the Lease",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          const namespace = yield* freshNamespace("replicas")
+          yield* createConnectionSecret(namespace)
+          const leaseKey = { namespace, name: "litellm-operator" }
+          const [portA, portB] = [yield* freePort, yield* freePort]
+          const a = yield* replica(namespace, "replica-a", portA)
+          yield* eventually("A ready", status(`http://127.0.0.1:${portA}/readyz`), (s) => s === 200)
+          const b = yield* replica(namespace, "replica-b", portB)
+          // B stands by: its leadership is known, so it is ready, but A holds the Lease and reconciles.
+          yield* eventually("B ready", status(`http://127.0.0.1:${portB}/readyz`), (s) => s === 200)
+          assert.strictEqual((yield* kube.get(Leases, leaseKey)).spec?.holderIdentity, "replica-a")
+          assert.notInclude(b.stdout(), "starting the controllers")
+
+          // A stops and releases the Lease: B takes over without waiting out the lease duration.
+          a.child.kill("SIGTERM")
+          assert.strictEqual(yield* a.exited.pipe(Effect.timeout("30 seconds")), 0, a.stderr())
+          yield* eventually(
+            "B leads",
+            kube.get(Leases, leaseKey),
+            (l) => l.spec?.holderIdentity === "replica-b",
+            "5 seconds"
+          )
+          yield* kube.create(Teams, team(namespace, "after-handover"))
+          yield* eventually("Team Ready", kube.get(Teams, { namespace, name: "after-handover" }), (t) =>
+            isReady(t.status)
+          )
+
+          // Someone else takes the Lease and keeps it: B cannot renew, says so, and exits 1.
+          const intruder = Effect.gen(function* () {
+            const lease = yield* kube.get(Leases, leaseKey)
+            const now = microTime(Date.now())
+            yield* kube.replace(Leases, {
+              ...lease,
+              spec: { ...lease.spec, holderIdentity: "intruder", renewTime: now, leaseDurationSeconds: 15 }
+            })
+          }).pipe(Effect.ignore, Effect.repeat(Schedule.spaced("500 millis")))
+          const code = yield* Effect.raceFirst(b.exited, Effect.andThen(intruder, Effect.never)).pipe(
+            Effect.timeout("40 seconds")
+          )
+          assert.strictEqual(code, 1, b.stdout())
+          assert.include(b.stdout(), "lost the lease")
+        }),
+      60_000
+    )
 
     it.effect("so does the bundle the image ships (pnpm run build), run by plain node", () =>
       Effect.gen(function* () {
