@@ -6,7 +6,7 @@
  * the operator's back is found even when no watch event arrives.
  */
 import type { Duration } from "effect"
-import { Cause, Duration as D, Effect, Random } from "effect"
+import { Cause, Duration as D, Effect, Option, Predicate, Random } from "effect"
 import { WorkQueue } from "./WorkQueue.ts"
 
 /** What a reconcile asks for when it succeeds. */
@@ -47,11 +47,25 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
       }),
       Effect.matchCauseEffect({
         onSuccess: (result) => afterSuccess(key, result),
-        onFailure: (cause) =>
-          Effect.logWarning("reconcile failed; retrying with backoff").pipe(
-            Effect.annotateLogs({ controller: options.name, key, error: Cause.pretty(cause) }),
+        onFailure: (cause) => {
+          // An expected failure is one line (its message says what is wrong); a defect is a bug and keeps its trace.
+          const error = Cause.findErrorOption(cause)
+          const log = Option.isSome(error)
+            ? Effect.logWarning("reconcile failed; retrying with backoff").pipe(
+                Effect.annotateLogs({
+                  error: Predicate.hasProperty(error.value, "message")
+                    ? String(error.value.message)
+                    : String(error.value)
+                })
+              )
+            : Effect.logError("reconcile died; retrying with backoff").pipe(
+                Effect.annotateLogs({ cause: Cause.pretty(cause) })
+              )
+          return log.pipe(
+            Effect.annotateLogs({ controller: options.name, key }),
             Effect.andThen(queue.addRateLimited(key))
           )
+        }
       }),
       Effect.ensuring(queue.done(key)),
       Effect.withSpan(`${options.name}.reconcile`, { attributes: { key } })
