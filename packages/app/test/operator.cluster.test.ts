@@ -212,6 +212,77 @@ describe("operator, end to end", () => {
       })
     )
 
+    it.effect(
+      "drift on every kind is put right: a deleted user, a removed member, a changed key, a dropped field",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          const sim = yield* Simulator
+          const namespace = yield* freshNamespace("e2e-drift")
+          yield* createConnectionSecret(namespace)
+          yield* startOperator(namespace)
+          const connectionRef = { secretRef: { name: "litellm" } }
+          const post = (path: string, body: unknown) =>
+            Effect.promise(() =>
+              fetch(`${sim.url}${path}`, {
+                method: "POST",
+                headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+                body: JSON.stringify(body)
+              })
+            )
+          yield* kube.create(Teams, team(namespace, "drift"))
+          yield* kube.create(Users, {
+            metadata: { namespace, name: "carol" },
+            spec: { connectionRef, userEmail: "carol@example.com", maxBudget: "10", autoCreateKey: true }
+          })
+          yield* kube.create(VirtualKeys, {
+            metadata: { namespace, name: "svc" },
+            spec: { connectionRef, keyAlias: "drift-svc", maxBudget: "5", rpmLimit: 10 }
+          })
+          const tmaKey = { namespace, name: "carol-in-drift" }
+          yield* kube.create(TeamMemberAssociations, {
+            metadata: tmaKey,
+            spec: { connectionRef, teamAlias: "drift", userEmail: "carol@example.com", role: "user" }
+          })
+          const tma = yield* eventually("association Ready", kube.get(TeamMemberAssociations, tmaKey), (t) =>
+            isReady(t.status)
+          )
+          const user = yield* eventually("User Ready", kube.get(Users, { namespace, name: "carol" }), (u) =>
+            isReady(u.status)
+          )
+          const vk = yield* eventually("key Ready", kube.get(VirtualKeys, { namespace, name: "svc" }), (k) =>
+            isReady(k.status)
+          )
+          const userId = user.status?.userID ?? ""
+
+          // A dropped field is cleared; a field changed behind the operator's back is put back.
+          yield* kube.mergePatch(VirtualKeys, { namespace, name: "svc" }, { spec: { rpmLimit: null } })
+          yield* post("/key/update", { key: vk.status?.token, max_budget: 999 })
+          yield* eventually("key fixed", sim.snapshot, (s) => {
+            const row = s.keys.find((k) => k.token === vk.status?.token)
+            return row?.max_budget === 5 && row.rpm_limit === null
+          })
+
+          // A member removed behind the operator's back is added again.
+          yield* post("/team/member_delete", { team_id: tma.status?.teamID, user_id: userId })
+          yield* eventually("member back", sim.snapshot, (s) =>
+            JSON.stringify(s.teams.find((t) => t.team_id === tma.status?.teamID)?.members_with_roles).includes(userId)
+          )
+
+          // A user deleted behind the operator's back (which takes its key with it) comes back, with a new key.
+          yield* post("/user/delete", { user_ids: [userId] })
+          const back = yield* eventually(
+            "user back",
+            kube.get(Users, { namespace, name: "carol" }),
+            (u) => isReady(u.status) && u.status?.token !== user.status?.token
+          )
+          const snapshot = yield* sim.snapshot
+          assert.isDefined(snapshot.users.find((u) => u.user_id === userId))
+          assert.isDefined(snapshot.keys.find((k) => k.token === back.status?.token))
+          assert.isUndefined(snapshot.keys.find((k) => k.token === user.status?.token))
+        })
+    )
+
     it.effect("steady state: resyncs read LiteLLM, and write nothing to LiteLLM or to the API server", () =>
       Effect.gen(function* () {
         const kube = yield* KubeClient
