@@ -7,7 +7,6 @@
 import { createHash } from "node:crypto"
 import { readyOf } from "@litellm-operator/core"
 import type {
-  KubeObject,
   NewObject,
   TeamMemberAssociationResource,
   TeamResource,
@@ -44,7 +43,7 @@ export const total = (counts: Counts): number => counts.teams + counts.users + c
 
 const connectionRef = { secretRef: { name: "litellm" } }
 
-/** The objects of a population; aliases carry `prefix`, since the simulator's aliases are global. */
+/** The objects of a population; names and aliases carry `prefix` (the simulator's aliases are global). */
 export const objectsFor = (namespace: string, counts: Counts, prefix: string) => {
   const teams: Array<NewObject<typeof TeamResource.Encoded>> = []
   const users: Array<NewObject<typeof UserResource.Encoded>> = []
@@ -52,12 +51,12 @@ export const objectsFor = (namespace: string, counts: Counts, prefix: string) =>
   const associations: Array<NewObject<typeof TeamMemberAssociationResource.Encoded>> = []
   for (let i = 0; i < counts.teams; i++)
     teams.push({
-      metadata: { namespace, name: `team-${i}` },
+      metadata: { namespace, name: `${prefix}-team-${i}` },
       spec: { connectionRef, teamAlias: `${prefix}-team-${i}`, maxBudget: "100", models: ["gpt-4o"] }
     })
   for (let i = 0; i < counts.users; i++)
     users.push({
-      metadata: { namespace, name: `user-${i}` },
+      metadata: { namespace, name: `${prefix}-user-${i}` },
       spec: {
         connectionRef,
         userEmail: `${prefix}-user-${i}@example.com`,
@@ -68,13 +67,13 @@ export const objectsFor = (namespace: string, counts: Counts, prefix: string) =>
     })
   for (let i = 0; i < counts.keys; i++)
     keys.push({
-      metadata: { namespace, name: `key-${i}` },
+      metadata: { namespace, name: `${prefix}-key-${i}` },
       spec: { connectionRef, keyAlias: `${prefix}-key-${i}`, maxBudget: "5", duration: "30d", models: ["gpt-4o"] }
     })
   // Association i: team i mod teams, user i (unique pairs while associations <= users).
   for (let i = 0; i < counts.associations; i++)
     associations.push({
-      metadata: { namespace, name: `tma-${i}` },
+      metadata: { namespace, name: `${prefix}-tma-${i}` },
       spec: {
         connectionRef,
         teamAlias: `${prefix}-team-${i % Math.max(1, counts.teams)}`,
@@ -119,9 +118,10 @@ export const populate = Effect.fn("populate")(function* (
   )
 })
 
-export const isReadyObject = (o: { readonly status?: { readonly conditions?: unknown } | undefined }): boolean => {
-  const conditions = o.status?.conditions
-  return Array.isArray(conditions) && readyOf(conditions)?.status === "True"
+/** Ready, for the object's current generation (a Ready about an older spec is not convergence). */
+export const isReadyObject = (o: AnyResource): boolean => {
+  const ready = readyOf(o.status?.conditions ?? [])
+  return ready?.status === "True" && ready.observedGeneration === o.metadata.generation
 }
 
 /** Every object of the four kinds in the namespace. */
@@ -141,15 +141,16 @@ export const listAll = Effect.fn("listAll")(function* (namespace: string) {
 
 export type Population = Effect.Success<ReturnType<typeof listAll>>
 
-export const everything = (p: Population): ReadonlyArray<KubeObject & { readonly status?: unknown }> => [
+export type AnyResource = TeamResource | UserResource | VirtualKeyResource | TeamMemberAssociationResource
+
+export const everything = (p: Population): ReadonlyArray<AnyResource> => [
   ...p.teams,
   ...p.users,
   ...p.keys,
   ...p.associations
 ]
 
-export const readyCount = (p: Population): number =>
-  [...p.teams, ...p.users, ...p.keys, ...p.associations].filter(isReadyObject).length
+export const readyCount = (p: Population): number => everything(p).filter(isReadyObject).length
 
 /** Polls until `expected` objects exist and are all Ready; returns them, or dies after `timeout` naming the laggards. */
 export const awaitAllReady = Effect.fn("awaitAllReady")(function* (
@@ -161,7 +162,7 @@ export const awaitAllReady = Effect.fn("awaitAllReady")(function* (
   const deadline = Date.now() + Duration.toMillis(Duration.fromInputUnsafe(timeout))
   for (;;) {
     const population = yield* patiently(listAll(namespace))
-    const all = [...population.teams, ...population.users, ...population.keys, ...population.associations]
+    const all = everything(population)
     if (all.length >= expected && all.every(isReadyObject)) return population
     if (Date.now() > deadline) {
       const laggards = all
@@ -285,7 +286,7 @@ export const operatorLogs: Array<string> = []
 /**
  * Starts the whole operator in-process for `namespace` with the given options
  * and LiteLLM call timeout, logging at Warn into `operatorLogs`; it stops with
- * the scope. Returns its fiber (which must never end on its own).
+ * the scope or when its fiber (which must never end on its own) is interrupted.
  */
 export const startInProcess = (
   namespace: string,
@@ -293,7 +294,8 @@ export const startInProcess = (
   options: { readonly litellmTimeout?: Duration.Input } = {}
 ) =>
   Effect.forkScoped(
-    Effect.andThen(runOperator(operatorOptions(namespace, overrides)), Effect.never).pipe(
+    // A scope of its own: interrupting the fiber stops the informers and controllers too.
+    Effect.scoped(Effect.andThen(runOperator(operatorOptions(namespace, overrides)), Effect.never)).pipe(
       Effect.provide(
         Layer.fresh(
           LiteLLMConnections.layerWith(options.litellmTimeout === undefined ? {} : { timeout: options.litellmTimeout })
