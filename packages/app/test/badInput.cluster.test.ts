@@ -1,0 +1,371 @@
+/**
+ * Bad input: fast-check generates objects of the four kinds — valid specs,
+ * and specs with random JSON in random fields, wrong types, bad budgets and
+ * durations, neither or both connection references, Secrets that do not
+ * exist — and sends them, as raw JSON, to the real API server while the
+ * operator runs. Admission refuses some. Every object it accepts ends Ready,
+ * or Ready=False with a specific reason; the operator never stops; and
+ * LiteLLM holds nothing that does not come from a valid object.
+ *
+ * Default: 40 objects from one seed. `LITELLM_OPERATOR_STRESS=long`: 300 from each of 3 seeds.
+ */
+import { assert, describe, layer } from "@effect/vitest"
+import type { ReadyReason } from "@litellm-operator/core"
+import {
+  TeamMemberAssociationSpec,
+  TeamSpec,
+  teamIdFor,
+  UserSpec,
+  userIdFor,
+  VirtualKeySpec
+} from "@litellm-operator/core"
+import {
+  connectionRefArb,
+  nameArb,
+  teamMemberAssociationSpecArb,
+  teamSpecArb,
+  userSpecArb,
+  virtualKeySpecArb
+} from "@litellm-operator/core/arbitraries"
+import type { CustomObject, CustomResourceType } from "@litellm-operator/k8s"
+import {
+  apiVersionOf,
+  collectionPath,
+  KubeClient,
+  KubeTransport,
+  TeamMemberAssociations,
+  Teams,
+  Users,
+  VirtualKeys
+} from "@litellm-operator/k8s"
+import { Simulator } from "@litellm-operator/litellm/simulator"
+import { Duration, Effect, Fiber, Schema } from "effect"
+import fc from "fast-check"
+import { createConnectionSecret, eventually, freshNamespace, harnessLayer } from "./support/operatorHarness.ts"
+import { keySecretTokens, longMode, operatorLogs, startInProcess } from "./support/stress.ts"
+
+const SEEDS = longMode ? [101, 102, 103] : [101]
+const PER_SEED = longMode ? 300 : 40
+
+const kinds = {
+  Team: { type: Teams, fields: Object.keys(TeamSpec.fields), spec: teamSpecArb },
+  User: { type: Users, fields: Object.keys(UserSpec.fields), spec: userSpecArb },
+  VirtualKey: { type: VirtualKeys, fields: Object.keys(VirtualKeySpec.fields), spec: virtualKeySpecArb },
+  TeamMemberAssociation: {
+    type: TeamMemberAssociations,
+    fields: Object.keys(TeamMemberAssociationSpec.fields),
+    spec: teamMemberAssociationSpecArb
+  }
+} as const
+type Kind = keyof typeof kinds
+
+/** Values that are wrong somewhere: random JSON, wrong types, bad budgets and durations, odd strings. */
+const badValueArb: fc.Arbitrary<unknown> = fc.oneof(
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.constantFrom(
+    "-1",
+    "1e3",
+    "abc",
+    "",
+    " 5",
+    "5x",
+    "0d",
+    "2mo",
+    "1.5h",
+    "NaN",
+    "12.1234567",
+    "0x10",
+    "1,000",
+    "30min"
+  ),
+  fc.integer({ min: -1_000_000, max: 1_000_000 }),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
+  fc.string({ unit: "grapheme", maxLength: 300 })
+)
+
+/** Mostly the simulator's Secret; sometimes none, both, one that does not exist, or any well-formed reference. */
+const connectionArb: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({ secretRef: { name: "litellm" } }) },
+  { weight: 1, arbitrary: fc.constant({}) },
+  { weight: 1, arbitrary: fc.constant({ secretRef: { name: "litellm" }, instanceRef: { name: "proxy" } }) },
+  { weight: 1, arbitrary: nameArb.map((name) => ({ secretRef: { name: `missing-${name}` } })) },
+  { weight: 1, arbitrary: connectionRefArb }
+)
+
+interface Candidate {
+  readonly kind: Kind
+  readonly spec: Record<string, unknown>
+}
+
+/** An object of a kind: a valid spec, its connection reference replaced, then 0 to 3 fields broken or dropped. */
+const candidateArb: fc.Arbitrary<Candidate> = fc
+  .constantFrom<Kind>("Team", "User", "VirtualKey", "TeamMemberAssociation")
+  .chain((kind) =>
+    fc
+      .tuple(
+        kinds[kind].spec,
+        connectionArb,
+        fc.array(
+          fc.record({
+            field: fc.oneof(fc.constantFrom(...kinds[kind].fields), fc.string({ minLength: 1, maxLength: 10 })),
+            value: badValueArb,
+            drop: fc.boolean()
+          }),
+          { maxLength: 3 }
+        ),
+        // An association names the anchor Team and User half of the time, so that some can be Ready.
+        fc.boolean()
+      )
+      .map(([valid, connectionRef, mutations, anchored]): Candidate => {
+        const spec: Record<string, unknown> = { ...valid, connectionRef }
+        if (kind === "TeamMemberAssociation" && anchored) {
+          spec.teamAlias = "anchor-team"
+          spec.userEmail = "anchor@example.com"
+        }
+        for (const m of mutations) {
+          if (m.drop) delete spec[m.field]
+          else spec[m.field] = m.value
+        }
+        return { kind, spec }
+      })
+  )
+
+/** What a status looks like, whatever the kind, read loosely so that any object decodes. */
+const LooseList = Schema.fromJsonString(
+  Schema.Struct({
+    items: Schema.Array(
+      Schema.Struct({
+        metadata: Schema.Struct({ name: Schema.String, generation: Schema.optionalKey(Schema.Number) }),
+        status: Schema.optionalKey(
+          Schema.Struct({
+            conditions: Schema.optionalKey(
+              Schema.Array(
+                Schema.Struct({
+                  type: Schema.String,
+                  status: Schema.String,
+                  reason: Schema.optionalKey(Schema.String),
+                  message: Schema.optionalKey(Schema.String),
+                  observedGeneration: Schema.optionalKey(Schema.Number)
+                })
+              )
+            )
+          })
+        )
+      })
+    )
+  })
+)
+
+const specificReasons: ReadonlyArray<ReadyReason> = [
+  "InvalidSpec",
+  "ConnectionError",
+  "LiteLLMError",
+  "DependencyNotReady",
+  "AmbiguousReference",
+  "Conflict"
+]
+
+interface Verdict {
+  readonly name: string
+  readonly settled: boolean
+  /** `<status>/<reason>` of the Ready condition. */
+  readonly outcome: string
+  readonly message: string
+}
+
+/** Where every accepted object of a kind stands: settled once it has a Ready condition about its current spec. */
+const verdicts = Effect.fn("verdicts")(function* <A extends CustomObject<St>, St>(
+  type: CustomResourceType<A, St>,
+  namespace: string,
+  names: ReadonlySet<string>
+) {
+  const transport = yield* KubeTransport
+  const kube = yield* KubeClient
+  const raw = yield* transport.request({ method: "GET", path: collectionPath(type, namespace) })
+  const list = yield* Schema.decodeUnknownEffect(LooseList)(raw)
+  // Objects that decode are valid specs: their Ready condition must be about the current generation.
+  const valid = new Set((yield* kube.list(type, { namespace })).items.map((o) => o.metadata.name))
+  return list.items
+    .filter((o) => names.has(o.metadata.name))
+    .map((o): Verdict => {
+      const ready = o.status?.conditions?.find((c) => c.type === "Ready")
+      const outcome = ready === undefined ? "no Ready condition" : `${ready.status}/${ready.reason ?? "no reason"}`
+      const message = ready?.message ?? ""
+      if (ready === undefined) return { name: o.metadata.name, settled: false, outcome, message }
+      if (!valid.has(o.metadata.name))
+        return {
+          name: o.metadata.name,
+          settled: ready.status === "False" && ready.reason === "InvalidSpec",
+          outcome,
+          message
+        }
+      const current = ready.observedGeneration === o.metadata.generation
+      const good =
+        ready.status === "True"
+          ? ready.reason === "Reconciled" || ready.reason === "ReconciledWithWarnings"
+          : specificReasons.some((r) => r === ready.reason)
+      return { name: o.metadata.name, settled: current && good, outcome, message }
+    })
+})
+
+describe("bad input", () => {
+  layer(harnessLayer(61), { timeout: 60_000, excludeTestServices: true })((it) => {
+    it.effect(
+      `${PER_SEED} generated objects per seed (${SEEDS.join(", ")}), valid and invalid: refused, Ready, or Ready=False with a reason`,
+      () =>
+        Effect.gen(function* () {
+          const transport = yield* KubeTransport
+          const kube = yield* KubeClient
+          const sim = yield* Simulator
+          for (const seed of SEEDS) {
+            yield* sim.reset
+            // With a license, tags and guardrails are allowed, so that more valid objects can become Ready.
+            yield* sim.setProfile({ enterprise: true })
+            const namespace = yield* freshNamespace(`bad-input-${seed}`)
+            yield* createConnectionSecret(namespace)
+            const logsBefore = operatorLogs.length
+            const operator = yield* startInProcess(
+              namespace,
+              { workers: 4, resyncPeriod: Duration.minutes(10) },
+              { litellmTimeout: "2 seconds" }
+            )
+            const connectionRef = { secretRef: { name: "litellm" } }
+            yield* kube.create(Teams, {
+              metadata: { namespace, name: "anchor-team" },
+              spec: { connectionRef, teamAlias: "anchor-team" }
+            })
+            yield* kube.create(Users, {
+              metadata: { namespace, name: "anchor-user" },
+              spec: { connectionRef, userEmail: "anchor@example.com" }
+            })
+
+            const candidates = fc.sample(candidateArb, { numRuns: PER_SEED, seed })
+            const accepted = new Map<Kind, Set<string>>()
+            let refused = 0
+            const unexpected: Array<string> = []
+            yield* Effect.forEach(
+              candidates,
+              (candidate, i) => {
+                const { type } = kinds[candidate.kind]
+                const name = `gen-${i}`
+                return transport
+                  .request({
+                    method: "POST",
+                    path: collectionPath(type, namespace),
+                    body: {
+                      apiVersion: apiVersionOf(type),
+                      kind: type.kind,
+                      metadata: { name },
+                      spec: candidate.spec
+                    }
+                  })
+                  .pipe(
+                    Effect.matchEffect({
+                      onSuccess: () =>
+                        Effect.sync(() => {
+                          const names = accepted.get(candidate.kind) ?? new Set<string>()
+                          accepted.set(candidate.kind, names.add(name))
+                        }),
+                      onFailure: (error) =>
+                        Effect.sync(() => {
+                          if (error.reason._tag === "Invalid") refused++
+                          else unexpected.push(`${candidate.kind} ${name}: ${error.message}`)
+                        })
+                    })
+                  )
+              },
+              { concurrency: 8, discard: true }
+            )
+            assert.deepStrictEqual(unexpected, [], "the API server answered something other than 201 or 422")
+
+            const all = (anchors: boolean) =>
+              Effect.gen(function* () {
+                const names = (kind: Kind, extra: ReadonlyArray<string>) =>
+                  new Set([...(accepted.get(kind) ?? []), ...(anchors ? extra : [])])
+                return [
+                  ...(yield* verdicts(Teams, namespace, names("Team", ["anchor-team"]))),
+                  ...(yield* verdicts(Users, namespace, names("User", ["anchor-user"]))),
+                  ...(yield* verdicts(VirtualKeys, namespace, names("VirtualKey", []))),
+                  ...(yield* verdicts(TeamMemberAssociations, namespace, names("TeamMemberAssociation", [])))
+                ]
+              })
+            const settled = yield* eventually("every accepted object settled", all(true), (vs) =>
+              vs.every((v) => v.settled)
+            ).pipe(
+              Effect.catchDefect((defect) =>
+                Effect.flatMap(all(true), (vs) =>
+                  Effect.die(
+                    new Error(
+                      `${String(defect)}: ${vs
+                        .filter((v) => !v.settled)
+                        .slice(0, 8)
+                        .map((v) => `${v.name} ${v.outcome}`)
+                        .join("; ")}`
+                    )
+                  )
+                )
+              )
+            )
+            assert.isUndefined(operator.pollUnsafe(), "the operator stopped")
+            assert.deepStrictEqual(
+              operatorLogs.slice(logsBefore).filter((line) => /"level":"(ERROR|FATAL)"/.test(line)),
+              [],
+              "errors logged by the operator"
+            )
+
+            // Nothing in LiteLLM that no valid object accounts for (only objects that decode are reconciled,
+            // and only they own key Secrets).
+            const snapshot = yield* sim.snapshot
+            const teams = (yield* kube.list(Teams, { namespace })).items
+            const users = (yield* kube.list(Users, { namespace })).items
+            const keys = (yield* kube.list(VirtualKeys, { namespace })).items
+            // The identities valid objects own, whatever their state: an object can fail after creating its LiteLLM object.
+            const teamIds = new Set(teams.map((t) => teamIdFor(t.spec, t.metadata.uid)))
+            const userIds = new Set([
+              "default_user_id",
+              ...users.map((u) => userIdFor(u.spec, u.metadata.uid)),
+              // LiteLLM makes a user row for a key's user_id.
+              ...keys.flatMap((k) => (k.spec.userID === undefined ? [] : [k.spec.userID]))
+            ])
+            const secretTokens = new Set((yield* keySecretTokens(namespace)).values())
+            const strays = [
+              ...snapshot.teams.filter((t) => !teamIds.has(String(t.team_id))).map((t) => `team ${String(t.team_id)}`),
+              ...snapshot.users.filter((u) => !userIds.has(String(u.user_id))).map((u) => `user ${String(u.user_id)}`),
+              ...snapshot.keys
+                .filter((k) => !secretTokens.has(String(k.token)))
+                .map((k) => `key ${String(k.key_alias)}`)
+            ]
+            assert.deepStrictEqual(strays, [], "LiteLLM objects no valid object accounts for")
+            // LiteLLM may refuse what it does not allow (a team that does not exist, a taken alias), never a malformed request.
+            assert.deepStrictEqual(
+              settled.filter((v) => /HTTP 422/.test(v.message)).map((v) => `${v.name}: ${v.message}`),
+              [],
+              "requests LiteLLM refused as malformed"
+            )
+
+            // The next seed starts from an empty LiteLLM: this operator would keep retrying its objects into it.
+            yield* Fiber.interrupt(operator)
+            const outcomes = new Map<string, number>()
+            for (const v of settled) outcomes.set(v.outcome, (outcomes.get(v.outcome) ?? 0) + 1)
+            const ready = settled.filter((v) => v.outcome.startsWith("True")).length
+            assert.isAbove(refused, 0, "admission refused nothing: the generator is too tame")
+            assert.isAbove(ready, 2, "nothing became Ready: the generator is too wild")
+            process.stderr.write(
+              `bad input seed ${seed}: ${candidates.length} generated, ${refused} refused at admission, ` +
+                `${settled.length - 2} accepted (+2 anchors): ${[...outcomes.entries()]
+                  .sort()
+                  .map(([o, n]) => `${o} ${n}`)
+                  .join(
+                    ", "
+                  )}; LiteLLM holds ${snapshot.teams.length} teams, ${snapshot.users.length} users, ${snapshot.keys.length} keys, none stray\n`
+            )
+          }
+        }),
+      longMode ? 900_000 : 180_000
+    )
+  })
+})
