@@ -15,6 +15,8 @@ export class ChildError extends Schema.TaggedError<ChildError>()("ChildError", {
 
 export interface OperatorProcess {
   readonly pid: number
+  /** The ops server (/healthz, /readyz, /metrics). */
+  readonly opsUrl: string
   /** Succeeds once /readyz answers 200 (every informer synced); fails if the child exits first or after `timeout`. */
   readonly ready: (timeout?: Duration.Input) => Effect.Effect<void, ChildError>
   /** SIGKILL, and wait until it is gone. */
@@ -50,17 +52,27 @@ const readyz = (url: string) =>
   )
 
 /**
- * Starts `node src/main.ts <args> --http-port=<free port>` (leader election
+ * Starts `node src/main.ts <args> --http-port=<free port>` (or another entry
+ * with the same flags, such as the bundle dist/operator.mjs; leader election
  * is the caller's to turn off with `--leader-elect=false`); SIGKILLed when
  * the scope closes.
  */
-export const spawnOperator = (args: ReadonlyArray<string>) =>
+export const spawnOperator = (
+  args: ReadonlyArray<string>,
+  options: {
+    readonly entry?: string
+    readonly nodeArgs?: ReadonlyArray<string>
+    readonly env?: Readonly<Record<string, string>>
+  } = {}
+) =>
   Effect.gen(function* () {
     const port = yield* freePort
     return yield* Effect.acquireRelease(
       Effect.sync(() => {
-        const child = spawn(process.execPath, [mainEntry, ...args, `--http-port=${port}`], {
-          stdio: ["ignore", "pipe", "pipe"]
+        const entry = options.entry ?? mainEntry
+        const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry, ...args, `--http-port=${port}`], {
+          stdio: ["ignore", "pipe", "pipe"],
+          env: { ...process.env, ...options.env }
         })
         let tail = ""
         const keep = (chunk: string) => {
@@ -71,6 +83,7 @@ export const spawnOperator = (args: ReadonlyArray<string>) =>
         const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()))
         const handle: OperatorProcess = {
           pid: child.pid ?? -1,
+          opsUrl: `http://127.0.0.1:${port}`,
           ready: (timeout = "60 seconds") =>
             Effect.suspend(() =>
               exited(child)

@@ -1,0 +1,439 @@
+/**
+ * Load benchmarks of the whole operator: the production entry (src/main.ts)
+ * as a child process against a real kube-apiserver (the local control plane)
+ * and the LiteLLM simulator with simulated latency, which runs here in the
+ * parent. What is measured:
+ *
+ * - converge: objects already in the API server, the operator started; the
+ *   time until every object is Ready for its current generation (the parent
+ *   watches them through informers), and the LiteLLM calls it took;
+ * - steady state: a converged namespace under an operator with a short
+ *   resync period; LiteLLM calls and API-server writes (every watch event on
+ *   the four kinds, Secrets and Events) over several periods, per reconcile
+ *   (= per object per resync), scaled to the default period of 5 minutes;
+ * - memory: the operator's RSS (and peak) once a namespace of N objects has
+ *   converged.
+ */
+
+import { join } from "node:path"
+import type { KubeObject, ResourceType } from "@litellm-operator/k8s"
+import {
+  Events,
+  KubeClient,
+  makeInformer,
+  Secrets,
+  TeamMemberAssociations,
+  Teams,
+  Users,
+  VirtualKeys
+} from "@litellm-operator/k8s"
+import { Simulator } from "@litellm-operator/litellm/simulator"
+import { Duration, Effect, Option, Random, Redacted, Ref, Schema, Stream } from "effect"
+import type { OperatorProcess } from "../test/support/childProcess.ts"
+import { memoryOf, spawnOperator } from "../test/support/childProcess.ts"
+import type { AnyResource, Counts } from "../test/support/population.ts"
+import { isReadyObject, namespaceWithConnection, populate, sumCalls, total } from "../test/support/population.ts"
+
+/** The issue's population: 1,000 VirtualKeys, 100 Teams, 300 Users with their own key, 300 associations. */
+export const standardMix: Counts = { keys: 1000, teams: 100, users: 300, associations: 300 }
+
+/** The standard mix's proportions for `n` objects (associations never outnumber users). */
+export const mixOf = (n: number): Counts => {
+  const teams = Math.max(1, Math.round(n / 17))
+  const users = Math.max(1, Math.round((3 * n) / 17))
+  const associations = Math.max(0, Math.min(users, Math.round((3 * n) / 17)))
+  return { teams, users, associations, keys: Math.max(0, n - teams - users - associations) }
+}
+
+export const scaled = (counts: Counts, factor: number): Counts => ({
+  keys: Math.round(counts.keys * factor),
+  teams: Math.max(1, Math.round(counts.teams * factor)),
+  users: Math.max(1, Math.round(counts.users * factor)),
+  associations: Math.round(counts.associations * factor)
+})
+
+/** The simulator's master key (a benchmark value, not a secret). */
+export const masterKey = Redacted.make("sk-bench-master-0123456789abcdef")
+
+export interface Environment {
+  readonly kubeconfig: string
+  /** The operator's entry: the production bundle (what the image ships) or src/main.ts. */
+  readonly entry: string
+}
+
+const seconds = (ms: number) => ms / 1000
+
+/** A fresh namespace name for a scenario. */
+const freshName = (prefix: string) =>
+  Effect.map(Random.nextIntBetween(0, 0xffffff), (n) => `${prefix}-${n.toString(16).padStart(6, "0")}`)
+
+/** Counts the objects of the four kinds in a namespace, and how many are Ready, from informers of the parent's own. */
+const readiness = Effect.fn("readiness")(function* (namespace: string) {
+  const informers = [
+    yield* makeInformer(Teams, { namespace }),
+    yield* makeInformer(Users, { namespace }),
+    yield* makeInformer(VirtualKeys, { namespace }),
+    yield* makeInformer(TeamMemberAssociations, { namespace })
+  ]
+  yield* Effect.forEach(informers, (i) => i.synced, { discard: true })
+  return Effect.gen(function* () {
+    let all = 0
+    let ready = 0
+    for (const informer of informers) {
+      const objects: ReadonlyArray<AnyResource> = yield* informer.list(namespace)
+      all += objects.length
+      ready += objects.filter(isReadyObject).length
+    }
+    return { all, ready }
+  })
+})
+
+/**
+ * Polls until `expected` objects are Ready; the milliseconds it took from
+ * `since`, or undefined after `timeout` or if the operator exits meanwhile.
+ */
+const awaitReady = (
+  count: Effect.Effect<{ readonly all: number; readonly ready: number }>,
+  expected: number,
+  since: number,
+  timeout: Duration.Input,
+  operator: OperatorProcess
+) =>
+  Effect.gen(function* () {
+    const deadline = since + Duration.toMillis(Duration.fromInputUnsafe(timeout))
+    let last = 0
+    for (;;) {
+      const { ready } = yield* count
+      if (ready >= expected) return { ms: Date.now() - since, ready, exited: false }
+      if (ready !== last && process.env.BENCH_PROGRESS !== undefined)
+        process.stderr.write(`  ${seconds(Date.now() - since).toFixed(1)} s: ${ready}/${expected} Ready\n`)
+      last = ready
+      const exited = (yield* operator.exit) !== undefined
+      if (exited || Date.now() > deadline) return { ms: undefined, ready, exited }
+      yield* Effect.sleep("200 millis")
+    }
+  })
+
+const operatorArgs = (env: Environment, namespace: string, options: { workers: number; resync: string }) => [
+  "--kubeconfig",
+  env.kubeconfig,
+  "--namespace",
+  namespace,
+  "--workers",
+  String(options.workers),
+  "--resync-period",
+  options.resync,
+  "--leader-elect=false",
+  "--log-level",
+  "Error"
+]
+
+const metricsText = (operator: OperatorProcess) =>
+  Effect.promise(() => fetch(`${operator.opsUrl}/metrics`).then((r) => r.text()))
+
+/** The samples of a metric by the value of one label, added up over the other labels. */
+export const byLabel = (text: string, metric: string, label: string): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${metric}{`)) continue
+    const value = new RegExp(`${label}="([^"]*)"`).exec(line)?.[1] ?? ""
+    out[value] = (out[value] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1))
+  }
+  return out
+}
+
+/** Reconciles so far (success and error), from the operator's /metrics. */
+const reconcilesOf = (operator: OperatorProcess) =>
+  Effect.map(metricsText(operator), (text) =>
+    Object.values(byLabel(text, "litellm_operator_reconciles_total", "kind")).reduce((a, b) => a + b, 0)
+  )
+
+/** Reconciles, failed reconciles and the seconds they took, by kind. */
+const reconcileWork = (operator: OperatorProcess) =>
+  Effect.map(metricsText(operator), (text) => {
+    const counts = byLabel(text, "litellm_operator_reconciles_total", "kind")
+    const errors = byLabel(text, "litellm_operator_reconcile_errors_total", "kind")
+    const secondsByKind = byLabel(text, "litellm_operator_reconcile_duration_seconds_sum", "kind")
+    return Object.fromEntries(
+      Object.entries(counts).map(([kind, n]) => [
+        kind,
+        { reconciles: n, errors: errors[kind] ?? 0, seconds: secondsByKind[kind] ?? 0 }
+      ])
+    )
+  })
+
+/** Failed reconciles by reason. */
+const errorReasons = (operator: OperatorProcess) =>
+  Effect.map(metricsText(operator), (text) => byLabel(text, "litellm_operator_reconcile_errors_total", "reason"))
+
+export interface Work {
+  readonly reconciles: number
+  readonly errors: number
+  readonly seconds: number
+}
+
+export interface ConvergeResult {
+  readonly counts: Counts
+  readonly workers: number
+  /** Creating the objects (before the operator started), with 32 concurrent requests. */
+  readonly createSeconds: number
+  /** From the operator's spawn to its /readyz (informers synced). */
+  readonly startSeconds: number
+  /** From the operator's spawn to every object Ready; undefined if not within the timeout. */
+  readonly convergeSeconds: number | undefined
+  readonly readyAtEnd: number
+  readonly litellmCalls: number
+  readonly litellmWrites: number
+  readonly rssBytes: number
+  readonly peakBytes: number
+  /** Reconciles (success and error) and the time they took, by kind. */
+  readonly work: Readonly<Record<string, Work>>
+  readonly errorReasons: Readonly<Record<string, number>>
+}
+
+/** Creates `counts` in a fresh namespace, then starts the operator and times it until everything is Ready. */
+export const converge = (
+  env: Environment,
+  counts: Counts,
+  workers: number,
+  options: { readonly timeout: Duration.Input }
+) => Effect.scoped(convergeScoped(env, counts, workers, options))
+
+const convergeScoped = Effect.fn("converge")(function* (
+  env: Environment,
+  counts: Counts,
+  workers: number,
+  options: { readonly timeout: Duration.Input }
+) {
+  const sim = yield* Simulator
+  const namespace = yield* namespaceWithConnection(yield* freshName(`bench-${workers}w`), {
+    url: sim.url,
+    masterKey
+  })
+  const created = Date.now()
+  // Aliases are global in LiteLLM: every scenario has its own prefix.
+  yield* populate(namespace, counts, namespace, { concurrency: 32 })
+  const createSeconds = seconds(Date.now() - created)
+  const count = yield* readiness(namespace)
+  yield* sim.resetCalls
+
+  const started = Date.now()
+  const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), { entry: env.entry })
+  yield* operator.ready("120 seconds")
+  const startSeconds = seconds(Date.now() - started)
+  const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
+  const calls = sumCalls(yield* sim.calls)
+  const memory = yield* memoryOf(operator.pid)
+  const work = yield* reconcileWork(operator)
+  const reasons = yield* errorReasons(operator)
+  yield* operator.stop
+  return {
+    namespace,
+    result: {
+      counts,
+      workers,
+      createSeconds,
+      startSeconds,
+      convergeSeconds: done.ms === undefined ? undefined : seconds(done.ms),
+      readyAtEnd: done.ready,
+      litellmCalls: calls.total,
+      litellmWrites: calls.writes,
+      rssBytes: memory.rss,
+      peakBytes: memory.peak,
+      work,
+      errorReasons: reasons
+    } satisfies ConvergeResult
+  }
+})
+
+/** Counts every change (watch event) to objects of `type` in the namespace from now on. */
+const countChanges = <A extends KubeObject, I>(type: ResourceType<A, I>, namespace: string, into: Ref.Ref<number>) =>
+  Effect.gen(function* () {
+    const kube = yield* KubeClient
+    const listed = yield* kube.list(type, { namespace })
+    yield* Effect.forkScoped(
+      Stream.runForEach(
+        kube.watch(type, { namespace, resourceVersion: listed.resourceVersion, timeoutSeconds: 1800 }),
+        (event) => (event.type === "BOOKMARK" ? Effect.void : Ref.update(into, (n) => n + 1))
+      ).pipe(Effect.ignore)
+    )
+  })
+
+export interface SteadyResult {
+  readonly objects: number
+  readonly resyncPeriodSeconds: number
+  readonly windowSeconds: number
+  readonly reconciles: number
+  readonly litellmCalls: number
+  readonly litellmWrites: number
+  readonly litellmByEndpoint: Readonly<Record<string, number>>
+  readonly apiWrites: number
+}
+
+/**
+ * Runs the operator with a short resync period on a converged namespace and,
+ * once the start-up pass is over, counts LiteLLM calls and API-server writes
+ * over a window of several periods.
+ */
+export const steadyState = (
+  env: Environment,
+  namespace: string,
+  objects: number,
+  options: { readonly resyncSeconds: number; readonly periods: number }
+) => Effect.scoped(steadyStateScoped(env, namespace, objects, options))
+
+const steadyStateScoped = Effect.fn("steadyState")(function* (
+  env: Environment,
+  namespace: string,
+  objects: number,
+  options: { readonly resyncSeconds: number; readonly periods: number }
+) {
+  const sim = yield* Simulator
+  const operator = yield* spawnOperator(
+    operatorArgs(env, namespace, { workers: 4, resync: `${options.resyncSeconds}s` }),
+    { entry: env.entry }
+  )
+  yield* operator.ready("120 seconds")
+  // The start-up pass reconciles every object once; let it finish and one period go by.
+  yield* Effect.gen(function* () {
+    for (;;) {
+      if ((yield* reconcilesOf(operator)) >= objects) return
+      yield* Effect.sleep("500 millis")
+    }
+  })
+  yield* Effect.sleep(Duration.seconds(options.resyncSeconds))
+
+  const writes = yield* Ref.make(0)
+  yield* countChanges(Teams, namespace, writes)
+  yield* countChanges(Users, namespace, writes)
+  yield* countChanges(VirtualKeys, namespace, writes)
+  yield* countChanges(TeamMemberAssociations, namespace, writes)
+  yield* countChanges(Secrets, namespace, writes)
+  yield* countChanges(Events, namespace, writes)
+  yield* sim.resetCalls
+  const before = yield* reconcilesOf(operator)
+  const windowSeconds = options.resyncSeconds * options.periods
+  yield* Effect.sleep(Duration.seconds(windowSeconds))
+  const reconciles = (yield* reconcilesOf(operator)) - before
+  const calls = yield* sim.calls
+  const sums = sumCalls(calls)
+  const apiWrites = yield* Ref.get(writes)
+  yield* operator.stop
+  return {
+    objects,
+    resyncPeriodSeconds: options.resyncSeconds,
+    windowSeconds,
+    reconciles,
+    litellmCalls: sums.total,
+    litellmWrites: sums.writes,
+    litellmByEndpoint: calls,
+    apiWrites
+  } satisfies SteadyResult
+})
+
+export interface MemoryResult {
+  readonly objects: number
+  readonly counts: Counts
+  /** The Node options the operator ran with (none: the defaults, as the image runs it). */
+  readonly nodeOptions: ReadonlyArray<string>
+  readonly convergeSeconds: number | undefined
+  /** The operator died (e.g. out of heap) before everything was Ready. */
+  readonly exited: boolean
+  readonly rssBytes: number
+  readonly peakBytes: number
+  /** After a full garbage collection: what the operator's data really takes. */
+  readonly liveHeapBytes: number | undefined
+  readonly rssAfterGcBytes: number | undefined
+  /** Reconciles (success and error) and the time they took, by kind. */
+  readonly work: Readonly<Record<string, Work>>
+  readonly errorReasons: Readonly<Record<string, number>>
+}
+
+const probe = join(import.meta.dirname, "memoryProbe.ts")
+
+const MemoryLine = Schema.fromJsonString(
+  Schema.Struct({ rss: Schema.Number, heapTotal: Schema.Number, heapUsed: Schema.Number, external: Schema.Number })
+)
+
+/** Asks the operator (started with the probe) for its memory after a full GC. */
+const memoryAfterGc = (operator: OperatorProcess) =>
+  Effect.gen(function* () {
+    yield* Effect.sync(() => process.kill(operator.pid, "SIGUSR2"))
+    for (let i = 0; i < 50; i++) {
+      yield* Effect.sleep("100 millis")
+      const line = (yield* operator.outputTail).split("\n").findLast((l) => l.startsWith("MEMORY "))
+      if (line !== undefined) return Option.getOrUndefined(Schema.decodeUnknownOption(MemoryLine)(line.slice(7)))
+    }
+    return undefined
+  })
+
+/**
+ * The operator's memory once `n` objects (the standard proportions) have
+ * converged and it has settled: RSS as it runs, its peak, and the live heap
+ * and RSS after a full garbage collection.
+ */
+export const memoryAt = (
+  env: Environment,
+  n: number,
+  options: { readonly timeout: Duration.Input; readonly nodeOptions?: ReadonlyArray<string> }
+) => Effect.scoped(memoryAtScoped(env, n, options))
+
+const memoryAtScoped = Effect.fn("memoryAt")(function* (
+  env: Environment,
+  n: number,
+  options: { readonly timeout: Duration.Input; readonly nodeOptions?: ReadonlyArray<string> }
+) {
+  const sim = yield* Simulator
+  const counts = mixOf(n)
+  const namespace = yield* namespaceWithConnection(yield* freshName(`bench-mem-${n}`), {
+    url: sim.url,
+    masterKey
+  })
+  yield* populate(namespace, counts, namespace, { concurrency: 32 })
+  const count = yield* readiness(namespace)
+  const started = Date.now()
+  const nodeOptions = options.nodeOptions ?? []
+  const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers: 4, resync: "5m" }), {
+    entry: env.entry,
+    nodeArgs: [...nodeOptions, "--expose-gc", "--import", probe]
+  })
+  yield* operator.ready("300 seconds")
+  const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
+  if (done.exited) {
+    const tail = yield* operator.outputTail
+    yield* Effect.sync(() => process.stderr.write(`  the operator exited:\n${tail.slice(-2000)}\n`))
+    return {
+      objects: total(counts),
+      counts,
+      nodeOptions,
+      convergeSeconds: undefined,
+      exited: true,
+      rssBytes: Number.NaN,
+      peakBytes: Number.NaN,
+      liveHeapBytes: undefined,
+      rssAfterGcBytes: undefined,
+      work: {},
+      errorReasons: {}
+    } satisfies MemoryResult
+  }
+  // Settled: the last status patches seen and handled.
+  yield* Effect.sleep("10 seconds")
+  const memory = yield* memoryOf(operator.pid)
+  const afterGc = yield* memoryAfterGc(operator)
+  const work = yield* reconcileWork(operator)
+  const reasons = yield* errorReasons(operator)
+  yield* operator.stop
+  return {
+    objects: total(counts),
+    counts,
+    nodeOptions,
+    convergeSeconds: done.ms === undefined ? undefined : seconds(done.ms),
+    exited: false,
+    rssBytes: memory.rss,
+    peakBytes: memory.peak,
+    liveHeapBytes: afterGc?.heapUsed,
+    rssAfterGcBytes: afterGc?.rss,
+    work,
+    errorReasons: reasons
+  } satisfies MemoryResult
+})

@@ -1,0 +1,284 @@
+/**
+ * `pnpm bench`: every benchmark, written to BENCHMARKS.md at the repository
+ * root with the machine, the date, the Node version and the command.
+ *
+ * - plan throughput per kind (packages/core/bench/plan.bench.ts);
+ * - time to converge 1,000 VirtualKeys, 100 Teams, 300 Users (own keys) and
+ *   300 associations with 10 ms of LiteLLM latency, at 4 workers (the
+ *   default) and at 1;
+ * - LiteLLM calls and API-server writes per object per hour in steady state;
+ * - the operator's RSS at 1,000 and 10,000 objects.
+ *
+ * It starts its own control plane (tools/control-plane) and simulator, so it
+ * needs nothing running. Flags: `--scale <f>` shrinks every population (a
+ * quick check of the benchmark itself; the file says so), `--out <file>`.
+ * `BENCH_PROGRESS=1` prints convergence progress.
+ */
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { cpus, loadavg, tmpdir, totalmem } from "node:os"
+import { join } from "node:path"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { KubeClient, KubeTransport } from "@litellm-operator/k8s"
+import { installCrds, spawnControlPlane } from "@litellm-operator/k8s/local"
+import { Simulator } from "@litellm-operator/litellm/simulator"
+import { Duration, Effect, Layer } from "effect"
+import { bundleOperator } from "../bin/bundle.ts"
+import type { Counts } from "../test/support/population.ts"
+import { total } from "../test/support/population.ts"
+import type { ConvergeResult, MemoryResult, SteadyResult } from "./load.ts"
+import { converge, masterKey, memoryAt, scaled, standardMix, steadyState } from "./load.ts"
+
+const repoRoot = join(import.meta.dirname, "..", "..", "..")
+const args = process.argv.slice(2)
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`)
+  return i === -1 ? undefined : args[i + 1]
+}
+const scale = Number(flag("scale") ?? "1")
+const out = flag("out") ?? join(repoRoot, "BENCHMARKS.md")
+const LATENCY_MS = 10
+const RESYNC_SECONDS = 10
+const PERIODS = 6
+/** Node options that make V8 collect sooner (what a container memory limit does too): the memory runs' second variant. */
+const TUNED = ["--max-old-space-size=128", "--max-semi-space-size=1"]
+/** Resyncs per hour at the default period of 5 minutes with its 10% jitter (5.25 minutes on average). */
+const RESYNCS_PER_HOUR = 3600 / (300 * 1.05)
+
+const log = (line: string) => Effect.sync(() => process.stderr.write(`${line}\n`))
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(" ")
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`
+const fmt = (n: number, digits = 2) => n.toLocaleString("en-US", { maximumFractionDigits: digits })
+const describeCounts = (c: Counts) =>
+  `${fmt(c.keys)} VirtualKeys, ${fmt(c.teams)} Teams, ${fmt(c.users)} Users, ${fmt(c.associations)} associations`
+
+const planBench = () => {
+  const run = spawnSync(process.execPath, [join(repoRoot, "packages", "core", "bench", "plan.bench.ts")], {
+    encoding: "utf8"
+  })
+  if (run.status !== 0) throw new Error(`plan.bench.ts failed: ${run.stderr}`)
+  return run.stdout.trim()
+}
+
+interface Results {
+  readonly startedAt: Date
+  readonly loadBefore: string
+  readonly plan: string
+  readonly converge: ReadonlyArray<ConvergeResult & { readonly loadAfter: string }>
+  readonly steady: SteadyResult & { readonly loadAfter: string }
+  readonly memory: ReadonlyArray<MemoryResult & { readonly loadAfter: string }>
+  readonly finishedAt: Date
+}
+
+const program = Effect.gen(function* () {
+  const startedAt = new Date()
+  const loadBefore = load()
+  yield* log(`bench: load average ${loadBefore}; plan throughput…`)
+  const plan = planBench()
+  yield* log(plan)
+
+  yield* log("bench: starting the control plane…")
+  const cp = yield* Effect.acquireRelease(spawnControlPlane(), (c) => c.stop(Duration.seconds(10)))
+  yield* installCrds(cp.kubeconfig).pipe(Effect.provide(KubeTransport.layerFromFile(cp.kubeconfig)))
+  // The operator as the image ships it: the esbuild bundle of src/main.ts.
+  const entry = join(mkdtempSync(join(tmpdir(), "litellm-operator-bench-")), "operator.mjs")
+  yield* Effect.promise(() => bundleOperator(entry))
+  const env = { kubeconfig: cp.kubeconfig, entry }
+  const mix = scaled(standardMix, scale)
+  const timeout = Duration.minutes(15)
+
+  return yield* Effect.gen(function* () {
+    const convergeResults: Array<ConvergeResult & { readonly loadAfter: string }> = []
+    let steadyNamespace = ""
+    for (const workers of [4, 1]) {
+      yield* log(`bench: converge ${describeCounts(mix)} at ${workers} worker(s)…`)
+      const { namespace, result } = yield* converge(env, mix, workers, { timeout })
+      if (workers === 4) steadyNamespace = namespace
+      convergeResults.push({ ...result, loadAfter: load() })
+      yield* log(`  ${JSON.stringify(result)}`)
+    }
+    yield* log(`bench: steady state, resync ${RESYNC_SECONDS} s, ${PERIODS} periods…`)
+    const steadyResult = yield* steadyState(env, steadyNamespace, total(mix), {
+      resyncSeconds: RESYNC_SECONDS,
+      periods: PERIODS
+    })
+    const steady = { ...steadyResult, loadAfter: load() }
+    yield* log(`  ${JSON.stringify(steady)}`)
+    const memory: Array<MemoryResult & { readonly loadAfter: string }> = []
+    for (const n of [1000, 10_000].map((x) => Math.round(x * scale))) {
+      for (const nodeOptions of [[], TUNED]) {
+        yield* log(`bench: memory at ${n} objects, Node options ${JSON.stringify(nodeOptions)}…`)
+        const result = yield* memoryAt(env, n, { timeout, nodeOptions })
+        memory.push({ ...result, loadAfter: load() })
+        yield* log(`  ${JSON.stringify(result)}`)
+      }
+    }
+    return {
+      startedAt,
+      loadBefore,
+      plan,
+      converge: convergeResults,
+      steady,
+      memory,
+      finishedAt: new Date()
+    } satisfies Results
+  }).pipe(
+    Effect.provide(
+      Layer.mergeAll(
+        KubeClient.layerFromFile(cp.kubeconfig),
+        Layer.effectDiscard(
+          Effect.flatMap(Simulator, (sim) => sim.setFaults([{ kind: "latency", latencyMs: LATENCY_MS }]))
+        ).pipe(Layer.provideMerge(Simulator.layer({ masterKey, seed: 7 })))
+      )
+    )
+  )
+})
+
+const verdict = (met: boolean) => (met ? "**met**" : "**missed**")
+
+const workTable = (work: ConvergeResult["work"]) => [
+  "| kind | reconciles | of which failed | reconcile time, summed | per reconcile |",
+  "| --- | ---: | ---: | ---: | ---: |",
+  ...Object.entries(work)
+    .sort()
+    .map(
+      ([kind, w]) =>
+        `| ${kind} | ${fmt(w.reconciles)} | ${fmt(w.errors)} | ${fmt(w.seconds, 1)} s | ${fmt((1000 * w.seconds) / Math.max(1, w.reconciles), 0)} ms |`
+    )
+]
+
+const report = (r: Results): string => {
+  const command = `pnpm bench${args.length > 0 ? ` ${args.join(" ")}` : ""}`
+  const cpu = cpus()[0]?.model ?? "unknown"
+  const [four, one] = r.converge
+  const s = r.steady
+  const perReconcile = (n: number) => (s.reconciles === 0 ? Number.NaN : n / s.reconciles)
+  const litellmReadsPerResync = perReconcile(s.litellmCalls - s.litellmWrites)
+  const mix = four?.counts ?? standardMix
+  const rows: Array<string> = []
+  const lines = (...xs: ReadonlyArray<string>) => rows.push(...xs)
+  lines(
+    "# Benchmarks",
+    "",
+    `Written by \`${command}\` (packages/app/bench/run.ts) on ${r.startedAt.toISOString()}; it took ${fmt((r.finishedAt.getTime() - r.startedAt.getTime()) / 60000, 1)} min.`,
+    "",
+    `- machine: ${cpus().length} CPUs (\`nproc\`), ${cpu}, ${mb(totalmem())} memory; Node ${process.version}`,
+    "- kube-apiserver v1.36.3 + etcd 3.6 (tools/control-plane) on the same machine; the LiteLLM simulator in the benchmark's process, " +
+      `with ${LATENCY_MS} ms added to every call`,
+    `- load average (1, 5, 15 min) before: ${r.loadBefore}; after: ${r.memory.at(-1)?.loadAfter ?? "?"}`,
+    "- the operator: the production bundle of `src/main.ts` (what the image ships; packages/app/bin/bundle.ts) as a child process, " +
+      "`--leader-elect=false --log-level Error`, default flags otherwise unless said",
+    scale === 1
+      ? ""
+      : `- **scaled by ${scale}**: a check of the benchmark itself, not the numbers the targets are about`,
+    "",
+    "## Plan throughput per kind",
+    "",
+    r.plan,
+    "",
+    "## Time to converge",
+    "",
+    `${describeCounts(mix)} (${fmt(total(mix))} objects) already in the API server, then the operator started; ` +
+      "timed from its spawn until every object is Ready for its current generation (the benchmark watches them with informers of its own).",
+    "",
+    "| workers | start to /readyz | converged in | objects/s | LiteLLM calls (per object) | operator RSS after (peak) |",
+    "| ---: | ---: | ---: | ---: | ---: | ---: |"
+  )
+  for (const c of r.converge) {
+    const n = total(c.counts)
+    lines(
+      `| ${c.workers} | ${fmt(c.startSeconds, 1)} s | ${c.convergeSeconds === undefined ? `not within 15 min (${c.readyAtEnd} Ready)` : `${fmt(c.convergeSeconds, 1)} s`} | ${c.convergeSeconds === undefined ? "–" : fmt(n / c.convergeSeconds, 0)} | ${fmt(c.litellmCalls)} (${fmt(c.litellmCalls / n, 2)}) | ${mb(c.rssBytes)} (${mb(c.peakBytes)}) |`
+    )
+  }
+  const speedup =
+    four?.convergeSeconds !== undefined && one?.convergeSeconds !== undefined
+      ? one.convergeSeconds / four.convergeSeconds
+      : undefined
+  lines(
+    "",
+    speedup === undefined
+      ? ""
+      : `4 workers converge ${fmt(speedup, 1)}× as fast as 1 (creating the objects took ${fmt(four?.createSeconds ?? 0, 1)} s, 32 requests at a time, before the operator started).`,
+    "",
+    "Where the time goes at 4 workers (from the operator's /metrics; a reconcile's time includes its waits on the API server and LiteLLM):",
+    "",
+    ...workTable(four?.work ?? {}),
+    "",
+    `Failed reconciles by reason: ${JSON.stringify(four?.errorReasons ?? {})} (an association waits for its Team and User: DependencyNotReady, retried when they change).`,
+    "",
+    "## Steady state",
+    "",
+    `The converged namespace above under an operator with \`--resync-period ${s.resyncPeriodSeconds}s\`; after its start-up pass and one period, ` +
+      `${fmt(s.windowSeconds)} s (${PERIODS} periods) counted: ${fmt(s.reconciles)} reconciles (${fmt(s.reconciles / s.objects, 2)} per object), ` +
+      "every LiteLLM call the simulator received, and every watch event on the four kinds, Secrets and Events of the namespace (= API-server writes). " +
+      `Per reconcile = per object per resync; per hour = at the default 5 min period (${fmt(RESYNCS_PER_HOUR, 2)} resyncs an hour with the 10% jitter).`,
+    "",
+    "| | per object per resync | per object per hour (5 min period) | in the window |",
+    "| --- | ---: | ---: | ---: |",
+    `| LiteLLM reads | ${fmt(litellmReadsPerResync, 3)} | ${fmt(litellmReadsPerResync * RESYNCS_PER_HOUR, 2)} | ${fmt(s.litellmCalls - s.litellmWrites)} |`,
+    `| LiteLLM writes | ${fmt(perReconcile(s.litellmWrites), 3)} | ${fmt(perReconcile(s.litellmWrites) * RESYNCS_PER_HOUR, 2)} | ${fmt(s.litellmWrites)} |`,
+    `| API-server writes | ${fmt(perReconcile(s.apiWrites), 3)} | ${fmt(perReconcile(s.apiWrites) * RESYNCS_PER_HOUR, 2)} | ${fmt(s.apiWrites)} |`,
+    "",
+    `LiteLLM calls in the window by endpoint: ${Object.entries(s.litellmByEndpoint)
+      .sort()
+      .map(([e, n]) => `\`${e}\` ${fmt(n)}`)
+      .join(", ")}. ` +
+      "A VirtualKey reads its key, a Team its team, an association its team (`/team/info`); a User with its own key reads the user and the key: 2.",
+    "",
+    "## Memory",
+    "",
+    "Once a namespace of N objects (the same proportions) has converged and 10 s have passed: the operator's RSS (`VmRSS`) and peak (`VmHWM`) from /proc; " +
+      "then, after a full garbage collection (the operator runs with `--expose-gc` and a preloaded probe, bench/memoryProbe.ts), its live heap and RSS. " +
+      `The second variant runs with \`${TUNED.join(" ")}\`, which makes V8 collect sooner, as a container memory limit would.`,
+    "",
+    "| objects | Node options | converged in | RSS | peak RSS | live heap after GC | RSS after GC |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+  )
+  for (const m of r.memory)
+    lines(
+      `| ${fmt(m.objects)} | ${m.nodeOptions.length === 0 ? "defaults" : `\`${m.nodeOptions.join(" ")}\``} | ${m.exited ? "the operator exited" : m.convergeSeconds === undefined ? "not within 15 min" : `${fmt(m.convergeSeconds, 1)} s`} | ${mb(m.rssBytes)} | ${mb(m.peakBytes)} | ${m.liveHeapBytes === undefined ? "?" : mb(m.liveHeapBytes)} | ${m.rssAfterGcBytes === undefined ? "?" : mb(m.rssAfterGcBytes)} |`
+    )
+  const largest = Math.max(...r.memory.map((m) => m.objects))
+  const atLargest = r.memory.filter((m) => m.objects === largest)
+  const defaults = atLargest.find((m) => m.nodeOptions.length === 0)
+  const tuned = atLargest.find((m) => m.nodeOptions.length > 0)
+  const bigRun = r.memory.find((m) => m.objects === largest && m.nodeOptions.length === 0)
+  lines(
+    "",
+    bigRun === undefined ? "" : `Where the time goes at ${fmt(largest)} objects (defaults):`,
+    "",
+    ...(bigRun === undefined ? [] : workTable(bigRun.work)),
+    "",
+    "## Targets",
+    "",
+    "| target | measured | verdict |",
+    "| --- | --- | --- |",
+    `| ${fmt(total(mix))} objects converge in < 60 s (default workers) | ${four?.convergeSeconds === undefined ? "not within 15 min" : `${fmt(four.convergeSeconds, 1)} s`} | ${verdict(four?.convergeSeconds !== undefined && four.convergeSeconds < 60)} |`,
+    `| 0 writes per object in steady state | ${fmt(perReconcile(s.apiWrites), 3)} API-server, ${fmt(perReconcile(s.litellmWrites), 3)} LiteLLM per object per resync | ${verdict(s.apiWrites === 0 && s.litellmWrites === 0)} |`,
+    `| ≤ 1 LiteLLM read per object per resync | ${fmt(litellmReadsPerResync, 3)} | ${verdict(litellmReadsPerResync <= 1)} |`,
+    `| ≤ 0.05 with list-based observation | not implemented (reads by id) | ${verdict(litellmReadsPerResync <= 0.05)} |`,
+    `| RSS ≤ 150 MB at ${fmt(largest)} objects | ${defaults === undefined ? "?" : mb(defaults.rssBytes)} with the defaults, ${tuned === undefined ? "?" : mb(tuned.rssBytes)} with \`${TUNED.join(" ")}\`; live heap ${defaults?.liveHeapBytes === undefined ? "?" : mb(defaults.liveHeapBytes)} | ${verdict(defaults !== undefined && defaults.rssBytes <= 150 * 1024 * 1024)} (defaults), ${verdict(tuned !== undefined && !tuned.exited && tuned.rssBytes <= 150 * 1024 * 1024)} (tuned) |`,
+    "",
+    "## Raw results",
+    "",
+    "```json",
+    JSON.stringify({ converge: r.converge, steady: r.steady, memory: r.memory }, null, 1),
+    "```",
+    ""
+  )
+  return `${rows.filter((line, i, all) => !(line === "" && all[i - 1] === "")).join("\n")}\n`
+}
+
+NodeRuntime.runMain(
+  Effect.scoped(program).pipe(
+    Effect.flatMap((results) =>
+      Effect.sync(() => {
+        writeFileSync(out, report(results))
+        process.stderr.write(`bench: wrote ${out}\n`)
+      })
+    )
+  )
+)
