@@ -20,7 +20,9 @@ import {
 } from "./observability/OperatorMetrics.ts"
 import { Readiness } from "./observability/Readiness.ts"
 import type { KindHandler } from "./reconcile/KindHandler.ts"
+import { managedByLabel, managedByValue } from "./reconcile/keyMaterial.ts"
 import { membershipHandler } from "./reconcile/membershipHandler.ts"
+import { NamespaceObjects } from "./reconcile/NamespaceObjects.ts"
 import { outcomeOf } from "./reconcile/outcomeOf.ts"
 import type { ReconcileSettings } from "./reconcile/reconcileObject.ts"
 import { reconcileObject } from "./reconcile/reconcileObject.ts"
@@ -157,14 +159,23 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const teams = yield* startKind(teamHandler, options)
   const users = yield* startKind(userHandler, options)
   const keys = yield* startKind(virtualKeyHandler, options)
-  const memberships = yield* startKind(membershipHandler, options)
+  // Associations resolve their Team and User from the two informers above.
+  const memberships = yield* startKind(membershipHandler, options).pipe(
+    Effect.provideService(
+      NamespaceObjects,
+      NamespaceObjects.fromInformers({ teams: teams.informer, users: users.informer })
+    )
+  )
 
   // A changed connection Secret (a rotated master key, a new URL) requeues the objects that use it.
-  const secrets = yield* makeInformer(Secrets, options.namespace === undefined ? {} : { namespace: options.namespace })
+  // The key Secrets the operator writes are left out at the server: never cached, never sent.
+  const secrets = yield* makeInformer(Secrets, {
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    labelSelector: `${managedByLabel}!=${managedByValue}`
+  })
   yield* Effect.forkScoped(
     Stream.runForEach(secrets.events, (event) =>
-      event.type === "Malformed" ||
-      event.object.metadata.labels?.["app.kubernetes.io/managed-by"] === "litellm-operator"
+      event.type === "Malformed"
         ? Effect.void
         : Effect.gen(function* () {
             const key = { namespace: event.object.metadata.namespace, name: event.object.metadata.name }

@@ -23,7 +23,9 @@ export const generateKey = (): Redacted.Redacted<string> => Redacted.make(`sk-${
 
 export const keySecretName = (objectName: string): string => `${objectName}-litellm-key`
 
-export const managedByLabels = { "app.kubernetes.io/managed-by": "litellm-operator" } as const
+export const managedByLabel = "app.kubernetes.io/managed-by"
+export const managedByValue = "litellm-operator"
+export const managedByLabels = { [managedByLabel]: managedByValue } as const
 
 export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (options: {
   readonly owner: {

@@ -6,10 +6,11 @@
 import type { LastApplied, TeamMemberAssociationStatus } from "@litellm-operator/core"
 import { membershipStatus, normalizeEmail, resolveExact, teamIdFor, userIdFor } from "@litellm-operator/core"
 import type { TeamMemberAssociationResource } from "@litellm-operator/k8s"
-import { KubeClient, TeamMemberAssociations, Teams, Users } from "@litellm-operator/k8s"
+import { TeamMemberAssociations } from "@litellm-operator/k8s"
 import type { LiteLLMClient } from "@litellm-operator/litellm"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
+import { NamespaceObjects } from "./NamespaceObjects.ts"
 import { AmbiguousReference, DependencyNotReady } from "./ReconcileError.ts"
 import { syncMembership } from "./syncMembership.ts"
 
@@ -34,11 +35,10 @@ const pick = <A>(what: string, resolution: ReturnType<typeof resolveExact<A>>) =
 }
 
 const resolveTeamId = Effect.fnUntraced(function* (client: LiteLLMClient["Service"], namespace: string, alias: string) {
-  const kube = yield* KubeClient
-  const teams = yield* kube.list(Teams, { namespace })
+  const teams = yield* (yield* NamespaceObjects).teams(namespace)
   const fromObjects = yield* pick(
     `teamAlias "${alias}"`,
-    resolveExact(teams.items, (t) => t.spec.teamAlias, alias)
+    resolveExact(teams, (t) => t.spec.teamAlias, alias)
   )
   if (fromObjects !== undefined) {
     // Until the Team is Ready its LiteLLM team may not exist yet.
@@ -60,12 +60,11 @@ const resolveTeamId = Effect.fnUntraced(function* (client: LiteLLMClient["Servic
 })
 
 const resolveUserId = Effect.fnUntraced(function* (client: LiteLLMClient["Service"], namespace: string, email: string) {
-  const kube = yield* KubeClient
-  const users = yield* kube.list(Users, { namespace })
+  const users = yield* (yield* NamespaceObjects).users(namespace)
   const what = `userEmail "${email}"`
   const fromObjects = yield* pick(
     what,
-    resolveExact(users.items, (u) => u.spec.userEmail, email, normalizeEmail)
+    resolveExact(users, (u) => u.spec.userEmail, email, normalizeEmail)
   )
   if (fromObjects !== undefined) {
     if (fromObjects.status?.userID === undefined) {
@@ -85,7 +84,11 @@ const resolveUserId = Effect.fnUntraced(function* (client: LiteLLMClient["Servic
   })
 })
 
-export const membershipHandler: KindHandler<TeamMemberAssociationResource, TeamMemberAssociationStatus, KubeClient> = {
+export const membershipHandler: KindHandler<
+  TeamMemberAssociationResource,
+  TeamMemberAssociationStatus,
+  NamespaceObjects
+> = {
   type: TeamMemberAssociations,
   connectionRef: (tma) => tma.spec.connectionRef,
   sync: (tma, { client, lifecycle, now }) =>
