@@ -112,7 +112,9 @@ export const runOperatorProcess = (config: OperatorConfig, run: OperatorProcessO
   )
   const services = Layer.mergeAll(
     EventRecorder.layer({ reportingInstance: run.identity }),
-    LiteLLMConnections.layerWith({ timeout: config.litellmTimeout }).pipe(Layer.provide(FetchHttpClient.layer)),
+    LiteLLMConnections.layerWith({ timeout: config.litellmTimeout, listMaxAge: config.listMaxAge }).pipe(
+      Layer.provide(FetchHttpClient.layer)
+    ),
     opsServer
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(kube, Readiness.layer)),

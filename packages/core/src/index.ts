@@ -27,6 +27,9 @@ export * from "./litellm/ObservedMembership.ts"
 export * from "./litellm/ObservedTeam.ts"
 export * from "./litellm/ObservedUser.ts"
 
+// List-based observation of LiteLLM
+export * from "./observation/ListSnapshot.ts"
+
 // Plans
 export * from "./plan/Action.ts"
 export * from "./plan/Deletion.ts"

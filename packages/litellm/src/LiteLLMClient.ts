@@ -92,6 +92,11 @@ export class LiteLLMClient extends Context.Service<
     teamPermissionsUpdate(teamId: string, permissions: ReadonlyArray<string>): Result<void>
     /** Every page of `/v2/team/list`, filtered exactly. */
     teamList(filter?: TeamListFilter): Result<ReadonlyArray<ObservedTeam>>
+    /**
+     * Every team with its membership rows, in one call (the legacy, unpaginated
+     * `/team/list`): what `teamInfo` says of each team, for all of them at once.
+     */
+    teamListWithMemberships(): Result<ReadonlyArray<ObservedTeam>>
     /** `/user/new` with `auto_create_key: false` unless `fields` say otherwise. */
     userNew(userId: string, fields?: Fields): Result<ObservedUser>
     userInfo(userId: string): Result<Option.Option<ObservedUser>>
@@ -377,6 +382,11 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     )
   })
 
+  const teamListWithMemberships = Effect.fn("LiteLLMClient.teamListWithMemberships")(function* () {
+    const body = yield* get("teamListWithMemberships", "/team/list", {})
+    return yield* decode("teamListWithMemberships", Schema.Array(ObservedTeam), body)
+  })
+
   // Users
 
   const userNew = Effect.fn("LiteLLMClient.userNew")(function* (userId: string, fields: Fields = {}) {
@@ -612,6 +622,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     teamMemberDelete,
     teamPermissionsUpdate,
     teamList,
+    teamListWithMemberships,
     userNew,
     userInfo,
     userUpdate,

@@ -36,6 +36,11 @@ export const settings: ReadonlyArray<Setting> = [
     help: "URL of an instanceRef's proxy, with {name} and {namespace} (default http://{name}-service.{namespace}.svc:4000)"
   },
   { flag: "litellm-timeout", env: "LITELLM_TIMEOUT", help: "timeout of one LiteLLM call (default 10s)" },
+  {
+    flag: "list-max-age",
+    env: "LIST_MAX_AGE",
+    help: "how old a whole-list read of LiteLLM may be to answer a reconcile's reads (default: half the resync period; 0s reads every object by id)"
+  },
   { flag: "log-level", env: "LOG_LEVEL", help: "Trace, Debug, Info, Warn or Error (default Info)" }
 ]
 
@@ -61,13 +66,16 @@ export const operatorConfig = Config.all({
     "http://{name}-service.{namespace}.svc:4000"
   ),
   litellmTimeout: Config.withDefault(Config.String("LITELLM_TIMEOUT"), "10s"),
+  listMaxAge: Config.option(Config.String("LIST_MAX_AGE")),
   logLevel: Config.withDefault(Config.LogLevel("LOG_LEVEL"), "Info")
 })
 type RawConfig = Config.Success<typeof operatorConfig>
 
-export interface OperatorConfig extends Omit<RawConfig, "resyncPeriod" | "litellmTimeout"> {
+export interface OperatorConfig extends Omit<RawConfig, "resyncPeriod" | "litellmTimeout" | "listMaxAge"> {
   readonly resyncPeriod: Duration.Duration
   readonly litellmTimeout: Duration.Duration
+  /** Zero: no list-based observation. */
+  readonly listMaxAge: Duration.Duration
 }
 
 const unitMillis = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const
@@ -121,10 +129,14 @@ export const loadOperatorConfig = (argv: ReadonlyArray<string>, env: Record<stri
       .parse(provider)
       .pipe(Effect.mapError((error) => new ConfigurationError({ message: `invalid configuration: ${error.message}` })))
     yield* positive("--workers")(config.workers)
+    const resyncPeriod = yield* durationSetting("resync-period", config.resyncPeriod)
     return {
       ...config,
-      resyncPeriod: yield* durationSetting("resync-period", config.resyncPeriod),
-      litellmTimeout: yield* durationSetting("litellm-timeout", config.litellmTimeout)
+      resyncPeriod,
+      litellmTimeout: yield* durationSetting("litellm-timeout", config.litellmTimeout),
+      listMaxAge: Option.isNone(config.listMaxAge)
+        ? Duration.divideUnsafe(resyncPeriod, 2)
+        : yield* durationSetting("list-max-age", config.listMaxAge.value)
     } satisfies OperatorConfig
   })
 

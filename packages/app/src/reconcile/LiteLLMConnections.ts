@@ -6,11 +6,18 @@
 import { createHash } from "node:crypto"
 import type { Connection } from "@litellm-operator/core"
 import { LiteLLMClient } from "@litellm-operator/litellm"
-import type { Duration } from "effect"
-import { Context, Effect, Layer, Redacted, SynchronizedRef } from "effect"
+import { Context, Duration, Effect, Layer, Redacted, SynchronizedRef } from "effect"
 import type { HttpClient } from "effect/http"
+import { withListObservation } from "./ListObservation.ts"
 
 type Client = LiteLLMClient["Service"]
+
+export interface ConnectionOptions {
+  readonly timeout?: Duration.Input
+  readonly listMaxAge?: Duration.Input
+  /** Reads by id, with no fresh list, before a list is taken (default 10: a handful of objects is read one by one). */
+  readonly listMinDemand?: number
+}
 
 const cacheKey = (connection: Connection): string =>
   `${connection.url}#${createHash("sha256").update(Redacted.value(connection.masterKey)).digest("hex")}`
@@ -25,10 +32,18 @@ export class LiteLLMConnections extends Context.Service<
     forget(objectKey: string): Effect.Effect<void>
   }
 >()("litellm-operator/app/reconcile/LiteLLMConnections") {
-  /** `timeout` bounds each LiteLLM call of every client (the client's default when left out). */
-  static readonly makeWith = (options: { readonly timeout?: Duration.Input } = {}) =>
+  /**
+   * `timeout` bounds each LiteLLM call of every client (the client's default
+   * when left out); with a `listMaxAge` above zero, reads are answered from
+   * whole-list snapshots up to that old (ListObservation.ts).
+   */
+  static readonly makeWith = (options: ConnectionOptions = {}) =>
     Effect.gen(function* () {
       const httpClient = yield* Effect.context<HttpClient.HttpClient>()
+      const listMaxAge =
+        options.listMaxAge === undefined || Duration.isZero(Duration.fromInputUnsafe(options.listMaxAge))
+          ? undefined
+          : Duration.fromInputUnsafe(options.listMaxAge)
       const clients = yield* SynchronizedRef.make(new Map<string, Client>())
       // In memory only: after a restart a deletion whose Secret is gone waits for the Secret or for Orphan.
       const lastUsed = new Map<string, Connection>()
@@ -45,6 +60,14 @@ export class LiteLLMConnections extends Context.Service<
               options.timeout === undefined ? connection : { ...connection, timeout: options.timeout }
             ).pipe(
               Effect.provide(httpClient),
+              Effect.flatMap((client) =>
+                listMaxAge === undefined
+                  ? Effect.succeed(client)
+                  : withListObservation(client, {
+                      maxAge: Duration.toMillis(listMaxAge),
+                      minDemand: options.listMinDemand ?? 10
+                    })
+              ),
               Effect.map((client) => [client, new Map(cache).set(key, client)] as const)
             )
           })
@@ -55,6 +78,6 @@ export class LiteLLMConnections extends Context.Service<
 
   static readonly layer = Layer.effect(LiteLLMConnections, LiteLLMConnections.make)
 
-  static readonly layerWith = (options: { readonly timeout?: Duration.Input }) =>
+  static readonly layerWith = (options: ConnectionOptions) =>
     Layer.effect(LiteLLMConnections, LiteLLMConnections.makeWith(options))
 }

@@ -72,12 +72,23 @@ export const createConnectionSecret = Effect.fn("createConnectionSecret")(functi
 export const capturedLogs: Array<string> = []
 const captureLogs = Logger.layer([Logger.map(Logger.formatJson, (line) => void capturedLogs.push(line))])
 
-/** Starts the operator for the namespace; it stops with the test's scope. */
+/**
+ * Starts the operator for the namespace; it stops with the test's scope.
+ * Reads go through list snapshots up to half a resync period old, as in
+ * production, taken from the first read on (tests have few objects).
+ */
 export const startOperator = (namespace: string, overrides: Partial<OperatorOptions> = {}) =>
   Effect.forkScoped(
     Effect.andThen(runOperator(operatorOptions(namespace, overrides)), Effect.never).pipe(
       // One per operator process, as in production: its memory of connections dies with it.
-      Effect.provide(Layer.fresh(LiteLLMConnections.layer)),
+      Effect.provide(
+        Layer.fresh(
+          LiteLLMConnections.layerWith({
+            listMaxAge: Duration.divideUnsafe(operatorOptions(namespace, overrides).resyncPeriod, 2),
+            listMinDemand: 1
+          })
+        )
+      ),
       Effect.provide(captureLogs),
       Effect.provideService(References.MinimumLogLevel, "Trace")
     )

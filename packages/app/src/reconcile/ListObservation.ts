@@ -1,0 +1,180 @@
+/**
+ * A LiteLLM client whose reads by id (`keyInfo`, `userInfo`, `teamInfo`) are
+ * answered from whole-list snapshots when the core's rules allow it
+ * (`decideRead` in @litellm-operator/core): in a steady state a resync wave
+ * over N objects costs about N/100 page reads instead of N reads. Every write
+ * (`execute`) marks the objects it touches, so they are read by id until the
+ * next list; a delete that cascades drops the snapshots it may have made wrong.
+ *
+ * Keys come from `/key/list`, users from `/user/list`, teams with their
+ * membership rows from the legacy `/team/list` (the only list that carries
+ * them, in one call).
+ */
+import type { ListObservationSettings, ListObservationState, LiteLLMAction } from "@litellm-operator/core"
+import {
+  decideRead,
+  dropSnapshot,
+  emptyListObservation,
+  isFresh,
+  recordList,
+  recordListFailure,
+  recordReadOne,
+  recordWrite
+} from "@litellm-operator/core"
+import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
+import { tokenOf } from "@litellm-operator/litellm"
+import { Clock, Effect, Option, Ref, Semaphore } from "effect"
+
+type Client = LiteLLMClient["Service"]
+
+/** What a page of each list holds at most (the client asks for full pages). */
+const PAGE_SIZE = 100
+
+interface ObservedKind<A> {
+  readonly read: (id: string) => Effect.Effect<Option.Option<A>, LiteLLMError>
+  readonly written: (id: string) => Effect.Effect<void>
+  readonly drop: Effect.Effect<void>
+}
+
+const observeKind = Effect.fnUntraced(function* <A>(options: {
+  readonly name: string
+  readonly settings: ListObservationSettings
+  readonly list: Effect.Effect<ReadonlyArray<A>, LiteLLMError>
+  /** The list calls `list` took for this many items. */
+  readonly pagesFor: (items: number) => number
+  readonly idOf: (item: A) => string
+  readonly readOne: (id: string) => Effect.Effect<Option.Option<A>, LiteLLMError>
+}) {
+  const { settings } = options
+  const state = yield* Ref.make<ListObservationState<A>>(emptyListObservation<A>())
+  const listing = yield* Semaphore.make(1)
+
+  // One list at a time; whoever waited finds the fresh snapshot and does not list again.
+  const refresh = listing.withPermits(1)(
+    Effect.gen(function* () {
+      const takenAt = yield* Clock.currentTimeMillis
+      if (isFresh(yield* Ref.get(state), takenAt, settings)) return
+      yield* options.list.pipe(
+        Effect.flatMap((items) =>
+          Ref.update(state, (s) =>
+            recordList(s, { takenAt, pages: options.pagesFor(items.length), items }, options.idOf)
+          )
+        ),
+        Effect.catch((error) =>
+          Effect.andThen(
+            Ref.update(state, recordListFailure),
+            Effect.logWarning(`listing ${options.name} failed; reading them one by one`, error.message)
+          )
+        )
+      )
+    })
+  )
+
+  const read = (id: string) =>
+    Effect.gen(function* () {
+      let decision = decideRead(yield* Ref.get(state), id, yield* Clock.currentTimeMillis, settings)
+      if (decision._tag === "Refresh") {
+        yield* refresh
+        decision = decideRead(yield* Ref.get(state), id, yield* Clock.currentTimeMillis, settings)
+      }
+      if (decision._tag === "FromSnapshot") return Option.some(decision.value)
+      const now = yield* Clock.currentTimeMillis
+      yield* Ref.update(state, (s) => recordReadOne(s, id, now, settings))
+      return yield* options.readOne(id)
+    })
+
+  const written = (id: string) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => recordWrite(s, id, now)))
+
+  const drop = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => dropSnapshot(s, now)))
+
+  return { read, written, drop } satisfies ObservedKind<A>
+})
+
+/** The objects a plan action writes, by kind; `cascades` when it changes others that cannot be named. */
+const touchedBy = (
+  action: LiteLLMAction
+): {
+  readonly teams: ReadonlyArray<string>
+  readonly users: ReadonlyArray<string>
+  readonly keys: ReadonlyArray<string>
+  readonly cascades: boolean
+} => {
+  switch (action._tag) {
+    case "TeamCreate":
+    case "TeamUpdate":
+    case "TeamSetMemberPermissions":
+    case "TeamBlock":
+    case "TeamUnblock":
+      return { teams: [action.teamId], users: [], keys: [], cascades: false }
+    case "TeamDelete":
+      // Deletes the team's keys and takes it off its members.
+      return { teams: [action.teamId], users: [], keys: [], cascades: true }
+    case "UserCreate":
+    case "UserUpdate":
+      return { teams: [], users: [action.userId], keys: [], cascades: false }
+    case "UserDelete":
+      // Deletes the user's keys and takes it off its teams.
+      return { teams: [], users: [action.userId], keys: [], cascades: true }
+    case "MemberAdd":
+    case "MemberUpdate":
+    case "MemberRemove":
+      return { teams: [action.teamId], users: [action.userId], keys: [], cascades: false }
+    case "KeyGenerate":
+    case "KeyUpdate":
+    case "KeyBlock":
+    case "KeyUnblock":
+    case "KeyDelete":
+      return { teams: [], users: [], keys: [action.token], cascades: false }
+  }
+}
+
+/** `client` with list-based reads; `settings.maxAge` is in milliseconds. */
+export const withListObservation = Effect.fnUntraced(function* (client: Client, settings: ListObservationSettings) {
+  const keys = yield* observeKind({
+    name: "keys",
+    settings,
+    list: client.keyList(),
+    pagesFor: (n) => Math.max(1, Math.ceil(n / PAGE_SIZE)),
+    idOf: (key) => key.token,
+    readOne: client.keyInfo
+  })
+  const users = yield* observeKind({
+    name: "users",
+    settings,
+    list: client.userList(),
+    pagesFor: (n) => Math.max(1, Math.ceil(n / PAGE_SIZE)),
+    idOf: (user) => user.user_id,
+    readOne: client.userInfo
+  })
+  const teams = yield* observeKind({
+    name: "teams",
+    settings,
+    list: client.teamListWithMemberships(),
+    pagesFor: () => 1,
+    idOf: (team) => team.team_id,
+    readOne: client.teamInfo
+  })
+
+  const mark = (action: LiteLLMAction) => {
+    const touched = touchedBy(action)
+    return Effect.all(
+      [
+        Effect.forEach(touched.teams, teams.written),
+        Effect.forEach(touched.users, users.written),
+        Effect.forEach(touched.keys, keys.written),
+        touched.cascades ? Effect.all([keys.drop, users.drop, teams.drop]) : Effect.void
+      ],
+      { discard: true }
+    )
+  }
+
+  return {
+    ...client,
+    keyInfo: (keyOrToken) => keys.read(tokenOf(keyOrToken)),
+    userInfo: users.read,
+    teamInfo: teams.read,
+    // Marked before (a list that begins meanwhile may or may not see it) and after (it has).
+    execute: (action) => Effect.ensuring(Effect.andThen(mark(action), client.execute(action)), mark(action))
+  } satisfies Client
+})

@@ -1,0 +1,124 @@
+/**
+ * List-based observation: one kind's objects in a LiteLLM instance read as a
+ * whole list (a page read covers up to 100 objects) instead of one read per
+ * object, so a resync wave costs a few pages rather than a read per object.
+ *
+ * A snapshot answers a read only when that answer cannot be older than what
+ * the operator itself did: it is fresh (younger than `maxAge`), the object
+ * was not written since the list began, and the object is in it. Absence is
+ * never trusted (the object is read by id), so a list that missed an object
+ * costs a read, never a duplicate. A list is taken only when the reads it
+ * replaces outnumber the pages it costs.
+ *
+ * Pure: times are epoch milliseconds given by the caller.
+ */
+
+export interface ListSnapshot<A> {
+  /** When the list began; anything written after it may be missing or stale. */
+  readonly takenAt: number
+  readonly byId: ReadonlyMap<string, A>
+  /** The list calls it took: what the next one will probably cost. */
+  readonly pages: number
+}
+
+export interface ListObservationState<A> {
+  readonly snapshot: ListSnapshot<A> | undefined
+  /** When a write to each object last began or ended. */
+  readonly writtenAt: ReadonlyMap<string, number>
+  /** Objects read one by one while there was no fresh snapshot. */
+  readonly demand: ReadonlySet<string>
+  /** A list that began before this may be wrong in ways no id says (a cascade): it is not used. */
+  readonly invalidatedAt: number
+}
+
+export interface ListObservationSettings {
+  /** How old a snapshot may be to answer a read. */
+  readonly maxAge: number
+  /** Reads by id to see (with no fresh snapshot) before a list is worth its pages. */
+  readonly minDemand: number
+}
+
+export type ReadDecision<A> =
+  | { readonly _tag: "FromSnapshot"; readonly value: A }
+  | { readonly _tag: "ReadOne" }
+  | { readonly _tag: "Refresh" }
+
+export const emptyListObservation = <A>(): ListObservationState<A> => ({
+  snapshot: undefined,
+  writtenAt: new Map(),
+  demand: new Set(),
+  invalidatedAt: Number.NEGATIVE_INFINITY
+})
+
+export const isFresh = <A>(state: ListObservationState<A>, now: number, settings: ListObservationSettings): boolean =>
+  state.snapshot !== undefined && now - state.snapshot.takenAt < settings.maxAge
+
+/** How to answer a read of `id` at `now`. */
+export const decideRead = <A>(
+  state: ListObservationState<A>,
+  id: string,
+  now: number,
+  settings: ListObservationSettings
+): ReadDecision<A> => {
+  const snapshot = state.snapshot
+  if (snapshot !== undefined && isFresh(state, now, settings)) {
+    const written = state.writtenAt.get(id)
+    const value = snapshot.byId.get(id)
+    return (written === undefined || written < snapshot.takenAt) && value !== undefined
+      ? { _tag: "FromSnapshot", value }
+      : { _tag: "ReadOne" }
+  }
+  const demand = state.demand.has(id) ? state.demand.size : state.demand.size + 1
+  return demand >= Math.max(settings.minDemand, snapshot?.pages ?? 1) ? { _tag: "Refresh" } : { _tag: "ReadOne" }
+}
+
+/** A read by id was made while no fresh snapshot could answer it. */
+export const recordReadOne = <A>(
+  state: ListObservationState<A>,
+  id: string,
+  now: number,
+  settings: ListObservationSettings
+): ListObservationState<A> =>
+  isFresh(state, now, settings) || state.demand.has(id) ? state : { ...state, demand: new Set(state.demand).add(id) }
+
+/** A write to `id` began or ended at `now`. */
+export const recordWrite = <A>(state: ListObservationState<A>, id: string, now: number): ListObservationState<A> => ({
+  ...state,
+  writtenAt: new Map(state.writtenAt).set(id, Math.max(now, state.writtenAt.get(id) ?? now))
+})
+
+/** A list that began at `takenAt` returned `items` in `pages` calls. */
+export const recordList = <A>(
+  state: ListObservationState<A>,
+  list: { readonly takenAt: number; readonly pages: number; readonly items: ReadonlyArray<A> },
+  idOf: (item: A) => string
+): ListObservationState<A> =>
+  list.takenAt <= state.invalidatedAt
+    ? { ...state, demand: new Set() }
+    : {
+        snapshot: {
+          takenAt: list.takenAt,
+          pages: list.pages,
+          byId: new Map(list.items.map((item) => [idOf(item), item]))
+        },
+        // A write before the list began is in it: only later ones still matter.
+        writtenAt: new Map([...state.writtenAt].filter(([, at]) => at >= list.takenAt)),
+        demand: new Set(),
+        invalidatedAt: state.invalidatedAt
+      }
+
+/** A list that failed: start counting again, so a failing list is not retried on every read. */
+export const recordListFailure = <A>(state: ListObservationState<A>): ListObservationState<A> => ({
+  ...state,
+  demand: new Set()
+})
+
+/**
+ * Forget the snapshot, and any list already under way: a write at `now`
+ * changed other objects in ways no id says (a cascading delete).
+ */
+export const dropSnapshot = <A>(state: ListObservationState<A>, now: number): ListObservationState<A> => ({
+  ...state,
+  snapshot: undefined,
+  invalidatedAt: Math.max(now, state.invalidatedAt)
+})
