@@ -21,7 +21,7 @@ RUN pnpm run build && node dist/operator.mjs --version
 # --- runtime: distroless Node 24 (no shell, no package manager), non-root ---
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
-COPY --from=build /src/dist/operator.mjs /app/operator.mjs
+COPY --from=build /src/dist/operator.mjs /src/dist/operator.mjs.LEGAL.txt /app/
 USER 65532:65532
 EXPOSE 8080
 # The base image's entrypoint is node; flags and environment variables as in `operator.mjs --help`.

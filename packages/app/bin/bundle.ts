@@ -24,7 +24,10 @@ export const bundleOperator = async (outfile: string = defaultOutfile): Promise<
     minifyWhitespace: true,
     minifySyntax: true,
     metafile: true,
-    legalComments: "eof",
+    // Licences go to operator.mjs.LEGAL.txt: one non-ASCII letter in them would make V8 hold the whole
+    // source as a two-byte string (twice the memory).
+    legalComments: "external",
+    charset: "ascii",
     logLevel: "warning",
     // Some dependencies are CommonJS and `require` Node's modules; an ES module has no `require` of its own.
     banner: {

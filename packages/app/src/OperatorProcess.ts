@@ -12,10 +12,11 @@
  * first, then the Lease is released, then the ops server and the client close.
  */
 import { createServer } from "node:http"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { EventRecorder, KubeClient, LeaderElection, Leases } from "@litellm-operator/k8s"
 import { Duration, Effect, Fiber, Layer, Option, Schedule, Schema } from "effect"
-import { FetchHttpClient, HttpRouter, HttpServer } from "effect/http"
+import { HttpRouter, HttpServer } from "effect/http"
 import type { OperatorConfig } from "./config/OperatorConfig.ts"
 import type { OperatorOptions } from "./Operator.ts"
 import { runOperator } from "./Operator.ts"
@@ -113,7 +114,8 @@ export const runOperatorProcess = (config: OperatorConfig, run: OperatorProcessO
   const services = Layer.mergeAll(
     EventRecorder.layer({ reportingInstance: run.identity }),
     LiteLLMConnections.layerWith({ timeout: config.litellmTimeout, listMaxAge: config.listMaxAge }).pipe(
-      Layer.provide(FetchHttpClient.layer)
+      // undici, the same HTTP stack client-node uses: fetch would load Node's own copy of it as well.
+      Layer.provide(NodeHttpClient.layerUndici)
     ),
     opsServer
   ).pipe(

@@ -13,6 +13,20 @@ describe("operator configuration", () => {
       assert.isTrue(Duration.equals(config.resyncPeriod, Duration.minutes(5)))
       assert.isTrue(config.leaderElect)
       assert.isTrue(Option.isNone(config.namespace))
+      assert.isTrue(Duration.equals(config.listMaxAge, Duration.seconds(150)), "half the resync period")
+    })
+  )
+
+  it.effect("list-based observation follows the resync period unless set; 0s turns it off", () =>
+    Effect.gen(function* () {
+      const derived = yield* loadOperatorConfig(["--resync-period", "1m"], {})
+      assert.isTrue(Duration.equals(derived.listMaxAge, Duration.seconds(30)))
+      const set = yield* loadOperatorConfig(["--list-max-age", "2m"], {})
+      assert.isTrue(Duration.equals(set.listMaxAge, Duration.minutes(2)))
+      const off = yield* loadOperatorConfig([], { LIST_MAX_AGE: "0s" })
+      assert.isTrue(Duration.isZero(off.listMaxAge))
+      const bad = yield* Effect.exit(loadOperatorConfig(["--list-max-age", "soon"], {}))
+      assert.include(failureMessage(bad), "--list-max-age must be a duration")
     })
   )
 

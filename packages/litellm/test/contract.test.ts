@@ -201,6 +201,45 @@ const contract = (it: Vitest.MethodsNonLive<LiteLLMClient | Target>) => {
     })
   )
 
+  it.effect("whole lists say what reads by id say (list-based observation relies on it)", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient
+      const teamId = unique("team")
+      const userId = unique("user")
+      const raw = rawKey()
+      yield* client.teamNew(teamId, { team_alias: unique("alias"), max_budget: 12, metadata: { a: 1 } })
+      yield* client.userNew(userId, { user_email: `${userId}@example.com`, max_budget: 3 })
+      yield* client.execute({ _tag: "MemberAdd", teamId, userId, role: "user", maxBudgetInTeam: 2 })
+      yield* client.keyGenerate(Redacted.make(raw), { key_alias: unique("alias"), max_budget: 1, duration: "7d" })
+
+      const team = yield* some(client.teamInfo(teamId))
+      const listedTeam = (yield* client.teamListWithMemberships()).find((t) => t.team_id === teamId)
+      assert.isDefined(listedTeam)
+      for (const field of ["team_alias", "max_budget", "metadata", "models", "budget_duration", "blocked"] as const)
+        assert.deepStrictEqual(listedTeam?.[field], team[field], `team ${field}`)
+      assert.deepStrictEqual(listedTeam === undefined ? undefined : membershipOf(listedTeam, userId), {
+        teamId,
+        userId,
+        role: "user",
+        maxBudgetInTeam: 2
+      })
+
+      const user = yield* some(client.userInfo(userId))
+      const listedUser = (yield* client.userList()).find((u) => u.user_id === userId)
+      for (const field of ["user_email", "max_budget", "metadata", "models", "user_role", "budget_duration"] as const)
+        assert.deepStrictEqual(listedUser?.[field], user[field], `user ${field}`)
+
+      const key = yield* some(client.keyInfo(sha256(raw)))
+      const listedKey = (yield* client.keyList()).find((k) => k.token === sha256(raw))
+      for (const field of ["key_alias", "max_budget", "metadata", "models", "expires", "team_id", "user_id"] as const)
+        assert.deepStrictEqual(listedKey?.[field], key[field], `key ${field}`)
+
+      yield* client.keyDelete([sha256(raw)])
+      yield* client.teamDelete([teamId])
+      yield* client.userDelete([userId])
+    })
+  )
+
   it.effect("deleting a team deletes its keys", () =>
     Effect.gen(function* () {
       const client = yield* LiteLLMClient

@@ -136,7 +136,9 @@ export const loadOperatorConfig = (argv: ReadonlyArray<string>, env: Record<stri
       litellmTimeout: yield* durationSetting("litellm-timeout", config.litellmTimeout),
       listMaxAge: Option.isNone(config.listMaxAge)
         ? Duration.divideUnsafe(resyncPeriod, 2)
-        : yield* durationSetting("list-max-age", config.listMaxAge.value)
+        : /^0[smhdw]?$/.test(config.listMaxAge.value.trim())
+          ? Duration.zero
+          : yield* durationSetting("list-max-age", config.listMaxAge.value)
     } satisfies OperatorConfig
   })
 

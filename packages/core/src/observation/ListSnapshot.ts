@@ -17,8 +17,6 @@ export interface ListSnapshot<A> {
   /** When the list began; anything written after it may be missing or stale. */
   readonly takenAt: number
   readonly byId: ReadonlyMap<string, A>
-  /** The list calls it took: what the next one will probably cost. */
-  readonly pages: number
 }
 
 export interface ListObservationState<A> {
@@ -29,6 +27,8 @@ export interface ListObservationState<A> {
   readonly demand: ReadonlySet<string>
   /** A list that began before this may be wrong in ways no id says (a cascade): it is not used. */
   readonly invalidatedAt: number
+  /** The list calls the last list took: what the next one will probably cost. */
+  readonly lastPages: number
 }
 
 export interface ListObservationSettings {
@@ -47,7 +47,8 @@ export const emptyListObservation = <A>(): ListObservationState<A> => ({
   snapshot: undefined,
   writtenAt: new Map(),
   demand: new Set(),
-  invalidatedAt: Number.NEGATIVE_INFINITY
+  invalidatedAt: Number.NEGATIVE_INFINITY,
+  lastPages: 1
 })
 
 export const isFresh = <A>(state: ListObservationState<A>, now: number, settings: ListObservationSettings): boolean =>
@@ -69,17 +70,23 @@ export const decideRead = <A>(
       : { _tag: "ReadOne" }
   }
   const demand = state.demand.has(id) ? state.demand.size : state.demand.size + 1
-  return demand >= Math.max(settings.minDemand, snapshot?.pages ?? 1) ? { _tag: "Refresh" } : { _tag: "ReadOne" }
+  return demand >= Math.max(settings.minDemand, state.lastPages) ? { _tag: "Refresh" } : { _tag: "ReadOne" }
 }
 
-/** A read by id was made while no fresh snapshot could answer it. */
+/** A read by id was made while no fresh snapshot could answer it; a stale snapshot is let go (memory). */
 export const recordReadOne = <A>(
   state: ListObservationState<A>,
   id: string,
   now: number,
   settings: ListObservationSettings
 ): ListObservationState<A> =>
-  isFresh(state, now, settings) || state.demand.has(id) ? state : { ...state, demand: new Set(state.demand).add(id) }
+  isFresh(state, now, settings)
+    ? state
+    : {
+        ...state,
+        snapshot: undefined,
+        demand: state.demand.has(id) ? state.demand : new Set(state.demand).add(id)
+      }
 
 /** A write to `id` began or ended at `now`. */
 export const recordWrite = <A>(state: ListObservationState<A>, id: string, now: number): ListObservationState<A> => ({
@@ -98,13 +105,13 @@ export const recordList = <A>(
     : {
         snapshot: {
           takenAt: list.takenAt,
-          pages: list.pages,
           byId: new Map(list.items.map((item) => [idOf(item), item]))
         },
         // A write before the list began is in it: only later ones still matter.
         writtenAt: new Map([...state.writtenAt].filter(([, at]) => at >= list.takenAt)),
         demand: new Set(),
-        invalidatedAt: state.invalidatedAt
+        invalidatedAt: state.invalidatedAt,
+        lastPages: list.pages
       }
 
 /** A list that failed: start counting again, so a failing list is not retried on every read. */
