@@ -8,6 +8,7 @@ import {
   recordList,
   recordListFailure,
   recordReadOne,
+  recordServed,
   recordWrite
 } from "../src/index.ts"
 
@@ -120,6 +121,7 @@ describe("list-based observation", () => {
                 )
                 assert.isBelow(lastCascade, snapshot.takenAt, "a list from before a cascade answered")
                 assert.strictEqual(decision.value.value, seenAtStart.get(snapshot.takenAt)?.get(s.id))
+                state = recordServed(state)
               } else {
                 state = recordReadOne(state, s.id, now, settings)
               }
@@ -150,6 +152,22 @@ describe("list-based observation", () => {
         }
       )
     ))
+
+  it("takes a list that paid for itself again at the first read after it went stale", () => {
+    const s: ListObservationSettings = { maxAge: 10, minDemand: 3 }
+    let state = recordList(
+      emptyListObservation<Item>(),
+      { takenAt: 0, pages: 2, items: [{ id: "a", value: 1 }] },
+      (i) => i.id
+    )
+    state = recordServed(recordServed(state))
+    assert.strictEqual(decideRead(state, "a", 20, s)._tag, "ReadOne", "2 reads answered: not worth 3")
+    state = recordServed(state)
+    assert.strictEqual(decideRead(state, "a", 20, s)._tag, "Refresh")
+    // A fresh list starts counting again.
+    state = recordList(state, { takenAt: 20, pages: 2, items: [] }, (i) => i.id)
+    assert.strictEqual(decideRead(state, "a", 40, s)._tag, "ReadOne")
+  })
 
   it("reads an object by id while the list is fresh but it is missing or was written since", () => {
     const item = (id: string): Item => ({ id, value: 1 })

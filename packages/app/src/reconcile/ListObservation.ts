@@ -19,6 +19,7 @@ import {
   recordList,
   recordListFailure,
   recordReadOne,
+  recordServed,
   recordWrite
 } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
@@ -77,7 +78,10 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
         yield* refresh
         decision = decideRead(yield* Ref.get(state), id, yield* Clock.currentTimeMillis, settings)
       }
-      if (decision._tag === "FromSnapshot") return Option.some(decision.value)
+      if (decision._tag === "FromSnapshot") {
+        yield* Ref.update(state, recordServed)
+        return Option.some(decision.value)
+      }
       const now = yield* Clock.currentTimeMillis
       yield* Ref.update(state, (s) => recordReadOne(s, id, now, settings))
       return yield* options.readOne(id)

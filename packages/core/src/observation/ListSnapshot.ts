@@ -8,7 +8,8 @@
  * was not written since the list began, and the object is in it. Absence is
  * never trusted (the object is read by id), so a list that missed an object
  * costs a read, never a duplicate. A list is taken only when the reads it
- * replaces outnumber the pages it costs.
+ * replaces outnumber the pages it costs: reads by id seen while there was no
+ * fresh list, or the reads the last list answered.
  *
  * Pure: times are epoch milliseconds given by the caller.
  */
@@ -29,6 +30,8 @@ export interface ListObservationState<A> {
   readonly invalidatedAt: number
   /** The list calls the last list took: what the next one will probably cost. */
   readonly lastPages: number
+  /** Reads the last list answered: a list that paid for itself is taken again as soon as it is stale. */
+  readonly served: number
 }
 
 export interface ListObservationSettings {
@@ -48,7 +51,8 @@ export const emptyListObservation = <A>(): ListObservationState<A> => ({
   writtenAt: new Map(),
   demand: new Set(),
   invalidatedAt: Number.NEGATIVE_INFINITY,
-  lastPages: 1
+  lastPages: 1,
+  served: 0
 })
 
 export const isFresh = <A>(state: ListObservationState<A>, now: number, settings: ListObservationSettings): boolean =>
@@ -69,9 +73,16 @@ export const decideRead = <A>(
       ? { _tag: "FromSnapshot", value }
       : { _tag: "ReadOne" }
   }
+  const worth = Math.max(settings.minDemand, state.lastPages)
   const demand = state.demand.has(id) ? state.demand.size : state.demand.size + 1
-  return demand >= Math.max(settings.minDemand, state.lastPages) ? { _tag: "Refresh" } : { _tag: "ReadOne" }
+  return state.served >= worth || demand >= worth ? { _tag: "Refresh" } : { _tag: "ReadOne" }
 }
+
+/** The snapshot answered a read. */
+export const recordServed = <A>(state: ListObservationState<A>): ListObservationState<A> => ({
+  ...state,
+  served: state.served + 1
+})
 
 /** A read by id was made while no fresh snapshot could answer it; a stale snapshot is let go (memory). */
 export const recordReadOne = <A>(
@@ -111,13 +122,15 @@ export const recordList = <A>(
         writtenAt: new Map([...state.writtenAt].filter(([, at]) => at >= list.takenAt)),
         demand: new Set(),
         invalidatedAt: state.invalidatedAt,
-        lastPages: list.pages
+        lastPages: list.pages,
+        served: 0
       }
 
 /** A list that failed: start counting again, so a failing list is not retried on every read. */
 export const recordListFailure = <A>(state: ListObservationState<A>): ListObservationState<A> => ({
   ...state,
-  demand: new Set()
+  demand: new Set(),
+  served: 0
 })
 
 /**
