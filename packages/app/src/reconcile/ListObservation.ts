@@ -49,6 +49,10 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
   const { settings } = options
   const state = yield* Ref.make<ListObservationState<A>>(emptyListObservation<A>())
   const listing = yield* Semaphore.make(1)
+  // A list keeps only the objects asked about lately (the operator's own, 1.5 resync periods with the
+  // default max age): a LiteLLM shared with others may hold far more, and memory should not follow it.
+  const lastAsked = new Map<string, number>()
+  const interestWindow = 3 * settings.maxAge
 
   // One list at a time; whoever waited finds the fresh snapshot and does not list again.
   const refresh = listing.withPermits(1)(
@@ -57,9 +61,12 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
       if (isFresh(yield* Ref.get(state), takenAt, settings)) return
       yield* options.list.pipe(
         Effect.flatMap((items) =>
-          Ref.update(state, (s) =>
-            recordList(s, { takenAt, pages: options.pagesFor(items.length), items }, options.idOf)
-          )
+          Effect.suspend(() => {
+            for (const [id, at] of lastAsked) if (at < takenAt - interestWindow) lastAsked.delete(id)
+            const kept = items.filter((item) => lastAsked.has(options.idOf(item)))
+            const pages = options.pagesFor(items.length)
+            return Ref.update(state, (s) => recordList(s, { takenAt, pages, items: kept }, options.idOf))
+          })
         ),
         Effect.catch((error) =>
           Effect.andThen(
@@ -73,7 +80,9 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
 
   const read = (id: string) =>
     Effect.gen(function* () {
-      let decision = decideRead(yield* Ref.get(state), id, yield* Clock.currentTimeMillis, settings)
+      const asked = yield* Clock.currentTimeMillis
+      lastAsked.set(id, asked)
+      let decision = decideRead(yield* Ref.get(state), id, asked, settings)
       if (decision._tag === "Refresh") {
         yield* refresh
         decision = decideRead(yield* Ref.get(state), id, yield* Clock.currentTimeMillis, settings)

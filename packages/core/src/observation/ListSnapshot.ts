@@ -13,6 +13,7 @@
  *
  * Pure: times are epoch milliseconds given by the caller.
  */
+import { HashMap, HashSet, Option } from "effect"
 
 export interface ListSnapshot<A> {
   /** When the list began; anything written after it may be missing or stale. */
@@ -22,10 +23,10 @@ export interface ListSnapshot<A> {
 
 export interface ListObservationState<A> {
   readonly snapshot: ListSnapshot<A> | undefined
-  /** When a write to each object last began or ended. */
-  readonly writtenAt: ReadonlyMap<string, number>
+  /** When a write to each object last began or ended (persistent: a write is O(log n), not a copy). */
+  readonly writtenAt: HashMap.HashMap<string, number>
   /** Objects read one by one while there was no fresh snapshot. */
-  readonly demand: ReadonlySet<string>
+  readonly demand: HashSet.HashSet<string>
   /** A list that began before this may be wrong in ways no id says (a cascade): it is not used. */
   readonly invalidatedAt: number
   /** The list calls the last list took: what the next one will probably cost. */
@@ -48,8 +49,8 @@ export type ReadDecision<A> =
 
 export const emptyListObservation = <A>(): ListObservationState<A> => ({
   snapshot: undefined,
-  writtenAt: new Map(),
-  demand: new Set(),
+  writtenAt: HashMap.empty(),
+  demand: HashSet.empty(),
   invalidatedAt: Number.NEGATIVE_INFINITY,
   lastPages: 1,
   served: 0
@@ -67,14 +68,14 @@ export const decideRead = <A>(
 ): ReadDecision<A> => {
   const snapshot = state.snapshot
   if (snapshot !== undefined && isFresh(state, now, settings)) {
-    const written = state.writtenAt.get(id)
+    const written = Option.getOrUndefined(HashMap.get(state.writtenAt, id))
     const value = snapshot.byId.get(id)
     return (written === undefined || written < snapshot.takenAt) && value !== undefined
       ? { _tag: "FromSnapshot", value }
       : { _tag: "ReadOne" }
   }
   const worth = Math.max(settings.minDemand, state.lastPages)
-  const demand = state.demand.has(id) ? state.demand.size : state.demand.size + 1
+  const demand = HashSet.size(state.demand) + (HashSet.has(state.demand, id) ? 0 : 1)
   return state.served >= worth || demand >= worth ? { _tag: "Refresh" } : { _tag: "ReadOne" }
 }
 
@@ -96,13 +97,20 @@ export const recordReadOne = <A>(
     : {
         ...state,
         snapshot: undefined,
-        demand: state.demand.has(id) ? state.demand : new Set(state.demand).add(id)
+        demand: HashSet.add(state.demand, id)
       }
 
 /** A write to `id` began or ended at `now`. */
 export const recordWrite = <A>(state: ListObservationState<A>, id: string, now: number): ListObservationState<A> => ({
   ...state,
-  writtenAt: new Map(state.writtenAt).set(id, Math.max(now, state.writtenAt.get(id) ?? now))
+  writtenAt: HashMap.set(
+    state.writtenAt,
+    id,
+    Math.max(
+      now,
+      Option.getOrElse(HashMap.get(state.writtenAt, id), () => now)
+    )
+  )
 })
 
 /** A list that began at `takenAt` returned `items` in `pages` calls. */
@@ -112,15 +120,15 @@ export const recordList = <A>(
   idOf: (item: A) => string
 ): ListObservationState<A> =>
   list.takenAt <= state.invalidatedAt
-    ? { ...state, demand: new Set() }
+    ? { ...state, demand: HashSet.empty() }
     : {
         snapshot: {
           takenAt: list.takenAt,
           byId: new Map(list.items.map((item) => [idOf(item), item]))
         },
         // A write before the list began is in it: only later ones still matter.
-        writtenAt: new Map([...state.writtenAt].filter(([, at]) => at >= list.takenAt)),
-        demand: new Set(),
+        writtenAt: HashMap.filter(state.writtenAt, (at) => at >= list.takenAt),
+        demand: HashSet.empty(),
         invalidatedAt: state.invalidatedAt,
         lastPages: list.pages,
         served: 0
@@ -129,7 +137,7 @@ export const recordList = <A>(
 /** A list that failed: start counting again, so a failing list is not retried on every read. */
 export const recordListFailure = <A>(state: ListObservationState<A>): ListObservationState<A> => ({
   ...state,
-  demand: new Set(),
+  demand: HashSet.empty(),
   served: 0
 })
 
