@@ -23,6 +23,8 @@ FROM gcr.io/distroless/nodejs24-debian12:nonroot
 WORKDIR /app
 COPY --from=build /src/dist/operator.mjs /src/dist/operator.mjs.LEGAL.txt /app/
 USER 65532:65532
+# The heap settings the chart uses too (values.yaml operator.nodeOptions); the chart's value wins.
+ENV NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=192"
 EXPOSE 8080
 # The base image's entrypoint is node; flags and environment variables as in `operator.mjs --help`.
 CMD ["/app/operator.mjs"]

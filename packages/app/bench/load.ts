@@ -59,6 +59,8 @@ export interface Environment {
   readonly kubeconfig: string
   /** The operator's entry: the production bundle (what the image ships) or src/main.ts. */
   readonly entry: string
+  /** Node options the operator runs with unless a run says otherwise: the chart's `nodeOptions`. */
+  readonly nodeOptions: ReadonlyArray<string>
 }
 
 const seconds = (ms: number) => ms / 1000
@@ -218,7 +220,10 @@ const convergeScoped = Effect.fn("converge")(function* (
   yield* sim.resetCalls
 
   const started = Date.now()
-  const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), { entry: env.entry })
+  const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), {
+    entry: env.entry,
+    nodeArgs: env.nodeOptions
+  })
   yield* operator.ready("120 seconds")
   const startSeconds = seconds(Date.now() - started)
   const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
@@ -291,7 +296,7 @@ const steadyStateScoped = Effect.fn("steadyState")(function* (
   const sim = yield* Simulator
   const operator = yield* spawnOperator(
     operatorArgs(env, namespace, { workers: 4, resync: `${options.resyncSeconds}s` }),
-    { entry: env.entry }
+    { entry: env.entry, nodeArgs: env.nodeOptions }
   )
   yield* operator.ready("120 seconds")
   // The start-up pass reconciles every object once; let it finish and one period go by.
@@ -349,7 +354,7 @@ export interface MemoryResult {
   readonly errorReasons: Readonly<Record<string, number>>
 }
 
-const probe = join(import.meta.dirname, "memoryProbe.ts")
+const probe = join(import.meta.dirname, "memoryProbe.mjs")
 
 const MemoryLine = Schema.fromJsonString(
   Schema.Struct({ rss: Schema.Number, heapTotal: Schema.Number, heapUsed: Schema.Number, external: Schema.Number })
@@ -362,7 +367,10 @@ const memoryAfterGc = (operator: OperatorProcess) =>
     for (let i = 0; i < 50; i++) {
       yield* Effect.sleep("100 millis")
       const line = (yield* operator.outputTail).split("\n").findLast((l) => l.startsWith("MEMORY "))
-      if (line !== undefined) return Option.getOrUndefined(Schema.decodeUnknownOption(MemoryLine)(line.slice(7)))
+      if (line !== undefined) {
+        if (process.env.BENCH_PROGRESS !== undefined) process.stderr.write(`  ${line}\n`)
+        return Option.getOrUndefined(Schema.decodeUnknownOption(MemoryLine)(line.slice(7)))
+      }
     }
     return undefined
   })
@@ -375,13 +383,21 @@ const memoryAfterGc = (operator: OperatorProcess) =>
 export const memoryAt = (
   env: Environment,
   n: number,
-  options: { readonly timeout: Duration.Input; readonly nodeOptions?: ReadonlyArray<string> }
+  options: {
+    readonly timeout: Duration.Input
+    readonly nodeOptions?: ReadonlyArray<string>
+    readonly env?: Readonly<Record<string, string>>
+  }
 ) => Effect.scoped(memoryAtScoped(env, n, options))
 
 const memoryAtScoped = Effect.fn("memoryAt")(function* (
   env: Environment,
   n: number,
-  options: { readonly timeout: Duration.Input; readonly nodeOptions?: ReadonlyArray<string> }
+  options: {
+    readonly timeout: Duration.Input
+    readonly nodeOptions?: ReadonlyArray<string>
+    readonly env?: Readonly<Record<string, string>>
+  }
 ) {
   const sim = yield* Simulator
   const counts = mixOf(n)
@@ -392,10 +408,11 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (
   yield* populate(namespace, counts, namespace, { concurrency: 32 })
   const count = yield* readiness(namespace)
   const started = Date.now()
-  const nodeOptions = options.nodeOptions ?? []
+  const nodeOptions = options.nodeOptions ?? env.nodeOptions
   const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers: 4, resync: "5m" }), {
     entry: env.entry,
-    nodeArgs: [...nodeOptions, "--expose-gc", "--import", probe]
+    nodeArgs: [...nodeOptions, "--expose-gc", "--import", probe],
+    ...(options.env === undefined ? {} : { env: options.env })
   })
   yield* operator.ready("300 seconds")
   const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)

@@ -1,15 +1,28 @@
 /**
  * Preloaded into the operator process by the memory benchmark
- * (`node --expose-gc --import memoryProbe.ts operator.mjs ...`): on SIGUSR2
+ * (`node --expose-gc --import memoryProbe.mjs operator.mjs ...`): on SIGUSR2
  * it runs a full garbage collection and prints one line,
- * `MEMORY {"rss":…,"heapTotal":…,"heapUsed":…,"external":…}` (bytes), so that
- * the live heap can be told from memory V8 simply has not collected yet.
+ * `MEMORY {"rss":…,"heapTotal":…,"heapUsed":…,"external":…,"before":{…}}`
+ * (bytes; `before` is the same before the collection), so that the live heap
+ * can be told from memory V8 simply has not collected yet.
+ *
+ * Plain JavaScript on purpose: a .ts file would make Node load its
+ * TypeScript stripper into the operator, and the benchmark would measure it.
  */
-process.on("SIGUSR2", () => {
-  const gc: unknown = Reflect.get(globalThis, "gc")
-  if (typeof gc === "function") gc()
+const usage = () => {
   const m = process.memoryUsage()
-  process.stderr.write(
-    `MEMORY ${JSON.stringify({ rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external })}\n`
-  )
+  return {
+    rss: m.rss,
+    heapTotal: m.heapTotal,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers
+  }
+}
+
+process.on("SIGUSR2", () => {
+  const before = usage()
+  const gc = Reflect.get(globalThis, "gc")
+  if (typeof gc === "function") gc()
+  process.stderr.write(`MEMORY ${JSON.stringify({ ...usage(), before })}\n`)
 })
