@@ -232,7 +232,8 @@ const report = (r: Results): string => {
       .sort()
       .map(([e, n]) => `\`${e}\` ${fmt(n)}`)
       .join(", ")}. ` +
-      "A VirtualKey reads its key, a Team its team, an association its team (`/team/info`); a User with its own key reads the user and the key: 2.",
+      "List pages are `/key/list`, `/user/list` and `/team/list` (one call, all teams with their membership rows); reads by id (`/key/info`, `/user/info`, `/team/info`) are " +
+      "what no list answered: the reads that show a list is worth taking again (10 of a kind), and objects written since the last list.",
     "",
     "## Memory",
     "",
