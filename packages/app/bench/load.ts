@@ -380,25 +380,18 @@ const memoryAfterGc = (operator: OperatorProcess) =>
  * converged and it has settled: RSS as it runs, its peak, and the live heap
  * and RSS after a full garbage collection.
  */
-export const memoryAt = (
-  env: Environment,
-  n: number,
-  options: {
-    readonly timeout: Duration.Input
-    readonly nodeOptions?: ReadonlyArray<string>
-    readonly env?: Readonly<Record<string, string>>
-  }
-) => Effect.scoped(memoryAtScoped(env, n, options))
+export const memoryAt = (env: Environment, n: number, options: MemoryOptions) =>
+  Effect.scoped(memoryAtScoped(env, n, options))
 
-const memoryAtScoped = Effect.fn("memoryAt")(function* (
-  env: Environment,
-  n: number,
-  options: {
-    readonly timeout: Duration.Input
-    readonly nodeOptions?: ReadonlyArray<string>
-    readonly env?: Readonly<Record<string, string>>
-  }
-) {
+export interface MemoryOptions {
+  readonly timeout: Duration.Input
+  /** Instead of the environment's. */
+  readonly nodeOptions?: ReadonlyArray<string>
+  /** Extra environment variables of the operator process. */
+  readonly env?: Readonly<Record<string, string>>
+}
+
+const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: number, options: MemoryOptions) {
   const sim = yield* Simulator
   const counts = mixOf(n)
   const namespace = yield* namespaceWithConnection(yield* freshName(`bench-mem-${n}`), {
