@@ -56,7 +56,7 @@ const load = () =>
   loadavg()
     .map((n) => n.toFixed(2))
     .join(" ")
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`
 const fmt = (n: number, digits = 2) => n.toLocaleString("en-US", { maximumFractionDigits: digits })
 const describeCounts = (c: Counts) =>
   `${fmt(c.keys)} VirtualKeys, ${fmt(c.teams)} Teams, ${fmt(c.users)} Users, ${fmt(c.associations)} associations`
@@ -267,7 +267,7 @@ const report = (r: Results): string => {
     `| 0 writes per object in steady state | ${fmt(perReconcile(s.apiWrites), 3)} API-server, ${fmt(perReconcile(s.litellmWrites), 3)} LiteLLM per object per resync | ${verdict(s.apiWrites === 0 && s.litellmWrites === 0)} |`,
     `| ≤ 1 LiteLLM read per object per resync | ${fmt(litellmReadsPerResync, 3)} | ${verdict(litellmReadsPerResync <= 1)} |`,
     `| ≤ 0.05 with list-based observation | ${fmt(litellmReadsPerResync, 3)} (lists up to half a resync period old) | ${verdict(litellmReadsPerResync <= 0.05)} |`,
-    `| RSS ≤ 150 MB at ${fmt(largest)} objects | ${asShipped === undefined ? "?" : `${mb(asShipped.rssBytes)} (peak ${mb(asShipped.peakBytes)}, live heap ${asShipped.liveHeapBytes === undefined ? "?" : mb(asShipped.liveHeapBytes)})`} as the chart runs it; ${bare === undefined ? "?" : `${mb(bare.rssBytes)} (peak ${mb(bare.peakBytes)})`} with bare node | ${verdict(asShipped !== undefined && !asShipped.exited && asShipped.rssBytes <= 150 * 1024 * 1024)} |`,
+    `| RSS ≤ 150 MiB at ${fmt(largest)} objects | ${asShipped === undefined ? "?" : `${mb(asShipped.rssBytes)} (peak ${mb(asShipped.peakBytes)}, live heap ${asShipped.liveHeapBytes === undefined ? "?" : mb(asShipped.liveHeapBytes)})`} as the chart runs it; ${bare === undefined ? "?" : `${mb(bare.rssBytes)} (peak ${mb(bare.peakBytes)})`} with bare node | ${verdict(asShipped !== undefined && !asShipped.exited && asShipped.rssBytes <= 150 * 1024 * 1024)} |`,
     "",
     "## Raw results",
     "",

@@ -46,11 +46,35 @@ export class LiteLLMConnections extends Context.Service<
           : Duration.fromInputUnsafe(options.listMaxAge)
       const clients = yield* SynchronizedRef.make(new Map<string, Client>())
       // In memory only: after a restart a deletion whose Secret is gone waits for the Secret or for Orphan.
-      const lastUsed = new Map<string, Connection>()
+      // Objects share one remembered copy of each connection (thousands of objects, a few connections).
+      const lastUsed = new Map<string, string>()
+      const remembered = new Map<string, { readonly connection: Connection; users: number }>()
+      const release = (objectKey: string) => {
+        const key = lastUsed.get(objectKey)
+        const entry = key === undefined ? undefined : remembered.get(key)
+        if (key === undefined || entry === undefined) return
+        lastUsed.delete(objectKey)
+        entry.users -= 1
+        // A connection no object uses any more (a rotated master key) is let go.
+        if (entry.users === 0) remembered.delete(key)
+      }
       return LiteLLMConnections.of({
-        remember: (objectKey, connection) => Effect.sync(() => void lastUsed.set(objectKey, connection)),
-        recall: (objectKey) => Effect.sync(() => lastUsed.get(objectKey)),
-        forget: (objectKey) => Effect.sync(() => void lastUsed.delete(objectKey)),
+        remember: (objectKey, connection) =>
+          Effect.sync(() => {
+            const key = cacheKey(connection)
+            if (lastUsed.get(objectKey) === key) return
+            release(objectKey)
+            const entry = remembered.get(key) ?? { connection, users: 0 }
+            entry.users += 1
+            remembered.set(key, entry)
+            lastUsed.set(objectKey, key)
+          }),
+        recall: (objectKey) =>
+          Effect.sync(() => {
+            const key = lastUsed.get(objectKey)
+            return key === undefined ? undefined : remembered.get(key)?.connection
+          }),
+        forget: (objectKey) => Effect.sync(() => release(objectKey)),
         clientFor: (connection) =>
           SynchronizedRef.modifyEffect(clients, (cache) => {
             const key = cacheKey(connection)
