@@ -61,6 +61,8 @@ export interface Environment {
   readonly entry: string
   /** Node options the operator runs with unless a run says otherwise: the chart's `nodeOptions`. */
   readonly nodeOptions: ReadonlyArray<string>
+  /** Operator flags added to every run (e.g. `--list-max-age 0s`). */
+  readonly operatorFlags: ReadonlyArray<string>
 }
 
 const seconds = (ms: number) => ms / 1000
@@ -127,7 +129,8 @@ const operatorArgs = (env: Environment, namespace: string, options: { workers: n
   options.resync,
   "--leader-elect=false",
   "--log-level",
-  "Error"
+  "Error",
+  ...env.operatorFlags
 ]
 
 const metricsText = (operator: OperatorProcess) =>
@@ -387,8 +390,6 @@ export interface MemoryOptions {
   readonly timeout: Duration.Input
   /** Instead of the environment's. */
   readonly nodeOptions?: ReadonlyArray<string>
-  /** Extra environment variables of the operator process. */
-  readonly env?: Readonly<Record<string, string>>
 }
 
 const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: number, options: MemoryOptions) {
@@ -404,8 +405,7 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
   const nodeOptions = options.nodeOptions ?? env.nodeOptions
   const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers: 4, resync: "5m" }), {
     entry: env.entry,
-    nodeArgs: [...nodeOptions, "--expose-gc", "--import", probe],
-    ...(options.env === undefined ? {} : { env: options.env })
+    nodeArgs: [...nodeOptions, "--expose-gc", "--import", probe]
   })
   yield* operator.ready("300 seconds")
   const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)

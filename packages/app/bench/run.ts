@@ -11,7 +11,8 @@
  *
  * It starts its own control plane (tools/control-plane) and simulator, so it
  * needs nothing running. Flags: `--scale <f>` shrinks every population (a
- * quick check of the benchmark itself; the file says so), `--out <file>`.
+ * quick check of the benchmark itself; the file says so), `--out <file>`,
+ * `--list-max-age <duration>` (passed to every operator run; `0s`: no lists).
  * `BENCH_PROGRESS=1` prints convergence progress.
  */
 import { spawnSync } from "node:child_process"
@@ -37,6 +38,8 @@ const flag = (name: string): string | undefined => {
 }
 const scale = Number(flag("scale") ?? "1")
 const out = flag("out") ?? join(repoRoot, "BENCHMARKS.md")
+const listMaxAge = flag("list-max-age")
+const operatorFlags = listMaxAge === undefined ? [] : ["--list-max-age", listMaxAge]
 const LATENCY_MS = 10
 const RESYNC_SECONDS = 10
 const PERIODS = 6
@@ -92,7 +95,7 @@ const program = Effect.gen(function* () {
   // The operator as the image ships it: the esbuild bundle of src/main.ts.
   const entry = join(mkdtempSync(join(tmpdir(), "litellm-operator-bench-")), "operator.mjs")
   yield* Effect.promise(() => bundleOperator(entry))
-  const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions: SHIPPED }
+  const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions: SHIPPED, operatorFlags }
   const mix = scaled(standardMix, scale)
   const timeout = Duration.minutes(15)
 
@@ -176,7 +179,7 @@ const report = (r: Results): string => {
       `with ${LATENCY_MS} ms added to every call`,
     `- load average (1, 5, 15 min) before: ${r.loadBefore}; after: ${r.memory.at(-1)?.loadAfter ?? "?"}`,
     "- the operator: the production bundle of `src/main.ts` (what the image ships; packages/app/bin/bundle.ts) as a child process, " +
-      "`--leader-elect=false --log-level Error`, default flags otherwise unless said",
+      `\`--leader-elect=false --log-level Error${operatorFlags.length === 0 ? "" : ` ${operatorFlags.join(" ")}`}\`, default flags otherwise unless said`,
     scale === 1
       ? ""
       : `- **scaled by ${scale}**: a check of the benchmark itself, not the numbers the targets are about`,
