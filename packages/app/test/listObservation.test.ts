@@ -199,6 +199,33 @@ describe("list-based observation", () => {
         })
     )
 
+    it.effect("a read that finds a list under way is made by id instead of waiting for it", () =>
+      Effect.gen(function* () {
+        const sim = yield* Simulator
+        const { plain, observed } = yield* clients
+        const tokens = Array.from({ length: minDemand + 1 }, (_, i) => tokenOf(raw(7000 + i)))
+        for (let i = 0; i <= minDemand; i++) yield* plain.keyGenerate(Redacted.make(raw(7000 + i)))
+        yield* sim.resetCalls
+        for (const token of tokens.slice(0, minDemand - 1)) yield* observed.keyInfo(token)
+        yield* sim.setFaults([{ endpoint: "/key/list", kind: "latency", latencyMs: 300 }])
+        // Both reads make a list worth taking; one takes it, the other does not wait.
+        const [listed, byId] = yield* Effect.all(
+          [observed.keyInfo(tokens[minDemand - 1] ?? ""), observed.keyInfo(tokens[minDemand] ?? "")],
+          { concurrency: 2 }
+        )
+        yield* sim.setFaults([])
+        assert.strictEqual(listed._tag, "Some")
+        assert.strictEqual(byId._tag, "Some")
+        const calls = yield* sim.calls
+        assert.strictEqual(calls["GET /key/list"], 1)
+        assert.strictEqual(
+          calls["GET /key/info"],
+          minDemand,
+          "the reads before the list, and the one that did not wait"
+        )
+      })
+    )
+
     it.effect(
       "a list LiteLLM refuses (a key that may not list) leaves reads by id, tried again per `minDemand` reads",
       () =>

@@ -54,8 +54,8 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
   const lastAsked = new Map<string, number>()
   const interestWindow = 3 * settings.maxAge
 
-  // One list at a time; whoever waited finds the fresh snapshot and does not list again.
-  const refresh = listing.withPermits(1)(
+  // One list at a time, and nobody waits for it: a read that finds a list under way is made by id.
+  const refresh = listing.withPermitsIfAvailable(1)(
     Effect.gen(function* () {
       const takenAt = yield* Clock.currentTimeMillis
       if (isFresh(yield* Ref.get(state), takenAt, settings)) return
