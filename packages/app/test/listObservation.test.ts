@@ -199,7 +199,7 @@ describe("list-based observation", () => {
         })
     )
 
-    it.effect("a read that finds a list under way is made by id instead of waiting for it", () =>
+    it.effect("a read that finds a first list under way reads by id; once lists pay for themselves, it waits", () =>
       Effect.gen(function* () {
         const sim = yield* Simulator
         const { plain, observed } = yield* clients
@@ -223,6 +223,19 @@ describe("list-based observation", () => {
           minDemand,
           "the reads before the list, and the one that did not wait"
         )
+
+        // The list answers a resync wave; when it is stale, the next one is worth waiting for.
+        for (const token of tokens) assert.strictEqual((yield* observed.keyInfo(token))._tag, "Some")
+        yield* TestClock.adjust(maxAge)
+        yield* sim.resetCalls
+        yield* sim.setFaults([{ endpoint: "/key/list", kind: "latency", latencyMs: 300 }])
+        const wave = yield* Effect.all(
+          tokens.map((token) => observed.keyInfo(token)),
+          { concurrency: 4 }
+        )
+        yield* sim.setFaults([])
+        assert.isTrue(wave.every((o) => o._tag === "Some"))
+        assert.deepStrictEqual(yield* sim.calls, { "GET /key/list": 1 }, "every read of the wave waited for the list")
       })
     )
 

@@ -54,29 +54,29 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
   const lastAsked = new Map<string, number>()
   const interestWindow = 3 * settings.maxAge
 
-  // One list at a time, and nobody waits for it: a read that finds a list under way is made by id.
-  const refresh = listing.withPermitsIfAvailable(1)(
-    Effect.gen(function* () {
-      const takenAt = yield* Clock.currentTimeMillis
-      if (isFresh(yield* Ref.get(state), takenAt, settings)) return
-      yield* options.list.pipe(
-        Effect.flatMap((items) =>
-          Effect.suspend(() => {
-            for (const [id, at] of lastAsked) if (at < takenAt - interestWindow) lastAsked.delete(id)
-            const kept = items.filter((item) => lastAsked.has(options.idOf(item)))
-            const pages = options.pagesFor(items.length)
-            return Ref.update(state, (s) => recordList(s, { takenAt, pages, items: kept }, options.idOf))
-          })
-        ),
-        Effect.catch((error) =>
-          Effect.andThen(
-            Ref.update(state, recordListFailure),
-            Effect.logWarning(`listing ${options.name} failed; reading them one by one`, error.message)
-          )
+  // One list at a time; a read that finds one under way waits for it only if the core says it is worth it.
+  const list = Effect.gen(function* () {
+    const takenAt = yield* Clock.currentTimeMillis
+    if (isFresh(yield* Ref.get(state), takenAt, settings)) return
+    yield* options.list.pipe(
+      Effect.flatMap((items) =>
+        Effect.suspend(() => {
+          for (const [id, at] of lastAsked) if (at < takenAt - interestWindow) lastAsked.delete(id)
+          const kept = items.filter((item) => lastAsked.has(options.idOf(item)))
+          const pages = options.pagesFor(items.length)
+          return Ref.update(state, (s) => recordList(s, { takenAt, pages, items: kept }, options.idOf))
+        })
+      ),
+      Effect.catch((error) =>
+        Effect.andThen(
+          Ref.update(state, recordListFailure),
+          Effect.logWarning(`listing ${options.name} failed; reading them one by one`, error.message)
         )
       )
-    })
-  )
+    )
+  })
+  const refresh = (wait: boolean) =>
+    wait ? listing.withPermits(1)(list) : Effect.asVoid(listing.withPermitsIfAvailable(1)(list))
 
   const read = (id: string) =>
     Effect.gen(function* () {
@@ -84,7 +84,7 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
       lastAsked.set(id, asked)
       let decision = decideRead(yield* Ref.get(state), id, asked, settings)
       if (decision._tag === "Refresh") {
-        yield* refresh
+        yield* refresh(decision.worthWaiting)
         decision = decideRead(yield* Ref.get(state), id, yield* Clock.currentTimeMillis, settings)
       }
       if (decision._tag === "FromSnapshot") {

@@ -45,7 +45,13 @@ export interface ListObservationSettings {
 export type ReadDecision<A> =
   | { readonly _tag: "FromSnapshot"; readonly value: A }
   | { readonly _tag: "ReadOne" }
-  | { readonly _tag: "Refresh" }
+  /**
+   * Take a list. `worthWaiting`: the last list answered enough reads that a
+   * read finding this one under way should wait for it (a steady resync
+   * wave); otherwise it reads by id (a start-up pass, where most objects are
+   * being written anyway).
+   */
+  | { readonly _tag: "Refresh"; readonly worthWaiting: boolean }
 
 export const emptyListObservation = <A>(): ListObservationState<A> => ({
   snapshot: undefined,
@@ -76,7 +82,8 @@ export const decideRead = <A>(
   }
   const worth = Math.max(settings.minDemand, state.lastPages)
   const demand = HashSet.size(state.demand) + (HashSet.has(state.demand, id) ? 0 : 1)
-  return state.served >= worth || demand >= worth ? { _tag: "Refresh" } : { _tag: "ReadOne" }
+  if (state.served >= worth) return { _tag: "Refresh", worthWaiting: true }
+  return demand >= worth ? { _tag: "Refresh", worthWaiting: false } : { _tag: "ReadOne" }
 }
 
 /** The snapshot answered a read. */
