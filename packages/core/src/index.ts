@@ -29,6 +29,7 @@ export * from "./litellm/ObservedUser.ts"
 
 // List-based observation of LiteLLM
 export * from "./observation/ListSnapshot.ts"
+export * from "./observation/objectsWrittenBy.ts"
 
 // Plans
 export * from "./plan/Action.ts"

@@ -6,6 +6,7 @@ import {
   decideRead,
   dropSnapshot,
   emptyListObservation,
+  objectsWrittenBy,
   recordList,
   recordListFailure,
   recordReadOne,
@@ -189,5 +190,23 @@ describe("list-based observation", () => {
     const late = recordList(dropped, { takenAt: 190, pages: 1, items: [item("a")] }, (i) => i.id)
     assert.isUndefined(late.snapshot)
     assert.deepStrictEqual(decideRead(late, "a", 201, settings), { _tag: "ReadOne" })
+  })
+
+  it("knows which objects each action writes, and that deleting a team or a user cascades", () => {
+    assert.deepStrictEqual(objectsWrittenBy({ _tag: "TeamUpdate", teamId: "t", fields: {} }), {
+      teams: ["t"],
+      users: [],
+      keys: [],
+      cascades: false
+    })
+    assert.deepStrictEqual(objectsWrittenBy({ _tag: "MemberAdd", teamId: "t", userId: "u", role: "user" }), {
+      teams: ["t"],
+      users: ["u"],
+      keys: [],
+      cascades: false
+    })
+    assert.deepStrictEqual(objectsWrittenBy({ _tag: "KeyDelete", token: "a".repeat(64) }).keys, ["a".repeat(64)])
+    assert.isTrue(objectsWrittenBy({ _tag: "TeamDelete", teamId: "t" }).cascades)
+    assert.isTrue(objectsWrittenBy({ _tag: "UserDelete", userId: "u" }).cascades)
   })
 })

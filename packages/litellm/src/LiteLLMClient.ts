@@ -138,7 +138,8 @@ export const REDACTED_HEADER_NAMES: ReadonlyArray<string> = [
   "set-cookie"
 ]
 
-const PAGE_SIZE = 100
+/** Items per page the list methods ask for (LiteLLM's maximum): a list of n items takes ceil(n / this) calls. */
+export const LIST_PAGE_SIZE = 100
 const MAX_PAGES = 1000
 
 /** Fields `/user/update` rejects with a 400 because users have no such column (litellm-api.md §6.2). */
@@ -364,7 +365,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   })
 
   const teamList = Effect.fn("LiteLLMClient.teamList")(function* (filter: TeamListFilter = {}) {
-    const params: Record<string, string> = { page_size: String(PAGE_SIZE) }
+    const params: Record<string, string> = { page_size: String(LIST_PAGE_SIZE) }
     if (filter.teamAlias !== undefined) params.team_alias = filter.teamAlias
     if (filter.teamId !== undefined) params.team_id = filter.teamId
     if (filter.userId !== undefined) params.user_id = filter.userId
@@ -425,7 +426,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   })
 
   const userList = Effect.fn("LiteLLMClient.userList")(function* (filter: UserListFilter = {}) {
-    const params: Record<string, string> = { page_size: String(PAGE_SIZE) }
+    const params: Record<string, string> = { page_size: String(LIST_PAGE_SIZE) }
     if (filter.userEmail !== undefined) params.user_email = filter.userEmail
     if (filter.userId !== undefined) params.user_ids = filter.userId
     if (filter.team !== undefined) params.team = filter.team
@@ -520,7 +521,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   const keyUnblock = keyBlocking("keyUnblock", "/key/unblock")
 
   const keyList = Effect.fn("LiteLLMClient.keyList")(function* (filter: KeyListFilter = {}) {
-    const params: Record<string, string> = { size: String(PAGE_SIZE), return_full_object: "true" }
+    const params: Record<string, string> = { size: String(LIST_PAGE_SIZE), return_full_object: "true" }
     if (filter.keyAlias !== undefined) params.key_alias = filter.keyAlias
     if (filter.teamId !== undefined) params.team_id = filter.teamId
     if (filter.userId !== undefined) params.user_id = filter.userId

@@ -16,6 +16,7 @@ import {
   dropSnapshot,
   emptyListObservation,
   isFresh,
+  objectsWrittenBy,
   recordList,
   recordListFailure,
   recordReadOne,
@@ -23,13 +24,10 @@ import {
   recordWrite
 } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
-import { tokenOf } from "@litellm-operator/litellm"
+import { LIST_PAGE_SIZE, tokenOf } from "@litellm-operator/litellm"
 import { Clock, Effect, Option, Ref, Semaphore } from "effect"
 
 type Client = LiteLLMClient["Service"]
-
-/** What a page of each list holds at most (the client asks for full pages). */
-const PAGE_SIZE = 100
 
 interface ObservedKind<A> {
   readonly read: (id: string) => Effect.Effect<Option.Option<A>, LiteLLMError>
@@ -104,51 +102,13 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
   return { read, written, drop } satisfies ObservedKind<A>
 })
 
-/** The objects a plan action writes, by kind; `cascades` when it changes others that cannot be named. */
-const touchedBy = (
-  action: LiteLLMAction
-): {
-  readonly teams: ReadonlyArray<string>
-  readonly users: ReadonlyArray<string>
-  readonly keys: ReadonlyArray<string>
-  readonly cascades: boolean
-} => {
-  switch (action._tag) {
-    case "TeamCreate":
-    case "TeamUpdate":
-    case "TeamSetMemberPermissions":
-    case "TeamBlock":
-    case "TeamUnblock":
-      return { teams: [action.teamId], users: [], keys: [], cascades: false }
-    case "TeamDelete":
-      // Deletes the team's keys and takes it off its members.
-      return { teams: [action.teamId], users: [], keys: [], cascades: true }
-    case "UserCreate":
-    case "UserUpdate":
-      return { teams: [], users: [action.userId], keys: [], cascades: false }
-    case "UserDelete":
-      // Deletes the user's keys and takes it off its teams.
-      return { teams: [], users: [action.userId], keys: [], cascades: true }
-    case "MemberAdd":
-    case "MemberUpdate":
-    case "MemberRemove":
-      return { teams: [action.teamId], users: [action.userId], keys: [], cascades: false }
-    case "KeyGenerate":
-    case "KeyUpdate":
-    case "KeyBlock":
-    case "KeyUnblock":
-    case "KeyDelete":
-      return { teams: [], users: [], keys: [action.token], cascades: false }
-  }
-}
-
 /** `client` with list-based reads; `settings.maxAge` is in milliseconds. */
 export const withListObservation = Effect.fnUntraced(function* (client: Client, settings: ListObservationSettings) {
   const keys = yield* observeKind({
     name: "keys",
     settings,
     list: client.keyList(),
-    pagesFor: (n) => Math.max(1, Math.ceil(n / PAGE_SIZE)),
+    pagesFor: (n) => Math.max(1, Math.ceil(n / LIST_PAGE_SIZE)),
     idOf: (key) => key.token,
     readOne: client.keyInfo
   })
@@ -156,7 +116,7 @@ export const withListObservation = Effect.fnUntraced(function* (client: Client, 
     name: "users",
     settings,
     list: client.userList(),
-    pagesFor: (n) => Math.max(1, Math.ceil(n / PAGE_SIZE)),
+    pagesFor: (n) => Math.max(1, Math.ceil(n / LIST_PAGE_SIZE)),
     idOf: (user) => user.user_id,
     readOne: client.userInfo
   })
@@ -170,7 +130,7 @@ export const withListObservation = Effect.fnUntraced(function* (client: Client, 
   })
 
   const mark = (action: LiteLLMAction) => {
-    const touched = touchedBy(action)
+    const touched = objectsWrittenBy(action)
     return Effect.all(
       [
         Effect.forEach(touched.teams, teams.written),

@@ -5,7 +5,7 @@
  */
 import type { TeamStatus } from "@litellm-operator/core"
 import { readyOf } from "@litellm-operator/core"
-import { EventRecorder, KubeClient, KubeTransport } from "@litellm-operator/k8s"
+import { EventRecorder, KubeClient } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Duration, Effect, Layer, Logger, Random, Redacted, References, Schedule } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -14,6 +14,7 @@ import type { OperatorOptions } from "../../src/Operator.ts"
 import { runOperator } from "../../src/Operator.ts"
 import { Readiness } from "../../src/observability/Readiness.ts"
 import { LiteLLMConnections } from "../../src/reconcile/LiteLLMConnections.ts"
+import { createConnectionSecretFor, createNamespace } from "./population.ts"
 
 export const MASTER_KEY = "sk-e2e-master-7Hq2LmVx9RtK4wPz"
 export const masterKey = Redacted.make(MASTER_KEY)
@@ -39,14 +40,9 @@ export const operatorOptions = (namespace: string, overrides: Partial<OperatorOp
 
 /** A namespace of the test's own (namespaces never finish deleting without a controller manager). */
 export const freshNamespace = Effect.fn("freshNamespace")(function* (prefix: string) {
-  const transport = yield* KubeTransport
-  const name = `${prefix}-${(yield* Random.nextIntBetween(0, 0xffffff)).toString(16).padStart(6, "0")}`
-  yield* transport.request({
-    method: "POST",
-    path: "/api/v1/namespaces",
-    body: { apiVersion: "v1", kind: "Namespace", metadata: { name } }
-  })
-  return name
+  return yield* createNamespace(
+    `${prefix}-${(yield* Random.nextIntBetween(0, 0xffffff)).toString(16).padStart(6, "0")}`
+  )
 })
 
 /** The connection Secret pointing at the simulator. */
@@ -54,18 +50,7 @@ export const createConnectionSecret = Effect.fn("createConnectionSecret")(functi
   namespace: string,
   name = "litellm"
 ) {
-  const transport = yield* KubeTransport
-  const sim = yield* Simulator
-  yield* transport.request({
-    method: "POST",
-    path: `/api/v1/namespaces/${namespace}/secrets`,
-    body: {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { namespace, name },
-      stringData: { url: sim.url, masterkey: MASTER_KEY }
-    }
-  })
+  yield* createConnectionSecretFor(namespace, { url: (yield* Simulator).url, masterKey }, name)
 })
 
 /** Every log line the operators of this test file wrote, as JSON, at every level. */

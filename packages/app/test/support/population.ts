@@ -274,27 +274,43 @@ export const sumCalls = (calls: Readonly<Record<string, number>>) => ({
     .reduce((a, [, n]) => a + n, 0)
 })
 
-/** A namespace of the caller's own, and the connection Secret `litellm` pointing at a LiteLLM (or the simulator). */
-export const namespaceWithConnection = Effect.fn("namespaceWithConnection")(function* (
-  name: string,
-  connection: { readonly url: string; readonly masterKey: Redacted.Redacted<string> }
-) {
+/** Creates the namespace `name`. */
+export const createNamespace = Effect.fn("createNamespace")(function* (name: string) {
   const transport = yield* KubeTransport
   yield* transport.request({
     method: "POST",
     path: "/api/v1/namespaces",
     body: { apiVersion: "v1", kind: "Namespace", metadata: { name } }
   })
+  return name
+})
+
+/** A connection Secret (`url`, `masterkey`) in `namespace` pointing at a LiteLLM (or the simulator). */
+export const createConnectionSecretFor = Effect.fn("createConnectionSecretFor")(function* (
+  namespace: string,
+  connection: { readonly url: string; readonly masterKey: Redacted.Redacted<string> },
+  name = "litellm"
+) {
+  const transport = yield* KubeTransport
   yield* transport.request({
     method: "POST",
-    path: `/api/v1/namespaces/${name}/secrets`,
+    path: `/api/v1/namespaces/${namespace}/secrets`,
     body: {
       apiVersion: "v1",
       kind: "Secret",
-      metadata: { namespace: name, name: "litellm" },
+      metadata: { namespace, name },
       stringData: { url: connection.url, masterkey: Redacted.value(connection.masterKey) }
     },
     sensitive: true
   })
+})
+
+/** A namespace of the caller's own, and the connection Secret `litellm` pointing at a LiteLLM (or the simulator). */
+export const namespaceWithConnection = Effect.fn("namespaceWithConnection")(function* (
+  name: string,
+  connection: { readonly url: string; readonly masterKey: Redacted.Redacted<string> }
+) {
+  yield* createNamespace(name)
+  yield* createConnectionSecretFor(name, connection)
   return name
 })
