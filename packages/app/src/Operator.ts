@@ -24,6 +24,7 @@ import { managedByLabel, managedByValue } from "./reconcile/keyMaterial.ts"
 import { membershipHandler } from "./reconcile/membershipHandler.ts"
 import { NamespaceObjects } from "./reconcile/NamespaceObjects.ts"
 import { outcomeOf } from "./reconcile/outcomeOf.ts"
+import { Refusals } from "./reconcile/Refusals.ts"
 import type { ReconcileSettings } from "./reconcile/reconcileObject.ts"
 import { reconcileObject } from "./reconcile/reconcileObject.ts"
 import { instanceUrlFrom } from "./reconcile/resolveConnection.ts"
@@ -36,6 +37,8 @@ import { WorkQueue } from "./runtime/WorkQueue.ts"
 export interface OperatorOptions extends ReconcileSettings {
   /** Watch one namespace; all when undefined. */
   readonly namespace: string | undefined
+  /** Reconcile only the objects with these labels (a label selector); all when undefined. */
+  readonly labelSelector?: string
   readonly workers: number
   readonly resyncPeriod: Duration.Duration
   readonly resyncJitter: number
@@ -61,10 +64,10 @@ const startKind = Effect.fnUntraced(function* <
   const kube = yield* KubeClient
   const readiness = yield* Readiness
   const kind = handler.type.kind
-  const informer = yield* makeInformer(
-    handler.type,
-    options.namespace === undefined ? {} : { namespace: options.namespace }
-  )
+  const informer = yield* makeInformer(handler.type, {
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector })
+  })
   const queue = yield* WorkQueue.make()
 
   const count = (result: "success" | "error") =>
@@ -156,16 +159,21 @@ const requeueUsers = <A extends CustomObject<unknown> & { readonly spec: { reado
 
 /** Runs the operator until the scope closes. */
 export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions) {
-  const teams = yield* startKind(teamHandler, options)
-  const users = yield* startKind(userHandler, options)
-  const keys = yield* startKind(virtualKeyHandler, options)
-  // Associations resolve their Team and User from the two informers above.
-  const memberships = yield* startKind(membershipHandler, options).pipe(
-    Effect.provideService(
-      NamespaceObjects,
-      NamespaceObjects.fromInformers({ teams: teams.informer, users: users.informer })
+  // Every kind asks about the Teams, Users and VirtualKeys (references, owners): answered from their informers.
+  const objects = yield* NamespaceObjects.deferred
+  const refusals = yield* Refusals.make
+  const start = <A extends CustomObject<St> & { readonly spec: { readonly connectionRef: ConnectionRef } }, St, R>(
+    handler: KindHandler<A, St, R>
+  ) =>
+    startKind(handler, options).pipe(
+      Effect.provideService(NamespaceObjects, objects.service),
+      Effect.provideService(Refusals, refusals)
     )
-  )
+  const teams = yield* start(teamHandler)
+  const users = yield* start(userHandler)
+  const keys = yield* start(virtualKeyHandler)
+  const memberships = yield* start(membershipHandler)
+  yield* objects.bind({ teams: teams.informer, users: users.informer, virtualKeys: keys.informer })
 
   // A changed connection Secret (a rotated master key, a new URL) requeues the objects that use it.
   // The key Secrets the operator writes are left out at the server: never cached, never sent.

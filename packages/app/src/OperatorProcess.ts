@@ -48,7 +48,10 @@ export const operatorOptionsOf = (config: OperatorConfig): OperatorOptions => ({
   // Room for a few LiteLLM calls, each with its own timeout and retries.
   reconcileTimeout: Duration.max(Duration.minutes(2), Duration.times(config.litellmTimeout, 6)),
   instanceUrlTemplate: config.instanceUrlTemplate,
-  blockedRetry: Duration.seconds(30)
+  blockedRetry: Duration.seconds(30),
+  installation: config.installationId,
+  refusedRetry: config.refusedRetryPeriod,
+  deniedRetry: config.resyncPeriod
 })
 
 /**

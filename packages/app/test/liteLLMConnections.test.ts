@@ -1,9 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
+import { defaultConnectionPolicy } from "@litellm-operator/core"
 import { Effect, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { LiteLLMConnections } from "../src/reconcile/LiteLLMConnections.ts"
 
-const connection = (masterKey: string) => ({ url: "http://litellm.test:4000", masterKey: Redacted.make(masterKey) })
+const connection = (masterKey: string) => ({
+  url: "http://litellm.test:4000",
+  masterKey: Redacted.make(masterKey),
+  secret: "ns/litellm",
+  policy: defaultConnectionPolicy
+})
 
 describe("the connections objects last used", () => {
   it.effect("are remembered once per connection, follow a rotated master key, and are let go", () =>

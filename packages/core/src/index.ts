@@ -52,3 +52,7 @@ export * from "./status/Ready.ts"
 export { sameStatus } from "./status/sameStatus.ts"
 export * from "./status/teamStatus.ts"
 export * from "./status/userStatus.ts"
+// Tenancy: owner markers, connection policy, references past the namespace
+export * from "./tenancy/ConnectionPolicy.ts"
+export * from "./tenancy/Ownership.ts"
+export * from "./tenancy/References.ts"

@@ -41,6 +41,16 @@ export const settings: ReadonlyArray<Setting> = [
     env: "LIST_MAX_AGE",
     help: "how old a whole-list read of LiteLLM may be to answer a reconcile's reads (default: half the resync period; 0s reads every object by id)"
   },
+  {
+    flag: "installation-id",
+    env: "INSTALLATION_ID",
+    help: "names this installation in the owner markers written into LiteLLM; give each cluster sharing a LiteLLM its own (default litellm-operator)"
+  },
+  {
+    flag: "refused-retry-period",
+    env: "REFUSED_RETRY_PERIOD",
+    help: "how long an object LiteLLM refused for good (400, 401, 403, 409, 422) or that names what another object owns waits before it is tried again, unless its spec or connection changes first (default 10m)"
+  },
   { flag: "log-level", env: "LOG_LEVEL", help: "Trace, Debug, Info, Warn or Error (default Info)" }
 ]
 
@@ -67,12 +77,16 @@ export const operatorConfig = Config.all({
   ),
   litellmTimeout: Config.withDefault(Config.String("LITELLM_TIMEOUT"), "10s"),
   listMaxAge: Config.option(Config.String("LIST_MAX_AGE")),
+  installationId: Config.withDefault(Config.String("INSTALLATION_ID"), "litellm-operator"),
+  refusedRetryPeriod: Config.withDefault(Config.String("REFUSED_RETRY_PERIOD"), "10m"),
   logLevel: Config.withDefault(Config.LogLevel("LOG_LEVEL"), "Info")
 })
 type RawConfig = Config.Success<typeof operatorConfig>
 
-export interface OperatorConfig extends Omit<RawConfig, "resyncPeriod" | "litellmTimeout" | "listMaxAge"> {
+export interface OperatorConfig
+  extends Omit<RawConfig, "resyncPeriod" | "litellmTimeout" | "listMaxAge" | "refusedRetryPeriod"> {
   readonly resyncPeriod: Duration.Duration
+  readonly refusedRetryPeriod: Duration.Duration
   readonly litellmTimeout: Duration.Duration
   /** Zero: no list-based observation. */
   readonly listMaxAge: Duration.Duration
@@ -129,11 +143,15 @@ export const loadOperatorConfig = (argv: ReadonlyArray<string>, env: Record<stri
       .parse(provider)
       .pipe(Effect.mapError((error) => new ConfigurationError({ message: `invalid configuration: ${error.message}` })))
     yield* positive("--workers")(config.workers)
+    if (config.installationId.trim() === "" || config.installationId.length > 253) {
+      return yield* new ConfigurationError({ message: "--installation-id must be 1 to 253 characters" })
+    }
     const resyncPeriod = yield* durationSetting("resync-period", config.resyncPeriod)
     return {
       ...config,
       resyncPeriod,
       litellmTimeout: yield* durationSetting("litellm-timeout", config.litellmTimeout),
+      refusedRetryPeriod: yield* durationSetting("refused-retry-period", config.refusedRetryPeriod),
       listMaxAge: Option.isNone(config.listMaxAge)
         ? Duration.divideUnsafe(resyncPeriod, 2)
         : /^0[smhdw]?$/.test(config.listMaxAge.value.trim())

@@ -25,3 +25,8 @@ export const litellmWritesTotal = Metric.counter("litellm_operator_litellm_write
 export const statusPatchesTotal = Metric.counter("litellm_operator_status_patches_total", {
   description: "Status patches written to the API server, by kind"
 })
+
+export const refusalsTotal = Metric.counter("litellm_operator_refusals_total", {
+  description:
+    "Reconciles refused in a way retrying cannot change (LiteLLM 400/401/403/409/422, ownership, policy), by kind and reason; such objects are not retried until their spec or connection changes"
+})

@@ -19,13 +19,23 @@ export interface ConnectionOptions {
   readonly listMinDemand?: number
 }
 
-const cacheKey = (connection: Connection): string =>
+/** What a client needs of a connection. */
+type Endpoint = Pick<Connection, "url" | "masterKey">
+
+const cacheKey = (connection: Endpoint): string =>
   `${connection.url}#${createHash("sha256").update(Redacted.value(connection.masterKey)).digest("hex")}`
+
+/**
+ * Names a connection as far as a refusal is concerned: its LiteLLM, its
+ * credential (hashed) and its policy. A change of any of them is worth trying again.
+ */
+export const connectionFingerprint = (connection: Connection): string =>
+  `${cacheKey(connection)}#${JSON.stringify(connection.policy)}`
 
 export class LiteLLMConnections extends Context.Service<
   LiteLLMConnections,
   {
-    clientFor(connection: Connection): Effect.Effect<Client>
+    clientFor(connection: Endpoint): Effect.Effect<Client>
     /** Remembers the connection an object last used, so its deletion can finish if its Secret goes first. */
     remember(objectKey: string, connection: Connection): Effect.Effect<void>
     recall(objectKey: string): Effect.Effect<Connection | undefined>
@@ -61,7 +71,7 @@ export class LiteLLMConnections extends Context.Service<
       return LiteLLMConnections.of({
         remember: (objectKey, connection) =>
           Effect.sync(() => {
-            const key = cacheKey(connection)
+            const key = `${connectionFingerprint(connection)}#${connection.secret}`
             if (lastUsed.get(objectKey) === key) return
             release(objectKey)
             const entry = remembered.get(key) ?? { connection, users: 0 }

@@ -23,3 +23,17 @@ export class AmbiguousReference extends Schema.TaggedError<AmbiguousReference>()
 export class SecretConflict extends Schema.TaggedError<SecretConflict>()("SecretConflict", {
   message: Schema.String
 }) {}
+
+/**
+ * The LiteLLM object the spec names belongs to another object, or exists and
+ * may not be adopted (decision 9). Nothing is written to it.
+ */
+export class OwnershipRefused extends Schema.TaggedError<OwnershipRefused>()("OwnershipRefused", {
+  reason: Schema.Literals(["OwnershipConflict", "AdoptionNotAllowed"]),
+  message: Schema.String
+}) {}
+
+/** The connection's policy does not allow what the spec asks (a role, a team or user outside the namespace). */
+export class PolicyDenied extends Schema.TaggedError<PolicyDenied>()("PolicyDenied", {
+  message: Schema.String
+}) {}

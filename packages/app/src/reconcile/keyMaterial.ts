@@ -5,6 +5,7 @@
  * finds the key by its token instead of minting another.
  */
 import { createHash, randomBytes } from "node:crypto"
+import type { ObjectKey } from "@litellm-operator/k8s"
 import { KubeClient } from "@litellm-operator/k8s"
 import { Effect, Redacted } from "effect"
 import { SecretConflict } from "./ReconcileError.ts"
@@ -71,13 +72,42 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
       data: { key, url: Redacted.make(options.url) }
     })
     .pipe(
-      Effect.mapError((error) =>
-        error.reason._tag === "Conflict"
-          ? new SecretConflict({
-              message: `Secret ${options.owner.namespace}/${name} exists and does not belong to this ${options.owner.kind}; delete or rename it`
-            })
-          : error
+      Effect.catchTag("KubeError", (error) =>
+        Effect.gen(function* () {
+          if (error.reason._tag !== "Conflict") return yield* error
+          const message = yield* conflictMessage({ namespace: options.owner.namespace, name }, options.owner.kind)
+          return yield* new SecretConflict({ message })
+        })
       )
     )
   return { key, token: tokenOf(key), secretName: name }
+})
+
+/**
+ * Says whose the Secret in the way is. Another object's key Secret is never
+ * to be deleted (it holds that object's live key): the way out is to rename
+ * this object. A Secret of nobody's may be moved out of the way.
+ */
+const conflictMessage = Effect.fnUntraced(function* (key: ObjectKey, kind: string) {
+  const client = yield* KubeClient
+  const where = `Secret ${key.namespace}/${key.name}`
+  const owner = yield* client.readSecret(key).pipe(
+    Effect.map((secret) => secret.metadata.ownerReferences?.find((ref) => ref.controller === true)),
+    Effect.orElseSucceed(() => undefined)
+  )
+  if (owner !== undefined) {
+    return `${where} holds the key of ${owner.kind} ${key.namespace}/${owner.name}, so this ${kind} cannot keep its key there; rename this ${kind} (its key Secret is named <name>-litellm-key)`
+  }
+  return `${where} exists and is not a key Secret of any LiteLLM object; rename or remove that Secret, or rename this ${kind}`
+})
+
+/** Whether the object's key Secret exists and is the object's own (the Secret a key value is written to first). */
+export const ownsKeySecret = Effect.fnUntraced(function* (key: ObjectKey, uid: string) {
+  const client = yield* KubeClient
+  return yield* client.readSecret(key).pipe(
+    Effect.map((secret) => (secret.metadata.ownerReferences ?? []).some((ref) => ref.uid === uid)),
+    Effect.catchTag("KubeError", (error) =>
+      error.reason._tag === "NotFound" ? Effect.succeed(false) : Effect.fail(error)
+    )
+  )
 })

@@ -3,15 +3,22 @@
  * `userEmail`, exactly — first among the Team and User objects of its
  * namespace, then in LiteLLM — and refuses to guess between several matches.
  */
-import type { LastApplied, TeamMemberAssociationStatus } from "@litellm-operator/core"
-import { membershipStatus, normalizeEmail, resolveExact, teamIdFor, userIdFor } from "@litellm-operator/core"
+import type { Condition, Connection, LastApplied, TeamMemberAssociationStatus } from "@litellm-operator/core"
+import {
+  allowForeignReferencesAnnotation,
+  membershipStatus,
+  normalizeEmail,
+  resolveExact,
+  teamIdFor,
+  userIdFor
+} from "@litellm-operator/core"
 import type { TeamMemberAssociationResource } from "@litellm-operator/k8s"
 import { TeamMemberAssociations } from "@litellm-operator/k8s"
 import type { LiteLLMClient } from "@litellm-operator/litellm"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
 import { NamespaceObjects } from "./NamespaceObjects.ts"
-import { AmbiguousReference, DependencyNotReady } from "./ReconcileError.ts"
+import { AmbiguousReference, DependencyNotReady, PolicyDenied } from "./ReconcileError.ts"
 import { syncMembership } from "./syncMembership.ts"
 
 const lastAppliedOf = (status: TeamMemberAssociationStatus | undefined): LastApplied => ({
@@ -34,23 +41,43 @@ const pick = <A>(what: string, resolution: ReturnType<typeof resolveExact<A>>) =
   }
 }
 
-const resolveTeamId = Effect.fnUntraced(function* (client: LiteLLMClient["Service"], namespace: string, alias: string) {
+const isReady = (status: { readonly conditions?: ReadonlyArray<Condition> } | undefined): boolean =>
+  status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true
+
+/** Looking past the namespace (in LiteLLM) needs the connection's consent. */
+const outsideNamespace = (connection: Connection, what: string, namespace: string, kind: "Team" | "User") =>
+  connection.policy.allowForeignReferences
+    ? Effect.void
+    : Effect.fail(
+        new PolicyDenied({
+          message: `${what}: no ${kind} in namespace ${namespace} has it; looking it up in LiteLLM needs the annotation ${allowForeignReferencesAnnotation}: "true" on the connection Secret ${connection.secret}`
+        })
+      )
+
+const resolveTeamId = Effect.fnUntraced(function* (
+  client: LiteLLMClient["Service"],
+  connection: Connection,
+  namespace: string,
+  alias: string
+) {
   const teams = yield* (yield* NamespaceObjects).teams(namespace)
+  const what = `teamAlias "${alias}"`
   const fromObjects = yield* pick(
-    `teamAlias "${alias}"`,
+    what,
     resolveExact(teams, (t) => t.spec.teamAlias, alias)
   )
   if (fromObjects !== undefined) {
-    // Until the Team is Ready its LiteLLM team may not exist yet.
-    if (fromObjects.status?.teamID === undefined) {
+    // Until the Team is Ready its LiteLLM team may not exist yet, or may not be its own.
+    if (fromObjects.status?.teamID === undefined || !isReady(fromObjects.status)) {
       return yield* new DependencyNotReady({
         message: `Team ${namespace}/${fromObjects.metadata.name} is not ready yet`
       })
     }
     return teamIdFor(fromObjects.spec, fromObjects.metadata.uid)
   }
+  yield* outsideNamespace(connection, what, namespace, "Team")
   const fromLiteLLM = yield* pick(
-    `teamAlias "${alias}"`,
+    what,
     resolveExact(yield* client.teamList({ teamAlias: alias }), (t) => t.team_alias, alias)
   )
   if (fromLiteLLM !== undefined) return fromLiteLLM.team_id
@@ -59,7 +86,12 @@ const resolveTeamId = Effect.fnUntraced(function* (client: LiteLLMClient["Servic
   })
 })
 
-const resolveUserId = Effect.fnUntraced(function* (client: LiteLLMClient["Service"], namespace: string, email: string) {
+const resolveUserId = Effect.fnUntraced(function* (
+  client: LiteLLMClient["Service"],
+  connection: Connection,
+  namespace: string,
+  email: string
+) {
   const users = yield* (yield* NamespaceObjects).users(namespace)
   const what = `userEmail "${email}"`
   const fromObjects = yield* pick(
@@ -67,13 +99,14 @@ const resolveUserId = Effect.fnUntraced(function* (client: LiteLLMClient["Servic
     resolveExact(users, (u) => u.spec.userEmail, email, normalizeEmail)
   )
   if (fromObjects !== undefined) {
-    if (fromObjects.status?.userID === undefined) {
+    if (fromObjects.status?.userID === undefined || !isReady(fromObjects.status)) {
       return yield* new DependencyNotReady({
         message: `User ${namespace}/${fromObjects.metadata.name} is not ready yet`
       })
     }
     return userIdFor(fromObjects.spec, fromObjects.metadata.uid)
   }
+  yield* outsideNamespace(connection, what, namespace, "User")
   const fromLiteLLM = yield* pick(
     what,
     resolveExact(yield* client.userList({ userEmail: email }), (u) => u.user_email, email, normalizeEmail)
@@ -91,7 +124,7 @@ export const membershipHandler: KindHandler<
 > = {
   type: TeamMemberAssociations,
   connectionRef: (tma) => tma.spec.connectionRef,
-  sync: (tma, { client, lifecycle, now }) =>
+  sync: (tma, { client, connection, lifecycle, now, recordStatus }) =>
     Effect.gen(function* () {
       const { namespace } = tma.metadata
       // On deletion the ids resolved before are what to remove; the team or user may be gone by now.
@@ -99,20 +132,24 @@ export const membershipHandler: KindHandler<
       const knownUser = tma.status?.userID
       if (lifecycle.deleting && (knownTeam === undefined || knownUser === undefined)) {
         // Never resolved, so never added: nothing to remove.
-        return { status: tma.status ?? {}, writes: 0, created: false, adoptedExisting: false }
+        return { status: tma.status ?? {}, writes: 0, created: false, adopted: false }
       }
       const teamId =
         lifecycle.deleting && knownTeam !== undefined
           ? knownTeam
-          : yield* resolveTeamId(client, namespace, tma.spec.teamAlias)
+          : yield* resolveTeamId(client, connection, namespace, tma.spec.teamAlias)
       const userId =
         lifecycle.deleting && knownUser !== undefined
           ? knownUser
-          : yield* resolveUserId(client, namespace, tma.spec.userEmail)
+          : yield* resolveUserId(client, connection, namespace, tma.spec.userEmail)
       const { plan, membership } = yield* syncMembership(
         client,
         { teamId, userId, spec: tma.spec, ...lifecycle },
-        lastAppliedOf(tma.status)
+        lastAppliedOf(tma.status),
+        // The ids go into the status before the member is added, so a deletion knows what to remove.
+        knownTeam === teamId && knownUser === userId
+          ? Effect.void
+          : recordStatus({ ...tma.status, teamID: teamId, userID: userId })
       )
       return {
         status: membershipStatus({
@@ -128,9 +165,10 @@ export const membershipHandler: KindHandler<
         }),
         writes: plan.actions.length,
         created: plan.actions.some((a) => a._tag === "MemberAdd"),
-        adoptedExisting: false
+        adopted: false
       }
     }),
+  mayHaveCreated: (tma) => Effect.succeed(tma.status?.teamID !== undefined && tma.status.userID !== undefined),
   failedStatus: (tma, outcome, now) =>
     membershipStatus({
       previous: tma.status,

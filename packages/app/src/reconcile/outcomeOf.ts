@@ -3,7 +3,14 @@ import type { Outcome } from "@litellm-operator/core"
 import { failed } from "@litellm-operator/core"
 import type { KubeError } from "@litellm-operator/k8s"
 import type { LiteLLMError } from "@litellm-operator/litellm"
-import type { AmbiguousReference, ConnectionUnavailable, DependencyNotReady, SecretConflict } from "./ReconcileError.ts"
+import type {
+  AmbiguousReference,
+  ConnectionUnavailable,
+  DependencyNotReady,
+  OwnershipRefused,
+  PolicyDenied,
+  SecretConflict
+} from "./ReconcileError.ts"
 
 export type ReconcileFailure =
   | LiteLLMError
@@ -12,6 +19,34 @@ export type ReconcileFailure =
   | DependencyNotReady
   | AmbiguousReference
   | SecretConflict
+  | OwnershipRefused
+  | PolicyDenied
+
+/**
+ * A refusal that trying again cannot change until the spec, the connection,
+ * or a long time changes: LiteLLM's 400/409/422 (invalid, already exists),
+ * 403 (a feature or licence), 401 (a wrong credential), and the operator's own
+ * ownership refusals. Everything else (5xx, 429, timeouts, a missing Secret, a
+ * dependency not ready yet) is transient and backs off as usual.
+ */
+export const isPermanent = (error: ReconcileFailure): boolean => {
+  switch (error._tag) {
+    case "OwnershipRefused":
+      return true
+    case "LiteLLMError":
+      switch (error.reason._tag) {
+        case "Invalid":
+        case "AlreadyExists":
+        case "Forbidden":
+        case "Unauthorized":
+          return true
+        default:
+          return false
+      }
+    default:
+      return false
+  }
+}
 
 export const outcomeOf = (error: ReconcileFailure): Outcome => {
   switch (error._tag) {
@@ -23,11 +58,22 @@ export const outcomeOf = (error: ReconcileFailure): Outcome => {
       return failed("AmbiguousReference", error.message)
     case "SecretConflict":
       return failed("Conflict", error.message)
+    case "OwnershipRefused":
+      return failed(error.reason, error.message)
+    case "PolicyDenied":
+      return failed("PolicyDenied", error.message)
     case "KubeError":
       return failed("ConnectionError", error.message)
     case "LiteLLMError":
-      return error.reason._tag === "Unauthorized"
-        ? failed("ConnectionError", `LiteLLM rejected the master key: ${error.message}`)
-        : failed("LiteLLMError", error.message)
+      switch (error.reason._tag) {
+        case "Unauthorized":
+          return failed("ConnectionError", `LiteLLM rejected the connection's credential: ${error.message}`)
+        case "Invalid":
+        case "AlreadyExists":
+        case "Forbidden":
+          return failed("LiteLLMRejected", error.message)
+        default:
+          return failed("LiteLLMError", error.message)
+      }
   }
 }

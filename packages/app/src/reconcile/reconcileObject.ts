@@ -1,13 +1,20 @@
 /**
  * One reconcile of one object, the same for every kind: keep the finalizer,
  * resolve the connection, let the kind's handler sync LiteLLM, write the
- * status once if it changed, and say what happened in Events. A deletion ends
- * by removing the finalizer, and never waits for anything but LiteLLM itself
- * (decision 6): a connection that is gone blocks it with a condition that
- * names the way out.
+ * status once if it changed, and say what happened in Events.
+ *
+ * Refusals that trying again cannot change (LiteLLM's 400/403/409/401, an
+ * owner elsewhere, adoption not allowed) are held: no call until the spec, the
+ * connection or the retry period changes. Policy denials cost no call and are
+ * checked again on every event.
+ *
+ * A deletion never waits for anything but LiteLLM itself (decision 6): an
+ * object that cannot have made anything goes at once; one whose connection
+ * does not work says DeletionBlocked and names the way out.
  */
-import type { DeletionPolicy, Outcome } from "@litellm-operator/core"
+import type { DeletionPolicy, Outcome, OwnerRef } from "@litellm-operator/core"
 import {
+  adoptAnnotation,
   adoptedAnnotation,
   deletionPolicyAnnotation,
   deletionPolicyFor,
@@ -16,20 +23,27 @@ import {
 } from "@litellm-operator/core"
 import type { CustomObject } from "@litellm-operator/k8s"
 import { EventRecorder, KubeClient, keyOf, keyString } from "@litellm-operator/k8s"
-import { Clock, DateTime, type Duration, Effect, Metric } from "effect"
-import { statusPatchesTotal } from "../observability/OperatorMetrics.ts"
+import { Clock, DateTime, Duration, Effect, Metric, Option } from "effect"
+import { refusalsTotal, statusPatchesTotal } from "../observability/OperatorMetrics.ts"
 import type { ReconcileResult } from "../runtime/Controller.ts"
 import { finalizer } from "./finalizer.ts"
 import type { KindHandler } from "./KindHandler.ts"
-import { LiteLLMConnections } from "./LiteLLMConnections.ts"
+import { connectionFingerprint, LiteLLMConnections } from "./LiteLLMConnections.ts"
 import type { ReconcileFailure } from "./outcomeOf.ts"
-import { outcomeOf } from "./outcomeOf.ts"
+import { isPermanent, outcomeOf } from "./outcomeOf.ts"
+import { Refusals } from "./Refusals.ts"
 import { resolveConnection } from "./resolveConnection.ts"
 
 export interface ReconcileSettings {
   readonly instanceUrlTemplate: string
   /** How soon to look again at a deletion blocked by a missing connection. */
   readonly blockedRetry: Duration.Duration
+  /** Names this operator installation in the owner markers it writes into LiteLLM. */
+  readonly installation: string
+  /** How long a refusal that retrying cannot change is held before the object is tried again anyway. */
+  readonly refusedRetry: Duration.Duration
+  /** When a refused object is looked at again (policy denials: the resync period). */
+  readonly deniedRetry: Duration.Duration
 }
 
 const policyOf = (object: CustomObject<unknown>): DeletionPolicy =>
@@ -38,13 +52,16 @@ const policyOf = (object: CustomObject<unknown>): DeletionPolicy =>
     adopted: object.metadata.annotations?.[adoptedAnnotation] === "true"
   })
 
+const orphanWayOut = `set the annotation ${deletionPolicyAnnotation}: Orphan to delete the object and leave LiteLLM as it is`
+
 export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObject<St>, St, R>(
   handler: KindHandler<A, St, R>,
   object: A,
   settings: ReconcileSettings
-): Effect.fn.Return<ReconcileResult, ReconcileFailure, R | KubeClient | LiteLLMConnections | EventRecorder> {
+): Effect.fn.Return<ReconcileResult, ReconcileFailure, R | KubeClient | LiteLLMConnections | EventRecorder | Refusals> {
   const kube = yield* KubeClient
   const recorder = yield* EventRecorder
+  const refusals = yield* Refusals
   const emit = (event: {
     readonly type: "Normal" | "Warning"
     readonly reason: string
@@ -54,15 +71,28 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   const connections = yield* LiteLLMConnections
   const now = DateTime.formatIso(DateTime.fromDateUnsafe(new Date(yield* Clock.currentTimeMillis)))
   const key = keyOf(object)
+  const objectKey = keyString(key)
   const kind = handler.type.kind
   const deleting = object.metadata.deletionTimestamp !== undefined
   const hasFinalizer = object.metadata.finalizers?.includes(finalizer) === true
+  const self: OwnerRef = {
+    installation: settings.installation,
+    namespace: key.namespace,
+    kind,
+    name: key.name,
+    uid: object.metadata.uid
+  }
 
   const writeStatus = Effect.fnUntraced(function* (status: St) {
     if (sameStatus(status, object.status)) return
     yield* kube.patchStatus(handler.type, key, status, { previous: object.status })
     yield* Metric.update(Metric.withAttributes(statusPatchesTotal, { kind }), 1)
   })
+  const recordStatus = (status: St) =>
+    Effect.andThen(
+      kube.patchStatus(handler.type, key, status, { previous: object.status }),
+      Metric.update(Metric.withAttributes(statusPatchesTotal, { kind }), 1)
+    )
 
   const fail = Effect.fnUntraced(function* (error: ReconcileFailure, outcome: Outcome = outcomeOf(error)) {
     yield* writeStatus(handler.failedStatus(object, outcome, now))
@@ -72,19 +102,38 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     return yield* Effect.fail(error)
   })
 
+  /** A refusal is not an error of the operator's: the status and an Event say it, and the object waits. */
+  const refuse = Effect.fnUntraced(function* (error: ReconcileFailure, note: string, retry: Duration.Duration) {
+    const outcome = outcomeOf(error)
+    const reason = outcome._tag === "Failed" ? outcome.reason : "Unknown"
+    yield* Metric.update(Metric.withAttributes(refusalsTotal, { kind, reason }), 1)
+    if (outcome._tag === "Failed") {
+      yield* writeStatus(handler.failedStatus(object, failed(outcome.reason, `${outcome.message}; ${note}`), now))
+      yield* emit({ type: "Warning", reason: outcome.reason, action: "Reconcile", note: outcome.message })
+    }
+    yield* Effect.logInfo(`reconcile refused; ${note}`).pipe(Effect.annotateLogs({ reason, error: error.message }))
+    return { requeueAfter: retry } satisfies ReconcileResult
+  })
+
   if (deleting) {
     if (!hasFinalizer) return {}
     const policy = policyOf(object)
-    if (policy === "Orphan") {
+    const finish = Effect.fnUntraced(function* (reason: string, note: string) {
       yield* kube.removeFinalizer(handler.type, object, finalizer)
-      yield* emit({
-        type: "Normal",
-        reason: "Orphaned",
-        action: "Delete",
-        note: `${kind} left in LiteLLM (deletion policy Orphan)`
-      })
-      return {}
+      yield* connections.forget(objectKey)
+      yield* refusals.release(objectKey)
+      yield* emit({ type: "Normal", reason, action: "Delete", note })
+      return {} satisfies ReconcileResult
+    })
+    if (policy === "Orphan") return yield* finish("Orphaned", `${kind} left in LiteLLM (deletion policy Orphan)`)
+    if (!(yield* handler.mayHaveCreated(object))) {
+      return yield* finish("Deleted", `nothing of this ${kind} was ever made in LiteLLM; nothing to delete there`)
     }
+    const blocked = Effect.fnUntraced(function* (cause: string) {
+      const message = `${cause}; the ${kind} cannot be deleted from LiteLLM until that is fixed, or ${orphanWayOut}`
+      yield* writeStatus(handler.failedStatus(object, failed("DeletionBlocked", message), now))
+      yield* emit({ type: "Warning", reason: "DeletionBlocked", action: "Delete", note: message })
+    })
     const connection = yield* resolveConnection(
       handler.connectionRef(object),
       key.namespace,
@@ -93,24 +142,37 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       Effect.catchTag("ConnectionUnavailable", (error) =>
         Effect.gen(function* () {
           // The Secret went first (a namespace being deleted): the connection this object used last will do.
-          const remembered = yield* connections.recall(keyString(key))
+          const remembered = yield* connections.recall(objectKey)
           if (remembered !== undefined) return remembered
-          const message = `${error.message}; the ${kind} cannot be deleted from LiteLLM until the connection is back, or until the ${deletionPolicyAnnotation} annotation is set to Orphan`
-          yield* writeStatus(handler.failedStatus(object, failed("DeletionBlocked", message), now))
-          yield* emit({ type: "Warning", reason: "DeletionBlocked", action: "Delete", note: message })
+          yield* blocked(error.message)
           return undefined
         })
       )
     )
     if (connection === undefined) return { requeueAfter: settings.blockedRetry }
     const client = yield* connections.clientFor(connection)
-    yield* handler
-      .sync(object, { client, connection, lifecycle: { deleting: true, deletionPolicy: policy }, now })
-      .pipe(Effect.catch((error: ReconcileFailure) => fail(error)))
-    yield* kube.removeFinalizer(handler.type, object, finalizer)
-    yield* connections.forget(keyString(key))
-    yield* emit({ type: "Normal", reason: "Deleted", action: "Delete", note: `${kind} deleted from LiteLLM` })
-    return {}
+    const synced = yield* handler
+      .sync(object, {
+        client,
+        connection,
+        lifecycle: { deleting: true, deletionPolicy: policy },
+        now,
+        self,
+        adoptRequested: false,
+        recordStatus
+      })
+      .pipe(
+        Effect.catch((error: ReconcileFailure) =>
+          Effect.gen(function* () {
+            yield* blocked(outcomeOf(error)._tag === "Failed" ? error.message : "LiteLLM could not be reached")
+            // A wrong credential does not fix itself: look again at the blocked-retry pace, not the backoff's.
+            return isPermanent(error) ? undefined : yield* Effect.fail(error)
+          })
+        )
+      )
+    if (synced === undefined) return { requeueAfter: settings.blockedRetry }
+    if (synced.notDeleted !== undefined) return yield* finish("Orphaned", synced.notDeleted)
+    return yield* finish("Deleted", `${kind} deleted from LiteLLM`)
   }
 
   // The finalizer goes on before anything exists in LiteLLM, so a deletion can never leak it.
@@ -120,22 +182,57 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     key.namespace,
     settings.instanceUrlTemplate
   ).pipe(Effect.catch((error: ReconcileFailure) => fail(error)))
-  yield* connections.remember(keyString(key), connection)
+  yield* connections.remember(objectKey, connection)
+  const fingerprint = connectionFingerprint(connection)
+  const generation = object.metadata.generation
+  const held = yield* refusals.held(objectKey, generation, fingerprint)
+  if (Option.isSome(held)) return { requeueAfter: held.value }
   const client = yield* connections.clientFor(connection)
+  const policy = policyOf(object)
+  const adoptRequested = object.metadata.annotations?.[adoptAnnotation] === "true"
   const synced = yield* handler
-    .sync(current, { client, connection, lifecycle: { deleting: false, deletionPolicy: policyOf(object) }, now })
-    .pipe(Effect.catch((error: ReconcileFailure) => fail(error)))
-  if (synced.adoptedExisting && object.metadata.annotations?.[adoptedAnnotation] === undefined) {
+    .sync(current, {
+      client,
+      connection,
+      lifecycle: { deleting: false, deletionPolicy: policy },
+      now,
+      self,
+      adoptRequested,
+      recordStatus
+    })
+    .pipe(Effect.result)
+  if (synced._tag === "Failure") {
+    const error = synced.failure
+    if (isPermanent(error)) {
+      yield* refusals.hold(objectKey, generation, fingerprint, settings.refusedRetry)
+      return yield* refuse(
+        error,
+        `not retried until the spec or the connection changes, or for ${Duration.format(settings.refusedRetry)}`,
+        settings.refusedRetry
+      )
+    }
+    if (error._tag === "PolicyDenied") {
+      return yield* refuse(error, "checked again when the object or its connection changes", settings.deniedRetry)
+    }
+    return yield* fail(error)
+  }
+  const result = synced.success
+  if (result.adopted && object.metadata.annotations?.[adoptedAnnotation] === undefined) {
     yield* kube.mergePatch(handler.type, key, { metadata: { annotations: { [adoptedAnnotation]: "true" } } })
+    // Adoption makes Orphan the default; an explicit annotation still wins.
+    const after = deletionPolicyFor({
+      annotation: object.metadata.annotations?.[deletionPolicyAnnotation],
+      adopted: true
+    })
     yield* emit({
       type: "Normal",
       reason: "Adopted",
       action: "Adopt",
-      note: `${kind} already existed in LiteLLM; adopted (deletion policy Orphan)`
+      note: `${kind} already existed in LiteLLM; adopted (deletion policy ${after})`
     })
   }
-  yield* writeStatus(synced.status)
-  if (synced.replacedRevokedKey === true) {
+  yield* writeStatus(result.status)
+  if (result.replacedRevokedKey === true) {
     yield* emit({
       type: "Warning",
       reason: "KeyReplaced",
@@ -143,14 +240,14 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       note: `the key was deleted from LiteLLM behind the operator's back; a new key was minted and its Secret updated`
     })
   }
-  if (synced.created)
+  if (result.created)
     yield* emit({ type: "Normal", reason: "Created", action: "Create", note: `${kind} created in LiteLLM` })
-  else if (synced.writes > 0)
+  else if (result.writes > 0)
     yield* emit({
       type: "Normal",
       reason: "Updated",
       action: "Update",
-      note: `${kind} updated in LiteLLM (${synced.writes} call(s))`
+      note: `${kind} updated in LiteLLM (${result.writes} call(s))`
     })
   return {}
 })

@@ -1,27 +1,63 @@
 /** Team: its LiteLLM team, identified by `spec.teamID` or one derived from the object's uid. */
-import type { LastApplied, TeamStatus } from "@litellm-operator/core"
-import { teamIdFor, teamStatus } from "@litellm-operator/core"
+import type { LastApplied, ObservedTeam, TeamStatus } from "@litellm-operator/core"
+import { teamIdFor, teamStatus, withoutOwnerKey } from "@litellm-operator/core"
 import type { TeamResource } from "@litellm-operator/k8s"
 import { Teams } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
+import type { NamespaceObjects } from "./NamespaceObjects.ts"
 import { syncTeam } from "./syncTeam.ts"
+import { guardOf, markedMetadata, markerWarning, ownership, requireReferences } from "./tenancy.ts"
 
 const lastAppliedOf = (status: TeamStatus | undefined): LastApplied => ({
   fields: status?.appliedFields ?? [],
   modelAliases: status?.modelAliases
 })
 
-export const teamHandler: KindHandler<TeamResource, TeamStatus, never> = {
+export const teamHandler: KindHandler<TeamResource, TeamStatus, NamespaceObjects> = {
   type: Teams,
   connectionRef: (team) => team.spec.connectionRef,
-  sync: (team, { client, lifecycle, now }) =>
+  sync: (team, context) =>
     Effect.gen(function* () {
+      const { client, lifecycle, now, connection } = context
       const teamId = teamIdFor(team.spec, team.metadata.uid)
-      const { plan, team: observed } = yield* syncTeam(
+      if (!lifecycle.deleting && team.spec.organizationID !== undefined && team.spec.organizationID !== "") {
+        yield* requireReferences([
+          {
+            field: "spec.organizationID",
+            declaredBy: undefined,
+            id: team.spec.organizationID,
+            namespace: team.metadata.namespace,
+            declared: [],
+            policy: connection.policy,
+            connectionSecret: connection.secret
+          }
+        ])
+      }
+      const spec = {
+        ...team.spec,
+        metadata: markedMetadata(withoutOwnerKey(team.spec.metadata).metadata, context.self)
+      }
+      const {
+        plan,
+        team: observed,
+        verdict
+      } = yield* syncTeam(
         client,
-        { teamId, spec: team.spec, ...lifecycle },
-        lastAppliedOf(team.status)
+        { teamId, spec, ...lifecycle },
+        lastAppliedOf(team.status),
+        guardOf<ObservedTeam | undefined>({
+          check: (before) =>
+            ownership(context, {
+              what: `team ${JSON.stringify(teamId)}`,
+              exists: before !== undefined,
+              metadata: before?.metadata,
+              recorded: team.status?.teamID === teamId
+            }),
+          // The id goes into the status before the team is made, so a deletion knows whether anything was.
+          beforeWrite:
+            team.status?.teamID === teamId ? Effect.void : context.recordStatus({ ...team.status, teamID: teamId })
+        })
       )
       const created = plan.actions.some((a) => a._tag === "TeamCreate")
       return {
@@ -29,15 +65,17 @@ export const teamHandler: KindHandler<TeamResource, TeamStatus, never> = {
           previous: team.status,
           team: observed,
           applied: plan.applied,
-          outcome: { _tag: "Reconciled", warnings: plan.warnings },
+          outcome: { _tag: "Reconciled", warnings: [...markerWarning(team.spec.metadata), ...plan.warnings] },
           generation: team.metadata.generation,
           now
         }),
         writes: plan.actions.length,
         created,
-        adoptedExisting: !created && team.spec.teamID !== undefined && team.status?.appliedFields === undefined
+        adopted: verdict._tag === "Proceed" && verdict.adopted,
+        ...(verdict._tag === "Skip" ? { notDeleted: verdict.message } : {})
       }
     }),
+  mayHaveCreated: (team) => Effect.succeed(team.status?.teamID !== undefined),
   failedStatus: (team, outcome, now) =>
     teamStatus({
       previous: team.status,

@@ -1,32 +1,63 @@
 /** User: the LiteLLM user, its teams from `spec.teams`, and with `autoCreateKey` its own key in a Secret. */
 import type { LastApplied, UserStatus } from "@litellm-operator/core"
-import { userIdFor, userStatus } from "@litellm-operator/core"
+import { checkUserRole, userIdFor, userStatus, withoutOwnerKey } from "@litellm-operator/core"
 import type { KubeClient, UserResource } from "@litellm-operator/k8s"
 import { Users } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
 import { ensureKeyMaterial } from "./keyMaterial.ts"
+import { NamespaceObjects } from "./NamespaceObjects.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
+import type { ObservedUserAndKey } from "./syncUser.ts"
 import { syncUser } from "./syncUser.ts"
+import type { GuardVerdict } from "./tenancy.ts"
+import { guardOf, markedMetadata, markerWarning, ownership, requireReferences, requireRole } from "./tenancy.ts"
 
 const lastAppliedOf = (status: UserStatus | undefined): LastApplied => ({
   fields: status?.appliedFields ?? [],
   duration: status?.duration
 })
 
-export const userHandler: KindHandler<UserResource, UserStatus, KubeClient> = {
+export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | NamespaceObjects> = {
   type: Users,
   connectionRef: (user) => user.spec.connectionRef,
-  sync: (user, { client, connection, lifecycle, now }) =>
+  sync: (user, context) =>
     Effect.gen(function* () {
+      const { client, connection, lifecycle, now } = context
+      const { namespace } = user.metadata
       const userId = userIdFor(user.spec, user.metadata.uid)
+      const roleOf = (role: string | null | undefined, subject: string) =>
+        requireRole(
+          checkUserRole({
+            role: role ?? undefined,
+            subject,
+            policy: connection.policy,
+            connectionSecret: connection.secret
+          })
+        )
+      if (!lifecycle.deleting) {
+        // Checked before anything is written: a role the connection does not allow, teams of another namespace.
+        yield* roleOf(user.spec.userRole, "spec.userRole")
+        const declared = yield* (yield* NamespaceObjects).declaredTeams(namespace)
+        yield* requireReferences(
+          (user.spec.teams ?? []).map((teamId) => ({
+            field: "spec.teams",
+            declaredBy: "Team" as const,
+            id: teamId,
+            namespace,
+            declared,
+            policy: connection.policy,
+            connectionSecret: connection.secret
+          }))
+        )
+      }
       const wantsKey = user.spec.autoCreateKey === true && !lifecycle.deleting
       const keyOptions = {
         owner: {
           apiVersion: user.apiVersion,
           kind: user.kind,
           name: user.metadata.name,
-          namespace: user.metadata.namespace,
+          namespace,
           uid: user.metadata.uid
         },
         specKey: undefined,
@@ -41,21 +72,54 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient> = {
           })
         : undefined
       const material = checked?.material
+      const spec = {
+        ...user.spec,
+        metadata: markedMetadata(withoutOwnerKey(user.spec.metadata).metadata, context.self)
+      }
+      const check = Effect.fnUntraced(function* (observed: ObservedUserAndKey) {
+        const verdict: GuardVerdict = yield* ownership(context, {
+          what: `user ${JSON.stringify(userId)}`,
+          exists: observed.user !== undefined,
+          metadata: observed.user?.metadata,
+          recorded: user.status?.userID === userId
+        })
+        if (verdict._tag === "Skip" || lifecycle.deleting) return verdict
+        // An adopted admin stays an admin unless the spec says otherwise: its key would be an admin credential.
+        if (user.spec.userRole === undefined) {
+          yield* roleOf(observed.user?.user_role, `user ${JSON.stringify(userId)} in LiteLLM`)
+        }
+        if (observed.key !== undefined) {
+          // The key's value is known only to this object's Secret; a marker naming someone else is still refused.
+          yield* ownership(context, {
+            what: "the user's key",
+            exists: true,
+            metadata: observed.key.metadata,
+            recorded: true
+          })
+        }
+        return verdict
+      })
       const synced = yield* syncUser(
         client,
         {
           userId,
-          spec: user.spec,
+          spec,
           key: material === undefined ? undefined : { key: material.key, token: material.token },
           ...lifecycle
         },
         {
           lastApplied: lastAppliedOf(user.status),
           previousToken: user.status?.token,
-          ...(checked === undefined ? {} : { currentKey: checked.current })
+          ...(checked === undefined ? {} : { currentKey: checked.current }),
+          guard: guardOf<ObservedUserAndKey>({
+            check,
+            // The id goes into the status before the user is made, so a deletion knows whether anything was.
+            beforeWrite:
+              user.status?.userID === userId ? Effect.void : context.recordStatus({ ...user.status, userID: userId })
+          })
         }
       )
-      const { plan, user: observed, key } = synced
+      const { plan, user: observed, key, verdict } = synced
       const created = plan.actions.some((a) => a._tag === "UserCreate")
       return {
         status: userStatus({
@@ -64,16 +128,18 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient> = {
           key,
           applied: plan.applied,
           keySecretRef: material?.secretName,
-          outcome: { _tag: "Reconciled", warnings: plan.warnings },
+          outcome: { _tag: "Reconciled", warnings: [...markerWarning(user.spec.metadata), ...plan.warnings] },
           generation: user.metadata.generation,
           now
         }),
         writes: plan.actions.length,
         created,
         replacedRevokedKey: checked?.replaced === true,
-        adoptedExisting: !created && user.spec.userID !== undefined && user.status?.appliedFields === undefined
+        adopted: verdict._tag === "Proceed" && verdict.adopted,
+        ...(verdict._tag === "Skip" ? { notDeleted: verdict.message } : {})
       }
     }),
+  mayHaveCreated: (user) => Effect.succeed(user.status?.userID !== undefined),
   failedStatus: (user, outcome, now) =>
     userStatus({
       previous: user.status,

@@ -1,31 +1,74 @@
 /** VirtualKey: the key value lives in its Secret first, then in LiteLLM under its sha256 token. */
-import type { LastApplied, VirtualKeyStatus } from "@litellm-operator/core"
-import { keyStatus } from "@litellm-operator/core"
+import type { LastApplied, ObservedKey, ReferenceInput, VirtualKeyStatus } from "@litellm-operator/core"
+import { checkUserRole, keyStatus, withoutOwnerKey } from "@litellm-operator/core"
 import type { KubeClient, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
-import { ensureKeyMaterial, keySecretName } from "./keyMaterial.ts"
+import { ensureKeyMaterial, keySecretName, ownsKeySecret } from "./keyMaterial.ts"
+import { NamespaceObjects } from "./NamespaceObjects.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
+import { guardOf, markedMetadata, markerWarning, ownership, requireReferences, requireRole } from "./tenancy.ts"
 
 const lastAppliedOf = (status: VirtualKeyStatus | undefined): LastApplied => ({
   fields: status?.appliedFields ?? [],
   duration: status?.duration
 })
 
-export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus, KubeClient> = {
+export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus, KubeClient | NamespaceObjects> = {
   type: VirtualKeys,
   connectionRef: (vk) => vk.spec.connectionRef,
-  sync: (vk, { client, connection, lifecycle, now }) =>
+  sync: (vk, context) =>
     Effect.gen(function* () {
+      const { client, connection, lifecycle, now } = context
       const { connectionRef: _c, key: specKey, ...intent } = vk.spec
+      const { namespace } = vk.metadata
+      if (!lifecycle.deleting) {
+        // A key spends its team's and its user's budget: both must be this namespace's, unless the connection allows more.
+        const objects = yield* NamespaceObjects
+        const references: Array<ReferenceInput> = []
+        const common = { namespace, policy: connection.policy, connectionSecret: connection.secret }
+        if (intent.teamID !== undefined) {
+          references.push({
+            field: "spec.teamID",
+            declaredBy: "Team",
+            id: intent.teamID,
+            declared: yield* objects.declaredTeams(namespace),
+            ...common
+          })
+        }
+        if (intent.userID !== undefined) {
+          references.push({
+            field: "spec.userID",
+            declaredBy: "User",
+            id: intent.userID,
+            declared: yield* objects.declaredUsers(namespace),
+            ...common
+          })
+        }
+        const foreign = yield* requireReferences(references)
+        if (foreign && intent.userID !== undefined) {
+          // A key of an admin user is an admin credential: a user from outside the namespace must hold an allowed role.
+          const user = yield* client.userInfo(intent.userID)
+          if (Option.isSome(user)) {
+            yield* requireRole(
+              checkUserRole({
+                role: user.value.user_role ?? undefined,
+                subject: `user ${JSON.stringify(intent.userID)} (spec.userID)`,
+                policy: connection.policy,
+                connectionSecret: connection.secret
+              })
+            )
+          }
+        }
+      }
       const keyOptions = {
         owner: {
           apiVersion: vk.apiVersion,
           kind: vk.kind,
           name: vk.metadata.name,
-          namespace: vk.metadata.namespace,
+          namespace,
           uid: vk.metadata.uid
         },
         specKey,
@@ -41,13 +84,28 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
             recordedToken: specKey === undefined ? vk.status?.token : undefined,
             replace: ensureKeyMaterial({ ...keyOptions, replace: true })
           })
-      const { plan, key } = yield* syncKey(
+      const markedIntent = {
+        ...intent,
+        metadata: markedMetadata(withoutOwnerKey(intent.metadata).metadata, context.self)
+      }
+      const { plan, key, verdict } = yield* syncKey(
         client,
-        { key: material.key, token: material.token, intent, ...lifecycle },
+        { key: material.key, token: material.token, intent: markedIntent, ...lifecycle },
         {
           lastApplied: lastAppliedOf(vk.status),
           previousToken: vk.status?.token,
-          ...(current === undefined ? {} : { current })
+          ...(current === undefined ? {} : { current }),
+          guard: guardOf<ObservedKey | undefined>({
+            check: (observed) =>
+              ownership(context, {
+                what: "the key",
+                exists: observed !== undefined,
+                metadata: observed?.metadata,
+                // A generated value is known only to this object's Secret; a chosen one must have been recorded.
+                recorded: specKey === undefined || vk.status?.token === material.token
+              }),
+            beforeWrite: Effect.void
+          })
         }
       )
       const created = plan.actions.some((a) => a._tag === "KeyGenerate")
@@ -57,16 +115,21 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
           key,
           applied: plan.applied,
           keySecretRef: material.secretName,
-          outcome: { _tag: "Reconciled", warnings: plan.warnings },
+          outcome: { _tag: "Reconciled", warnings: [...markerWarning(intent.metadata), ...plan.warnings] },
           generation: vk.metadata.generation,
           now
         }),
         writes: plan.actions.length,
         created,
         replacedRevokedKey: replaced,
-        adoptedExisting: !created && specKey !== undefined && vk.status?.appliedFields === undefined
+        adopted: verdict._tag === "Proceed" && verdict.adopted,
+        ...(verdict._tag === "Skip" ? { notDeleted: verdict.message } : {})
       }
     }),
+  mayHaveCreated: (vk) =>
+    vk.status?.token !== undefined
+      ? Effect.succeed(true)
+      : ownsKeySecret({ namespace: vk.metadata.namespace, name: keySecretName(vk.metadata.name) }, vk.metadata.uid),
   failedStatus: (vk, outcome, now) =>
     keyStatus({
       previous: vk.status,

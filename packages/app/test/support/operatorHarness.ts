@@ -35,6 +35,9 @@ export const operatorOptions = (namespace: string, overrides: Partial<OperatorOp
   reconcileTimeout: Duration.seconds(30),
   instanceUrlTemplate: "http://{name}-service.{namespace}.svc:4000",
   blockedRetry: Duration.seconds(1),
+  installation: "e2e",
+  refusedRetry: Duration.minutes(10),
+  deniedRetry: Duration.seconds(2),
   ...overrides
 })
 

@@ -9,6 +9,8 @@
 import { Redacted } from "effect"
 import type { ConnectionRef } from "../api/ConnectionRef.ts"
 import { defaultSecretKeys } from "../api/ConnectionRef.ts"
+import type { ConnectionPolicy } from "../tenancy/ConnectionPolicy.ts"
+import { connectionPolicyFrom } from "../tenancy/ConnectionPolicy.ts"
 
 /** On an instance's Secret: the namespaces (comma-separated, or `*`) whose objects may use the instance. */
 export const allowNamespacesAnnotation = "auth.litellm.ai/allow-namespaces"
@@ -27,6 +29,10 @@ export interface ConnectionTarget {
 export interface Connection {
   readonly url: string
   readonly masterKey: Redacted.Redacted<string>
+  /** `namespace/name` of the Secret it came from, to name in messages. */
+  readonly secret: string
+  /** What objects using it may do, from the Secret's annotations (decision 9). */
+  readonly policy: ConnectionPolicy
 }
 
 /** The default URL of a LiteLLMInstance's Service; the operator may override it (e.g. to run outside the cluster). */
@@ -88,10 +94,13 @@ export const connectionFromSecret = (target: ConnectionTarget, secret: Connectio
       message: `${where} does not allow namespace ${target.requesterNamespace}: add it to the ${allowNamespacesAnnotation} annotation of that Secret`
     }
   }
+  const policy = connectionPolicyFrom(secret.annotations)
+  if (policy._tag === "Invalid") return { _tag: "Incomplete", message: `${where}: ${policy.message}` }
   const masterKey = secret.data[target.masterKeyKey]
   if (masterKey === undefined)
     return { _tag: "Incomplete", message: `${where} has no key "${target.masterKeyKey}" for the master key` }
-  if (target.url._tag === "Fixed") return { _tag: "Resolved", connection: { url: target.url.url, masterKey } }
+  const named = { secret: `${target.secretNamespace}/${target.secretName}`, policy: policy.policy }
+  if (target.url._tag === "Fixed") return { _tag: "Resolved", connection: { url: target.url.url, masterKey, ...named } }
   const url = secret.data[target.url.key]
   if (url === undefined)
     return { _tag: "Incomplete", message: `${where} has no key "${target.url.key}" for the LiteLLM URL` }
@@ -99,5 +108,5 @@ export const connectionFromSecret = (target: ConnectionTarget, secret: Connectio
   if (!/^https?:\/\/[^\s/]+/.test(text)) {
     return { _tag: "Incomplete", message: `${where} key "${target.url.key}" is not an http(s) URL` }
   }
-  return { _tag: "Resolved", connection: { url: text.replace(/\/+$/, ""), masterKey } }
+  return { _tag: "Resolved", connection: { url: text.replace(/\/+$/, ""), masterKey, ...named } }
 }

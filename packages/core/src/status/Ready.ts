@@ -15,7 +15,13 @@ export const readyReasons = [
   "DependencyNotReady",
   "AmbiguousReference",
   "Conflict",
-  "DeletionBlocked"
+  "DeletionBlocked",
+  // Tenancy (decision 9): another object owns what the spec names; adoption not allowed; the connection's policy says no.
+  "OwnershipConflict",
+  "AdoptionNotAllowed",
+  "PolicyDenied",
+  // LiteLLM refused the request in a way that retrying cannot change (400, 403, 409, 422).
+  "LiteLLMRejected"
 ] as const
 export type ReadyReason = (typeof readyReasons)[number]
 
