@@ -7,7 +7,7 @@
  * woke them.
  */
 import type { ConnectionRef } from "@litellm-operator/core"
-import { connectionTarget, failed, normalizeEmail, withReady } from "@litellm-operator/core"
+import { connectionTarget, failed, normalizeEmail, teamIdFor, userIdFor, withReady } from "@litellm-operator/core"
 import type { CustomObject, Informer, InformerEvent, ObjectKey } from "@litellm-operator/k8s"
 import { KubeClient, keyString, makeInformer, Secrets } from "@litellm-operator/k8s"
 import type { Duration } from "effect"
@@ -195,31 +195,46 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
     )
   )
 
-  // A Team or User that appears, changes or goes requeues the associations that name it.
-  const requeueAssociations = (
+  // A Team or User that appears, changes or goes requeues what names it in its namespace: the associations
+  // (by alias and email), the VirtualKeys (by team and user id) and the Users (by team id), so a reference
+  // refused or waiting is looked at again as soon as its namespace declares what it names.
+  const requeueNaming = <A extends CustomObject<unknown>>(
+    running: Running<A>,
     namespace: string,
-    matches: (spec: { readonly teamAlias: string; readonly userEmail: string }) => boolean
+    matches: (object: A) => boolean
   ) =>
     Effect.gen(function* () {
-      for (const tma of yield* memberships.informer.list(namespace)) {
-        if (matches(tma.spec)) yield* memberships.queue.add(keyString({ namespace, name: tma.metadata.name }))
+      for (const object of yield* running.informer.list(namespace)) {
+        if (matches(object)) yield* running.queue.add(keyString({ namespace, name: object.metadata.name }))
       }
     })
   yield* Effect.forkScoped(
     Stream.runForEach(teams.informer.events, (event) =>
-      event.type === "Malformed"
-        ? Effect.void
-        : requeueAssociations(event.object.metadata.namespace, (s) => s.teamAlias === event.object.spec.teamAlias)
+      Effect.gen(function* () {
+        if (event.type === "Malformed") return
+        const team = event.object
+        const { namespace } = team.metadata
+        const ids = new Set([teamIdFor(team.spec, team.metadata.uid), team.status?.teamID])
+        yield* requeueNaming(memberships, namespace, (tma) => tma.spec.teamAlias === team.spec.teamAlias)
+        yield* requeueNaming(keys, namespace, (vk) => vk.spec.teamID !== undefined && ids.has(vk.spec.teamID))
+        yield* requeueNaming(users, namespace, (user) => (user.spec.teams ?? []).some((id) => ids.has(id)))
+      })
     )
   )
   yield* Effect.forkScoped(
     Stream.runForEach(users.informer.events, (event) =>
-      event.type === "Malformed"
-        ? Effect.void
-        : requeueAssociations(
-            event.object.metadata.namespace,
-            (s) => normalizeEmail(s.userEmail) === normalizeEmail(event.object.spec.userEmail)
-          )
+      Effect.gen(function* () {
+        if (event.type === "Malformed") return
+        const user = event.object
+        const { namespace } = user.metadata
+        const ids = new Set([userIdFor(user.spec, user.metadata.uid), user.status?.userID])
+        yield* requeueNaming(
+          memberships,
+          namespace,
+          (tma) => normalizeEmail(tma.spec.userEmail) === normalizeEmail(user.spec.userEmail)
+        )
+        yield* requeueNaming(keys, namespace, (vk) => vk.spec.userID !== undefined && ids.has(vk.spec.userID))
+      })
     )
   )
   return { teams, users, keys, memberships }

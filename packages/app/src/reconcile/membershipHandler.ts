@@ -18,7 +18,7 @@ import type { LiteLLMClient } from "@litellm-operator/litellm"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
 import { NamespaceObjects } from "./NamespaceObjects.ts"
-import { AmbiguousReference, DependencyNotReady, PolicyDenied } from "./ReconcileError.ts"
+import { AmbiguousReference, DependencyNotReady } from "./ReconcileError.ts"
 import { syncMembership } from "./syncMembership.ts"
 
 const lastAppliedOf = (status: TeamMemberAssociationStatus | undefined): LastApplied => ({
@@ -44,13 +44,16 @@ const pick = <A>(what: string, resolution: ReturnType<typeof resolveExact<A>>) =
 const isReady = (status: { readonly conditions?: ReadonlyArray<Condition> } | undefined): boolean =>
   status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true
 
-/** Looking past the namespace (in LiteLLM) needs the connection's consent. */
+/**
+ * Looking past the namespace (in LiteLLM) needs the connection's consent;
+ * without it the association waits for a Team or User of its own namespace.
+ */
 const outsideNamespace = (connection: Connection, what: string, namespace: string, kind: "Team" | "User") =>
   connection.policy.allowForeignReferences
     ? Effect.void
     : Effect.fail(
-        new PolicyDenied({
-          message: `${what}: no ${kind} in namespace ${namespace} has it; looking it up in LiteLLM needs the annotation ${allowForeignReferencesAnnotation}: "true" on the connection Secret ${connection.secret}`
+        new DependencyNotReady({
+          message: `no ${kind} in namespace ${namespace} has ${what} yet; LiteLLM is not searched for it, since that needs the annotation ${allowForeignReferencesAnnotation}: "true" on the connection Secret ${connection.secret}`
         })
       )
 
