@@ -79,6 +79,20 @@ const tenants = Effect.fnUntraced(function* (policy: Record<string, string> = {}
   return { run, conn, victim, attacker, connectionRef, meta }
 })
 
+/** A call to the simulator's admin API with the master key, as someone working on LiteLLM directly would. */
+const litellm = (path: string, body: unknown) =>
+  Effect.gen(function* () {
+    const sim = yield* Simulator
+    const response = yield* Effect.promise(() =>
+      fetch(`${sim.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify(body)
+      })
+    )
+    assert.strictEqual(response.status, 200, `${path} answered ${response.status}`)
+  })
+
 const conditionOf = (status: { readonly conditions?: ReadonlyArray<Condition> } | undefined) =>
   readyOf(status?.conditions)
 
@@ -333,6 +347,293 @@ describe("tenancy: no namespace reaches past its own", () => {
         assert.strictEqual(searchNow?.team_alias, `search-${victim}`)
         assert.strictEqual(searchNow?.max_budget, 250)
         assert.isTrue(eveId.length > 0)
+      })
+    )
+
+    it.effect(
+      "a refusal retrying cannot change is held: one call, then none until the spec or the connection changes",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          const sim = yield* Simulator
+          const { conn, victim, attacker, connectionRef, meta } = yield* tenants()
+          yield* kube.create(VirtualKeys, {
+            metadata: meta(victim, "first"),
+            spec: { connectionRef, keyAlias: `shared-alias-${victim}` }
+          })
+          yield* eventually("victim key Ready", kube.get(VirtualKeys, { namespace: victim, name: "first" }), (o) =>
+            isReady(o.status)
+          )
+          yield* sim.resetCalls
+          // The same alias (LiteLLM: 400, aliases are unique) and an Enterprise-only field (LiteLLM: 403).
+          yield* kube.create(VirtualKeys, {
+            metadata: meta(attacker, "taken"),
+            spec: { connectionRef, keyAlias: `shared-alias-${victim}` }
+          })
+          yield* kube.create(VirtualKeys, {
+            metadata: meta(attacker, "enterprise"),
+            spec: { connectionRef, keyAlias: `enterprise-${attacker}`, guardrails: ["pii"] }
+          })
+          const taken = yield* refusedWith(VirtualKeys, { namespace: attacker, name: "taken" }, "LiteLLMRejected")
+          assert.include(taken.message, "already exists")
+          assert.include(taken.message, "not retried until the spec or the connection changes")
+          const enterprise = yield* refusedWith(
+            VirtualKeys,
+            { namespace: attacker, name: "enterprise" },
+            "LiteLLMRejected"
+          )
+          assert.include(enterprise.message, "Enterprise")
+          // Many resyncs: still the one attempt each.
+          yield* Effect.sleep(Duration.times(RESYNC, 6))
+          assert.strictEqual((yield* sim.calls)["POST /key/generate"], 2)
+
+          // A new generation is tried again, once.
+          yield* kube.mergePatch(VirtualKeys, { namespace: attacker, name: "taken" }, { spec: { maxBudget: "5" } })
+          yield* eventually(
+            "tried again for the new generation",
+            sim.calls,
+            (calls) => calls["POST /key/generate"] === 3
+          )
+          yield* Effect.sleep(Duration.times(RESYNC, 3))
+          assert.strictEqual((yield* sim.calls)["POST /key/generate"], 3)
+          // So is a change of the connection (here its policy): both objects once more.
+          const transport = yield* KubeTransport
+          yield* transport.request({
+            method: "PATCH",
+            path: `/api/v1/namespaces/${conn}/secrets/litellm-secrets`,
+            contentType: "application/merge-patch+json",
+            body: { metadata: { annotations: { "auth.litellm.ai/allow-adoption": "true" } } },
+            sensitive: true
+          })
+          yield* eventually(
+            "tried again for the new connection",
+            sim.calls,
+            (calls) => calls["POST /key/generate"] === 5
+          )
+          yield* Effect.sleep(Duration.times(RESYNC, 3))
+          assert.strictEqual((yield* sim.calls)["POST /key/generate"], 5)
+          // A fix of the spec makes it Ready.
+          yield* kube.mergePatch(
+            VirtualKeys,
+            { namespace: attacker, name: "taken" },
+            { spec: { keyAlias: `own-alias-${attacker}` } }
+          )
+          yield* eventually("fixed key Ready", kube.get(VirtualKeys, { namespace: attacker, name: "taken" }), (o) =>
+            isReady(o.status)
+          )
+        })
+    )
+
+    it.effect("adoption happens only when the object asks and the connection allows it", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const { conn, victim, connectionRef, meta } = yield* tenants()
+        // A team made in LiteLLM by hand: no marker, no object.
+        const teamId = `by-hand-${victim}`
+        yield* litellm("/team/new", { team_id: teamId, team_alias: "by-hand", max_budget: 10 })
+        yield* sim.resetCalls
+        yield* kube.create(Teams, {
+          metadata: meta(victim, "implicit"),
+          spec: { connectionRef, teamID: teamId, teamAlias: "taken-over", maxBudget: "99" }
+        })
+        const implicit = yield* refusedWith(Teams, { namespace: victim, name: "implicit" }, "AdoptionNotAllowed")
+        assert.include(implicit.message, 'auth.litellm.ai/adopt: "true" on this object')
+        assert.include(
+          implicit.message,
+          `auth.litellm.ai/allow-adoption: "true" on the connection Secret ${conn}/litellm-secrets`
+        )
+        yield* kube.create(Teams, {
+          metadata: meta(victim, "asks", {
+            "auth.litellm.ai/adopt": "true",
+            "auth.litellm.ai/deletion-policy": "Delete"
+          }),
+          spec: { connectionRef, teamID: teamId, teamAlias: "taken-over", maxBudget: "99" }
+        })
+        const asks = yield* refusedWith(Teams, { namespace: victim, name: "asks" }, "AdoptionNotAllowed")
+        assert.notInclude(asks.message, "on this object")
+        yield* Effect.sleep(Duration.times(RESYNC, 3))
+        assert.strictEqual(sumCalls(yield* sim.calls).writes, 0)
+        assert.strictEqual((yield* sim.snapshot).teams.find((t) => t.team_id === teamId)?.max_budget, 10)
+
+        // The connection owner allows adoption: the object that asked adopts, with the policy it asked for.
+        yield* kube.delete(Teams, { namespace: victim, name: "implicit" })
+        const transport = yield* KubeTransport
+        yield* transport.request({
+          method: "PATCH",
+          path: `/api/v1/namespaces/${conn}/secrets/litellm-secrets`,
+          contentType: "application/merge-patch+json",
+          body: { metadata: { annotations: { "auth.litellm.ai/allow-adoption": "true" } } },
+          sensitive: true
+        })
+        const adopted = yield* eventually("adopted", kube.get(Teams, { namespace: victim, name: "asks" }), (o) =>
+          isReady(o.status)
+        )
+        assert.strictEqual(adopted.metadata.annotations?.["auth.litellm.ai/adopted"], "true")
+        const row = (yield* sim.snapshot).teams.find((t) => t.team_id === teamId)
+        assert.strictEqual(row?.max_budget, 99)
+        assert.include(JSON.stringify(row?.metadata), adopted.metadata.uid)
+        const events = (yield* kube.list(Events, { namespace: victim })).items
+        assert.isTrue(
+          events.some((e) => e.reason === "Adopted" && (e.note ?? "").includes("deletion policy Delete")),
+          "the Event says the policy the annotation asked for"
+        )
+        // A second object of the same namespace naming the same team is refused, and names the owner.
+        yield* kube.create(Teams, {
+          metadata: meta(victim, "twin", { "auth.litellm.ai/adopt": "true" }),
+          spec: { connectionRef, teamID: teamId, teamAlias: "twin" }
+        })
+        const twin = yield* refusedWith(Teams, { namespace: victim, name: "twin" }, "OwnershipConflict")
+        assert.include(twin.message, `Team ${victim}/asks`)
+      })
+    )
+
+    it.effect("the connection owner decides: admin roles and other namespaces' teams when the Secret allows them", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const { victim, attacker, connectionRef, meta } = yield* tenants({
+          "auth.litellm.ai/allowed-user-roles": "proxy_admin, internal_user",
+          "auth.litellm.ai/allow-foreign-references": "true"
+        })
+        const team = yield* kube.create(Teams, {
+          metadata: meta(victim, "shared"),
+          spec: { connectionRef, teamAlias: `shared-${victim}` }
+        })
+        yield* eventually("team Ready", kube.get(Teams, { namespace: victim, name: "shared" }), (o) =>
+          isReady(o.status)
+        )
+        yield* kube.create(Users, {
+          metadata: meta(attacker, "admin"),
+          spec: { connectionRef, userEmail: `admin@${attacker}.example`, userRole: "proxy_admin" }
+        })
+        yield* kube.create(Users, {
+          metadata: meta(attacker, "viewer"),
+          spec: { connectionRef, userEmail: `viewer@${attacker}.example`, userRole: "internal_user_viewer" }
+        })
+        yield* kube.create(VirtualKeys, {
+          metadata: meta(attacker, "on-shared"),
+          spec: { connectionRef, keyAlias: `on-shared-${attacker}`, teamID: `k8s-${team.metadata.uid}` }
+        })
+        yield* eventually("admin allowed", kube.get(Users, { namespace: attacker, name: "admin" }), (o) =>
+          isReady(o.status)
+        )
+        const viewer = yield* refusedWith(Users, { namespace: attacker, name: "viewer" }, "PolicyDenied")
+        assert.include(viewer.message, "allowed: proxy_admin, internal_user")
+        const key = yield* eventually(
+          "key on another namespace's team allowed",
+          kube.get(VirtualKeys, { namespace: attacker, name: "on-shared" }),
+          (o) => isReady(o.status)
+        )
+        assert.strictEqual(
+          (yield* sim.snapshot).keys.find((k) => k.token === key.status?.token)?.team_id,
+          `k8s-${team.metadata.uid}`
+        )
+      })
+    )
+
+    it.effect(
+      "deletions never wedge on what was never made, and a key Secret in the way is named, not to be deleted",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          const sim = yield* Simulator
+          const { victim, connectionRef, meta } = yield* tenants()
+          // A plain Secret where the key Secret would go.
+          yield* createSecret(victim, "blocked-litellm-key", { note: "mine" })
+          yield* kube.create(VirtualKeys, { metadata: meta(victim, "blocked"), spec: { connectionRef, keyAlias: "b" } })
+          const conflict = yield* refusedWith(VirtualKeys, { namespace: victim, name: "blocked" }, "Conflict")
+          assert.include(conflict.message, "is not a key Secret of any LiteLLM object")
+          // A User and a VirtualKey of the same name: the key's condition names the User, and does not say delete.
+          yield* kube.create(Users, {
+            metadata: meta(victim, "twin"),
+            spec: { connectionRef, userEmail: `twin@${victim}.example`, autoCreateKey: true }
+          })
+          yield* eventually("user twin Ready", kube.get(Users, { namespace: victim, name: "twin" }), (o) =>
+            isReady(o.status)
+          )
+          yield* kube.create(VirtualKeys, { metadata: meta(victim, "twin"), spec: { connectionRef, keyAlias: "twin" } })
+          const twin = yield* refusedWith(VirtualKeys, { namespace: victim, name: "twin" }, "Conflict")
+          assert.include(twin.message, `User ${victim}/twin`)
+          assert.include(twin.message, "rename this VirtualKey")
+          assert.notInclude(twin.message, "delete")
+          // Objects whose connection never existed.
+          const nowhere = { secretRef: { name: "no-such-secret" } }
+          yield* kube.create(Teams, {
+            metadata: meta(victim, "nowhere"),
+            spec: { connectionRef: nowhere, teamAlias: "x" }
+          })
+          yield* kube.create(VirtualKeys, {
+            metadata: meta(victim, "nowhere-key"),
+            spec: { connectionRef: nowhere, keyAlias: "nowhere-key" }
+          })
+          yield* refusedWith(Teams, { namespace: victim, name: "nowhere" }, "ConnectionError")
+          yield* refusedWith(VirtualKeys, { namespace: victim, name: "nowhere-key" }, "ConnectionError")
+          yield* sim.resetCalls
+          // All four deleted: each goes at once, without a call to LiteLLM.
+          for (const name of ["blocked", "twin", "nowhere-key"])
+            yield* kube.delete(VirtualKeys, { namespace: victim, name })
+          yield* kube.delete(Teams, { namespace: victim, name: "nowhere" })
+          for (const name of ["blocked", "twin", "nowhere-key"]) {
+            yield* eventually(
+              `VirtualKey ${name} gone`,
+              Effect.exit(kube.get(VirtualKeys, { namespace: victim, name })),
+              (exit) => exit._tag === "Failure"
+            )
+          }
+          yield* eventually(
+            "Team nowhere gone",
+            Effect.exit(kube.get(Teams, { namespace: victim, name: "nowhere" })),
+            (exit) => exit._tag === "Failure"
+          )
+          assert.strictEqual(sumCalls(yield* sim.calls).writes, 0)
+          // The Secrets in the way are untouched: the plain one, and the User's key.
+          const plain = yield* kube.get(Secrets, { namespace: victim, name: "blocked-litellm-key" })
+          assert.isDefined(plain.data?.note)
+          const user = yield* kube.get(Users, { namespace: victim, name: "twin" })
+          const userKey = yield* kube.get(Secrets, { namespace: victim, name: "twin-litellm-key" })
+          assert.isTrue((userKey.metadata.ownerReferences ?? []).some((r) => r.uid === user.metadata.uid))
+        })
+    )
+
+    it.effect("a deletion whose credential LiteLLM rejects says DeletionBlocked with the way out", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const { victim, meta } = yield* tenants()
+        yield* createSecret(victim, "good", { url: sim.url, masterkey: MASTER_KEY })
+        const team = yield* kube.create(Teams, {
+          metadata: meta(victim, "rotated"),
+          spec: { connectionRef: { secretRef: { name: "good" } }, teamAlias: "rotated" }
+        })
+        yield* eventually("Ready", kube.get(Teams, { namespace: victim, name: "rotated" }), (o) => isReady(o.status))
+        // The Secret now holds a wrong master key (rotated in LiteLLM, not yet here).
+        const transport = yield* KubeTransport
+        yield* transport.request({
+          method: "PATCH",
+          path: `/api/v1/namespaces/${victim}/secrets/good`,
+          contentType: "application/merge-patch+json",
+          body: { stringData: { masterkey: "sk-wrong-master-key" } },
+          sensitive: true
+        })
+        const wrong = yield* refusedWith(Teams, { namespace: victim, name: "rotated" }, "ConnectionError")
+        assert.include(wrong.message, "credential")
+        yield* kube.delete(Teams, { namespace: victim, name: "rotated" })
+        const blocked = yield* refusedWith(Teams, { namespace: victim, name: "rotated" }, "DeletionBlocked")
+        assert.include(blocked.message, "auth.litellm.ai/deletion-policy: Orphan")
+        assert.notInclude(blocked.message, "sk-wrong-master-key")
+        // The way out named in the condition works.
+        yield* kube.mergePatch(
+          Teams,
+          { namespace: victim, name: "rotated" },
+          { metadata: { annotations: { "auth.litellm.ai/deletion-policy": "Orphan" } } }
+        )
+        yield* eventually(
+          "gone",
+          Effect.exit(kube.get(Teams, { namespace: victim, name: "rotated" })),
+          (exit) => exit._tag === "Failure"
+        )
+        assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === `k8s-${team.metadata.uid}`))
       })
     )
   })
