@@ -166,7 +166,11 @@ const specificReasons: ReadonlyArray<ReadyReason> = [
   "LiteLLMError",
   "DependencyNotReady",
   "AmbiguousReference",
-  "Conflict"
+  "Conflict",
+  "PolicyDenied",
+  "LiteLLMRejected",
+  "OwnershipConflict",
+  "AdoptionNotAllowed"
 ]
 
 interface Verdict {

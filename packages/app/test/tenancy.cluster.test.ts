@@ -252,6 +252,15 @@ describe("tenancy: no namespace reaches past its own", () => {
           metadata: meta(attacker, "eve-in-search"),
           spec: { connectionRef, teamAlias: `search-${victim}`, userEmail: `eve@${attacker}.example`, role: "admin" }
         })
+        // A membership of the attacker's own team for the victim's user, found by the victim's email.
+        yield* kube.create(Teams, {
+          metadata: meta(attacker, "mine"),
+          spec: { connectionRef, teamAlias: `mine-${attacker}` }
+        })
+        yield* kube.create(TeamMemberAssociations, {
+          metadata: meta(attacker, "bob-in-mine"),
+          spec: { connectionRef, teamAlias: `mine-${attacker}`, userEmail: `bob@${victim}.example`, role: "user" }
+        })
         // 4. Deleting another tenant's team: Delete asked for explicitly, then the object deleted.
         yield* kube.create(Teams, {
           metadata: meta(attacker, "ai-team", { "auth.litellm.ai/deletion-policy": "Delete" }),
@@ -310,6 +319,15 @@ describe("tenancy: no namespace reaches past its own", () => {
           "DependencyNotReady"
         )
         assert.include(member.message, "LiteLLM is not searched")
+        yield* eventually("attacker's own team Ready", kube.get(Teams, { namespace: attacker, name: "mine" }), (o) =>
+          isReady(o.status)
+        )
+        const byEmail = yield* refusedWith(
+          TeamMemberAssociations,
+          { namespace: attacker, name: "bob-in-mine" },
+          "DependencyNotReady"
+        )
+        assert.include(byEmail.message, "no User in namespace")
         yield* refusedWith(Teams, { namespace: attacker, name: "ai-team" }, "OwnershipConflict")
         yield* refusedWith(Users, { namespace: attacker, name: "adopt-bob" }, "OwnershipConflict")
         const forged = yield* refusedWith(Teams, { namespace: attacker, name: "forged" }, "OwnershipConflict")
@@ -330,7 +348,12 @@ describe("tenancy: no namespace reaches past its own", () => {
         // Several resyncs later: not one write by the attacker, and the victim's objects as they were.
         yield* Effect.sleep(Duration.times(RESYNC, 5))
         const calls = yield* sim.calls
-        assert.strictEqual(sumCalls(calls).writes, 0, `no LiteLLM write: ${JSON.stringify(calls)}`)
+        // The one write: the attacker's own team "mine", which names nothing of anyone else's.
+        assert.deepStrictEqual(
+          Object.entries(calls).filter(([endpoint]) => endpoint.startsWith("POST")),
+          [["POST /team/new", 1]],
+          `no other LiteLLM write: ${JSON.stringify(calls)}`
+        )
         assert.strictEqual(yield* rowsOf(victimIds), before, "the victim's LiteLLM objects did not change")
         for (const name of ["search", "ai-team"]) {
           const team = yield* kube.get(Teams, { namespace: victim, name })
@@ -634,6 +657,42 @@ describe("tenancy: no namespace reaches past its own", () => {
           (exit) => exit._tag === "Failure"
         )
         assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === `k8s-${team.metadata.uid}`))
+      })
+    )
+
+    it.effect("a namespace the connection does not list cannot use it, and a half-made User says what exists", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const { run, victim, connectionRef, meta } = yield* tenants()
+        const outsider = yield* createNamespace(`x-${run}`)
+        yield* kube.create(Teams, { metadata: meta(outsider, "t"), spec: { connectionRef, teamAlias: "outsider" } })
+        const refused = yield* refusedWith(Teams, { namespace: outsider, name: "t" }, "ConnectionError")
+        assert.include(refused.message, "auth.litellm.ai/allow-namespaces")
+
+        // The user is made, then its key is refused (its alias is taken): the status records the user.
+        yield* kube.create(VirtualKeys, {
+          metadata: meta(victim, "k"),
+          spec: { connectionRef, keyAlias: "taken-alias" }
+        })
+        yield* eventually("key Ready", kube.get(VirtualKeys, { namespace: victim, name: "k" }), (o) =>
+          isReady(o.status)
+        )
+        const half = yield* kube.create(Users, {
+          metadata: meta(victim, "half"),
+          spec: { connectionRef, userEmail: `half@${victim}.example`, autoCreateKey: true, keyAlias: "taken-alias" }
+        })
+        yield* refusedWith(Users, { namespace: victim, name: "half" }, "LiteLLMRejected")
+        const status = (yield* kube.get(Users, { namespace: victim, name: "half" })).status
+        assert.strictEqual(status?.userID, `k8s-${half.metadata.uid}`)
+        assert.isDefined((yield* sim.snapshot).users.find((u) => u.user_id === status?.userID))
+        // And its deletion removes the user that was made.
+        yield* kube.delete(Users, { namespace: victim, name: "half" })
+        yield* eventually(
+          "half-made user gone from LiteLLM",
+          sim.snapshot,
+          (snapshot) => snapshot.users.find((u) => u.user_id === status?.userID) === undefined
+        )
       })
     )
   })
