@@ -230,7 +230,11 @@ describe("bad input", () => {
             // With a license, tags and guardrails are allowed, so that more valid objects can become Ready.
             yield* sim.setProfile({ enterprise: true })
             const namespace = yield* freshNamespace(`bad-input-${seed}`)
-            yield* createConnectionSecret(namespace)
+            // A permissive connection owner: generated ids, roles and teams reach LiteLLM instead of PolicyDenied.
+            yield* createConnectionSecret(namespace, "litellm", {
+              "auth.litellm.ai/allowed-user-roles": "proxy_admin,proxy_admin_viewer,internal_user,internal_user_viewer",
+              "auth.litellm.ai/allow-foreign-references": "true"
+            })
             const logsBefore = operatorLogs.length
             const operator = yield* startInProcess(
               namespace,

@@ -51,9 +51,10 @@ export const freshNamespace = Effect.fn("freshNamespace")(function* (prefix: str
 /** The connection Secret pointing at the simulator. */
 export const createConnectionSecret = Effect.fn("createConnectionSecret")(function* (
   namespace: string,
-  name = "litellm"
+  name = "litellm",
+  annotations: Readonly<Record<string, string>> = {}
 ) {
-  yield* createConnectionSecretFor(namespace, { url: (yield* Simulator).url, masterKey }, name)
+  yield* createConnectionSecretFor(namespace, { url: (yield* Simulator).url, masterKey }, name, annotations)
 })
 
 /** Every log line the operators of this test file wrote, as JSON, at every level. */

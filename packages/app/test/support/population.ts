@@ -289,7 +289,9 @@ export const createNamespace = Effect.fn("createNamespace")(function* (name: str
 export const createConnectionSecretFor = Effect.fn("createConnectionSecretFor")(function* (
   namespace: string,
   connection: { readonly url: string; readonly masterKey: Redacted.Redacted<string> },
-  name = "litellm"
+  name = "litellm",
+  /** The connection owner's policy (auth.litellm.ai/allowed-user-roles, ...). */
+  annotations: Readonly<Record<string, string>> = {}
 ) {
   const transport = yield* KubeTransport
   yield* transport.request({
@@ -298,7 +300,7 @@ export const createConnectionSecretFor = Effect.fn("createConnectionSecretFor")(
     body: {
       apiVersion: "v1",
       kind: "Secret",
-      metadata: { namespace, name },
+      metadata: { namespace, name, annotations },
       stringData: { url: connection.url, masterkey: Redacted.value(connection.masterKey) }
     },
     sensitive: true
