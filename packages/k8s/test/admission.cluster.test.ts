@@ -276,7 +276,22 @@ const immutable: ReadonlyArray<ImmutableCase> = [
     spec: tma,
     change: { userEmail: "bob@example.com" },
     expect: ["userEmail is immutable"]
-  }
+  },
+  // Moving an object to another LiteLLM would leave its objects and live keys in the first one.
+  ...[
+    { kind: "Team", type: Teams, spec: team },
+    { kind: "User", type: Users, spec: user },
+    { kind: "VirtualKey", type: VirtualKeys, spec: key },
+    { kind: "TeamMemberAssociation", type: TeamMemberAssociations, spec: tma }
+  ].map(
+    (c): ImmutableCase => ({
+      name: `${c.kind}: connectionRef changed`,
+      type: c.type,
+      spec: c.spec,
+      change: { connectionRef: { secretRef: { name: "another-litellm" } } },
+      expect: ["connectionRef is immutable", "delete the", "create it again"]
+    })
+  )
 ]
 
 const CrdList = Schema.fromJsonString(

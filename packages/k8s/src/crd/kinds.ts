@@ -61,6 +61,17 @@ const immutable = (field: string, what: string) => ({
   message: `${field} is immutable: ${what}`
 })
 
+/**
+ * An object's LiteLLM objects live in the LiteLLM of its connection: changing
+ * it would leave them (and live keys) behind in the old one. Moving is a
+ * deletion under the object's policy and a new object.
+ */
+const connectionFixed = (kind: string) =>
+  immutable(
+    "connectionRef",
+    `the ${kind}'s LiteLLM objects live in the LiteLLM it names; to move it, delete the ${kind} (its LiteLLM objects are removed under its deletion policy) and create it again with the new connectionRef`
+  )
+
 export const teamKind: KindDefinition = {
   kind: "Team",
   plural: "teams",
@@ -69,7 +80,7 @@ export const teamKind: KindDefinition = {
   description: "Team is a LiteLLM team: a budget, rate limits and a model list shared by its members' keys.",
   spec: TeamSpec,
   status: TeamStatus,
-  specTransitionRules: [fixedOnceCreated("teamID", "Team")],
+  specTransitionRules: [fixedOnceCreated("teamID", "Team"), connectionFixed("Team")],
   columns: [
     ready,
     { name: "Alias", type: "string", jsonPath: ".spec.teamAlias" },
@@ -89,7 +100,7 @@ export const userKind: KindDefinition = {
   description: "User is a LiteLLM internal user, optionally with its own key delivered in a Secret.",
   spec: UserSpec,
   status: UserStatus,
-  specTransitionRules: [fixedOnceCreated("userID", "User")],
+  specTransitionRules: [fixedOnceCreated("userID", "User"), connectionFixed("User")],
   columns: [
     ready,
     { name: "Email", type: "string", jsonPath: ".spec.userEmail" },
@@ -109,7 +120,7 @@ export const virtualKeyKind: KindDefinition = {
   description: "VirtualKey is a LiteLLM virtual key; its value is delivered in a Secret named in status.keySecretRef.",
   spec: VirtualKeySpec,
   status: VirtualKeyStatus,
-  specTransitionRules: [],
+  specTransitionRules: [connectionFixed("VirtualKey")],
   columns: [
     ready,
     { name: "Alias", type: "string", jsonPath: ".spec.keyAlias" },
@@ -132,7 +143,8 @@ export const teamMemberAssociationKind: KindDefinition = {
   status: TeamMemberAssociationStatus,
   specTransitionRules: [
     immutable("teamAlias", "create a new association to move the member to another team"),
-    immutable("userEmail", "create a new association for another user")
+    immutable("userEmail", "create a new association for another user"),
+    connectionFixed("TeamMemberAssociation")
   ],
   columns: [
     ready,
