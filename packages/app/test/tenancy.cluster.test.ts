@@ -669,6 +669,15 @@ describe("tenancy: no namespace reaches past its own", () => {
         yield* kube.create(Teams, { metadata: meta(outsider, "t"), spec: { connectionRef, teamAlias: "outsider" } })
         const refused = yield* refusedWith(Teams, { namespace: outsider, name: "t" }, "ConnectionError")
         assert.include(refused.message, "auth.litellm.ai/allow-namespaces")
+        // Moving an object to another LiteLLM is refused at admission: its objects would stay in the first.
+        const moved = yield* Effect.exit(
+          kube.mergePatch(
+            Teams,
+            { namespace: outsider, name: "t" },
+            { spec: { connectionRef: { secretRef: { name: "x" } } } }
+          )
+        )
+        assert.isTrue(moved._tag === "Failure" && String(moved.cause).includes("connectionRef is immutable"))
 
         // The user is made, then its key is refused (its alias is taken): the status records the user.
         yield* kube.create(VirtualKeys, {
