@@ -49,7 +49,7 @@ const createSecret = Effect.fnUntraced(function* (
  * Secret (shared with the two tenants by `allow-namespaces`, plus any policy
  * annotations given), a victim and an attacker, and an operator over all three.
  */
-const tenants = Effect.fnUntraced(function* (policy: Record<string, string> = {}) {
+const tenants = Effect.fnUntraced(function* (policy: Record<string, string> = {}, started = true) {
   const sim = yield* Simulator
   const run = (yield* Random.nextIntBetween(0, 0xffffff)).toString(16).padStart(6, "0")
   const conn = yield* createNamespace(`conn-${run}`)
@@ -62,13 +62,14 @@ const tenants = Effect.fnUntraced(function* (policy: Record<string, string> = {}
     { "auth.litellm.ai/allow-namespaces": `${victim},${attacker}`, ...policy }
   )
   const label = { "tenancy-run": run }
-  yield* startOperator(victim, {
+  const start = startOperator(victim, {
     namespace: undefined,
     labelSelector: `tenancy-run=${run}`,
     instanceUrlTemplate: sim.url,
     resyncPeriod: RESYNC,
     deniedRetry: RESYNC
   })
+  if (started) yield* start
   const connectionRef = { instanceRef: { name: "litellm", namespace: conn } }
   const meta = (namespace: string, name: string, annotations: Record<string, string> = {}) => ({
     namespace,
@@ -76,7 +77,7 @@ const tenants = Effect.fnUntraced(function* (policy: Record<string, string> = {}
     labels: label,
     annotations
   })
-  return { run, conn, victim, attacker, connectionRef, meta }
+  return { run, conn, victim, attacker, connectionRef, meta, start }
 })
 
 /** A call to the simulator's admin API with the master key, as someone working on LiteLLM directly would. */
@@ -702,6 +703,31 @@ describe("tenancy: no namespace reaches past its own", () => {
           sim.snapshot,
           (snapshot) => snapshot.users.find((u) => u.user_id === status?.userID) === undefined
         )
+      })
+    )
+
+    it.effect("objects made before owner markers existed keep working, and are marked", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const { victim, connectionRef, meta, start } = yield* tenants({}, false)
+        // What an earlier version left: a team in LiteLLM without a marker, its id in the Team's status.
+        const teamId = `legacy-${victim}`
+        yield* litellm("/team/new", { team_id: teamId, team_alias: "legacy", max_budget: 5 })
+        yield* kube.create(Teams, {
+          metadata: meta(victim, "legacy"),
+          spec: { connectionRef, teamID: teamId, teamAlias: "legacy", maxBudget: "5" }
+        })
+        yield* kube.patchStatus(Teams, { namespace: victim, name: "legacy" }, { teamID: teamId, appliedFields: [] })
+        yield* start
+        const ready = yield* eventually(
+          "legacy Team Ready",
+          kube.get(Teams, { namespace: victim, name: "legacy" }),
+          (o) => isReady(o.status)
+        )
+        assert.isUndefined(ready.metadata.annotations?.["auth.litellm.ai/adopted"], "its own, not adopted")
+        const row = (yield* sim.snapshot).teams.find((t) => t.team_id === teamId)
+        assert.include(JSON.stringify(row?.metadata), ready.metadata.uid)
       })
     )
   })
