@@ -7,6 +7,7 @@
  * over several resyncs. Each test runs its own operator over all namespaces,
  * limited by a label to the objects of that test.
  */
+import { createHash } from "node:crypto"
 import { assert, describe, layer } from "@effect/vitest"
 import type { Condition } from "@litellm-operator/core"
 import { ownerMetadataKey, readyOf } from "@litellm-operator/core"
@@ -22,7 +23,7 @@ import {
   VirtualKeys
 } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Random } from "effect"
+import { Duration, Effect, Random, Redacted } from "effect"
 import { eventually, harnessLayer, isReady, MASTER_KEY, startOperator } from "./support/operatorHarness.ts"
 import { createNamespace, sumCalls } from "./support/population.ts"
 
@@ -728,6 +729,53 @@ describe("tenancy: no namespace reaches past its own", () => {
         assert.isUndefined(ready.metadata.annotations?.["auth.litellm.ai/adopted"], "its own, not adopted")
         const row = (yield* sim.snapshot).teams.find((t) => t.team_id === teamId)
         assert.include(JSON.stringify(row?.metadata), ready.metadata.uid)
+      })
+    )
+
+    it.effect("a chosen key comes from a Secret of the namespace, and its value appears nowhere else", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const { victim, connectionRef, meta } = yield* tenants()
+        const chosen = "sk-chosen-by-the-team-0123456789"
+        yield* createSecret(victim, "my-key", { value: chosen })
+        yield* createSecret(victim, "not-a-key", { key: "hunter2-not-a-litellm-key" })
+        yield* kube.create(VirtualKeys, {
+          metadata: meta(victim, "chosen"),
+          spec: { connectionRef, keyAlias: `chosen-${victim}`, keySecretRef: { name: "my-key", key: "value" } }
+        })
+        yield* kube.create(VirtualKeys, {
+          metadata: meta(victim, "missing"),
+          spec: { connectionRef, keyAlias: `missing-${victim}`, keySecretRef: { name: "no-such" } }
+        })
+        yield* kube.create(VirtualKeys, {
+          metadata: meta(victim, "bad"),
+          spec: { connectionRef, keyAlias: `bad-${victim}`, keySecretRef: { name: "not-a-key" } }
+        })
+        const ready = yield* eventually(
+          "chosen key Ready",
+          kube.get(VirtualKeys, { namespace: victim, name: "chosen" }),
+          (o) => isReady(o.status)
+        )
+        const token = createHash("sha256").update(chosen).digest("hex")
+        assert.strictEqual(ready.status?.token, token)
+        assert.isDefined((yield* sim.snapshot).keys.find((k) => k.token === token))
+        const delivered = yield* kube.get(Secrets, { namespace: victim, name: "chosen-litellm-key" })
+        assert.strictEqual(delivered.data?.key === undefined ? undefined : Redacted.value(delivered.data.key), chosen)
+        assert.notInclude(JSON.stringify(ready), chosen)
+        const missing = yield* refusedWith(VirtualKeys, { namespace: victim, name: "missing" }, "InvalidSpec")
+        assert.include(missing.message, `Secret ${victim}/no-such (spec.keySecretRef) does not exist`)
+        const bad = yield* refusedWith(VirtualKeys, { namespace: victim, name: "bad" }, "InvalidSpec")
+        assert.include(bad.message, 'must start with "sk-"')
+        assert.notInclude(bad.message, "hunter2")
+        // Both ways at once is refused at admission.
+        const both = yield* Effect.exit(
+          kube.create(VirtualKeys, {
+            metadata: meta(victim, "both"),
+            spec: { connectionRef, keyAlias: "both", key: chosen, keySecretRef: { name: "my-key" } }
+          })
+        )
+        assert.isTrue(both._tag === "Failure" && String(both.cause).includes("at most one of key and keySecretRef"))
       })
     )
   })

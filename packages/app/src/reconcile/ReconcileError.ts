@@ -37,3 +37,8 @@ export class OwnershipRefused extends Schema.TaggedError<OwnershipRefused>()("Ow
 export class PolicyDenied extends Schema.TaggedError<PolicyDenied>()("PolicyDenied", {
   message: Schema.String
 }) {}
+
+/** The Secret that `spec.keySecretRef` names is missing, lacks the key, or holds no valid key value. */
+export class KeySecretUnusable extends Schema.TaggedError<KeySecretUnusable>()("KeySecretUnusable", {
+  message: Schema.String
+}) {}

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from "node:crypto"
 import type { ObjectKey } from "@litellm-operator/k8s"
 import { KubeClient } from "@litellm-operator/k8s"
 import { Effect, Redacted } from "effect"
-import { SecretConflict } from "./ReconcileError.ts"
+import { KeySecretUnusable, SecretConflict } from "./ReconcileError.ts"
 
 export interface KeyMaterial {
   readonly key: Redacted.Redacted<string>
@@ -36,8 +36,8 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
     readonly namespace: string
     readonly uid: string
   }
-  /** `spec.key` when the user chose the key value. */
-  readonly specKey: string | undefined
+  /** The value the user chose (`spec.key`, or the Secret `spec.keySecretRef` names). */
+  readonly specKey: Redacted.Redacted<string> | undefined
   /** The proxy URL, delivered with the key so a workload needs only this Secret. */
   readonly url: string
   /** Mint a new value even if the Secret holds one (the old key was revoked in LiteLLM). */
@@ -53,7 +53,7 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
   )
   const key =
     options.specKey !== undefined
-      ? Redacted.make(options.specKey)
+      ? options.specKey
       : options.replace === true
         ? generateKey()
         : (existing ?? generateKey())
@@ -110,4 +110,37 @@ export const ownsKeySecret = Effect.fnUntraced(function* (key: ObjectKey, uid: s
       error.reason._tag === "NotFound" ? Effect.succeed(false) : Effect.fail(error)
     )
   )
+})
+
+/** A chosen key value must look like one LiteLLM accepts; the value itself never appears in a message. */
+const chosenKeyPattern = /^sk-[A-Za-z0-9_-]{8,200}$/u
+
+/**
+ * The key value `spec.keySecretRef` names, read from a Secret of the object's
+ * own namespace (so another namespace's Secret can never be named).
+ */
+export const chosenKeyFromSecret = Effect.fnUntraced(function* (
+  namespace: string,
+  ref: { readonly name: string; readonly key?: string }
+) {
+  const client = yield* KubeClient
+  const key = ref.key ?? "key"
+  const where = `Secret ${namespace}/${ref.name} (spec.keySecretRef)`
+  const secret = yield* client.readSecret({ namespace, name: ref.name }).pipe(
+    Effect.catchTag("KubeError", (error) =>
+      Effect.gen(function* () {
+        if (error.reason._tag !== "NotFound") return yield* error
+        return yield* new KeySecretUnusable({ message: `${where} does not exist` })
+      })
+    )
+  )
+  const value = secret.data?.[key]
+  if (value === undefined) return yield* new KeySecretUnusable({ message: `${where} has no key "${key}"` })
+  const text = Redacted.value(value).trim()
+  if (!chosenKeyPattern.test(text)) {
+    return yield* new KeySecretUnusable({
+      message: `${where} key "${key}" must start with "sk-" followed by 8 to 200 letters, digits, '_' or '-'`
+    })
+  }
+  return Redacted.make(text)
 })

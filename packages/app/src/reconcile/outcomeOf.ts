@@ -7,6 +7,7 @@ import type {
   AmbiguousReference,
   ConnectionUnavailable,
   DependencyNotReady,
+  KeySecretUnusable,
   OwnershipRefused,
   PolicyDenied,
   SecretConflict
@@ -21,6 +22,7 @@ export type ReconcileFailure =
   | SecretConflict
   | OwnershipRefused
   | PolicyDenied
+  | KeySecretUnusable
 
 /**
  * A refusal that trying again cannot change until the spec, the connection,
@@ -62,6 +64,8 @@ export const outcomeOf = (error: ReconcileFailure): Outcome => {
       return failed(error.reason, error.message)
     case "PolicyDenied":
       return failed("PolicyDenied", error.message)
+    case "KeySecretUnusable":
+      return failed("InvalidSpec", error.message)
     case "KubeError":
       return failed("ConnectionError", error.message)
     case "LiteLLMError":

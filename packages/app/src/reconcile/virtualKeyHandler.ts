@@ -3,9 +3,9 @@ import type { LastApplied, ObservedKey, ReferenceInput, VirtualKeyStatus } from 
 import { checkUserRole, keyStatus, withoutOwnerKey } from "@litellm-operator/core"
 import type { KubeClient, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
-import { Effect, Option } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
-import { ensureKeyMaterial, keySecretName, ownsKeySecret } from "./keyMaterial.ts"
+import { chosenKeyFromSecret, ensureKeyMaterial, keySecretName, ownsKeySecret } from "./keyMaterial.ts"
 import { NamespaceObjects } from "./NamespaceObjects.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
@@ -22,7 +22,7 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
   sync: (vk, context) =>
     Effect.gen(function* () {
       const { client, connection, lifecycle, now } = context
-      const { connectionRef: _c, key: specKey, ...intent } = vk.spec
+      const { connectionRef: _c, key: inlineKey, keySecretRef, ...intent } = vk.spec
       const { namespace } = vk.metadata
       if (!lifecycle.deleting) {
         // A key spends its team's and its user's budget: both must be this namespace's, unless the connection allows more.
@@ -63,6 +63,14 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
           }
         }
       }
+      // A chosen value: from the spec, or from a Secret of the namespace (never copied into the object).
+      const specKey =
+        inlineKey !== undefined
+          ? Redacted.make(inlineKey)
+          : keySecretRef !== undefined && !lifecycle.deleting
+            ? yield* chosenKeyFromSecret(namespace, keySecretRef)
+            : undefined
+      const chosen = inlineKey !== undefined || keySecretRef !== undefined
       const keyOptions = {
         owner: {
           apiVersion: vk.apiVersion,
@@ -81,7 +89,7 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
         : yield* readOrReplaceKey({
             client,
             material: stored,
-            recordedToken: specKey === undefined ? vk.status?.token : undefined,
+            recordedToken: chosen ? undefined : vk.status?.token,
             replace: ensureKeyMaterial({ ...keyOptions, replace: true })
           })
       const markedIntent = {
@@ -102,7 +110,7 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
                 exists: observed !== undefined,
                 metadata: observed?.metadata,
                 // A generated value is known only to this object's Secret; a chosen one must have been recorded.
-                recorded: specKey === undefined || vk.status?.token === material.token
+                recorded: !chosen || vk.status?.token === material.token
               }),
             beforeWrite: Effect.void
           })

@@ -15,7 +15,18 @@ export const KeyValue = Schema.String.check(
   })
 )
 
-export const VirtualKeySpec = Schema.Struct({
+export const KeySecretRef = Schema.Struct({
+  name: Name.pipe(described("Name is the name of a Secret in the VirtualKey's namespace")),
+  key: opt(Name.pipe(described('Key is the key in the Secret that holds the key value (default "key")')))
+}).annotate({
+  description:
+    "KeySecretRef takes a chosen key value from a Secret of the VirtualKey's namespace, so the value never appears in the object"
+})
+export type KeySecretRef = typeof KeySecretRef.Type
+
+const keyOrSecret = "at most one of key and keySecretRef may be set"
+
+const VirtualKeyFields = Schema.Struct({
   connectionRef: ConnectionRef.pipe(described("ConnectionRef defines how to connect to the LiteLLM instance")),
   aliases: opt(StringMap.pipe(described("Aliases maps additional aliases for the key"))),
   allowedCacheControls: opt(StringList.pipe(described("AllowedCacheControls defines allowed cache control settings"))),
@@ -30,7 +41,14 @@ export const VirtualKeySpec = Schema.Struct({
   key: opt(
     KeyValue.pipe(
       described(
-        "Key is the actual key value. Prefer leaving it unset: the operator then generates the key and only ever stores it in the key Secret."
+        "Key is the actual key value. It is then readable by whoever may read this object, and kept in kubectl's last-applied-configuration annotation: prefer leaving it unset (the operator generates the key and only ever stores it in the key Secret), or keySecretRef to take a chosen value from a Secret."
+      )
+    )
+  ),
+  keySecretRef: opt(
+    KeySecretRef.pipe(
+      described(
+        "KeySecretRef takes a chosen key value from a Secret in the VirtualKey's namespace instead of spec.key; the value must start with sk-"
       )
     )
   ),
@@ -55,7 +73,21 @@ export const VirtualKeySpec = Schema.Struct({
   teamID: opt(Name.pipe(described("TeamID identifies the team associated with the key"))),
   tpmLimit: opt(Limit.pipe(described("TPMLimit sets global TPM limit"))),
   userID: opt(Name.pipe(described("UserID identifies the user associated with the key")))
-}).annotate({ description: "VirtualKeySpec defines the desired state of VirtualKey" })
+})
+
+export const VirtualKeySpec = VirtualKeyFields.check(
+  Schema.makeFilter(
+    (spec: { readonly key?: unknown; readonly keySecretRef?: unknown }) =>
+      spec.key !== undefined && spec.keySecretRef !== undefined ? keyOrSecret : undefined,
+    {
+      description: "VirtualKeySpec defines the desired state of VirtualKey",
+      // The same rule at admission.
+      toJsonSchema: () => ({
+        "x-kubernetes-validations": [{ rule: "!(has(self.key) && has(self.keySecretRef))", message: keyOrSecret }]
+      })
+    }
+  )
+)
 export type VirtualKeySpec = typeof VirtualKeySpec.Type
 
 const s = (description: string) => opt(Schema.String.pipe(described(description)))

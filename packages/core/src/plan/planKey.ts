@@ -16,7 +16,9 @@ import type { CreateOnlyRule, FieldRule, LastApplied } from "./FieldRule.ts"
 import { modelBudgetsFromWire, modelBudgetsToWire } from "./modelLimits.ts"
 
 /** The key settings: a VirtualKey spec without its connection and key value; the alias is optional for a User's key. */
-export type KeyIntent = Omit<VirtualKeySpec, "connectionRef" | "key" | "keyAlias"> & { readonly keyAlias?: string }
+export type KeyIntent = Omit<VirtualKeySpec, "connectionRef" | "key" | "keySecretRef" | "keyAlias"> & {
+  readonly keyAlias?: string
+}
 
 export interface KeyDesired extends Lifecycle {
   /** The raw key, already stored in the key Secret. */
