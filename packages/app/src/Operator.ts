@@ -173,7 +173,7 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const users = yield* start(userHandler)
   const keys = yield* start(virtualKeyHandler)
   const memberships = yield* start(membershipHandler)
-  yield* objects.bind({ teams: teams.informer, users: users.informer, virtualKeys: keys.informer })
+  yield* objects.bind({ teams: teams.informer, users: users.informer, virtualKeys: keys.informer }, options.namespace)
 
   // A changed connection Secret (a rotated master key, a new URL) requeues the objects that use it.
   // The key Secrets the operator writes are left out at the server: never cached, never sent.

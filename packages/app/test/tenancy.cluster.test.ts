@@ -778,5 +778,40 @@ describe("tenancy: no namespace reaches past its own", () => {
         assert.isTrue(both._tag === "Failure" && String(both.cause).includes("at most one of key and keySecretRef"))
       })
     )
+
+    it.effect("an object orphaned and created again in the same namespace takes its LiteLLM object back", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const { victim, attacker, connectionRef, meta } = yield* tenants()
+        const spec = { connectionRef, teamID: `kept-${victim}`, teamAlias: "kept", maxBudget: "7" }
+        yield* kube.create(Teams, {
+          metadata: meta(victim, "kept", { "auth.litellm.ai/deletion-policy": "Orphan" }),
+          spec
+        })
+        yield* eventually("Ready", kube.get(Teams, { namespace: victim, name: "kept" }), (o) => isReady(o.status))
+        yield* kube.delete(Teams, { namespace: victim, name: "kept" })
+        yield* eventually(
+          "orphaned",
+          Effect.exit(kube.get(Teams, { namespace: victim, name: "kept" })),
+          (exit) => exit._tag === "Failure"
+        )
+        assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === spec.teamID))
+        // Another namespace may not take it, even though its owner is gone.
+        yield* kube.create(Teams, { metadata: meta(attacker, "kept"), spec })
+        yield* refusedWith(Teams, { namespace: attacker, name: "kept" }, "AdoptionNotAllowed")
+        // The same namespace may, without asking.
+        const again = yield* kube.create(Teams, {
+          metadata: meta(victim, "kept-again"),
+          spec: { ...spec, maxBudget: "8" }
+        })
+        yield* eventually("taken back", kube.get(Teams, { namespace: victim, name: "kept-again" }), (o) =>
+          isReady(o.status)
+        )
+        const row = (yield* sim.snapshot).teams.find((t) => t.team_id === spec.teamID)
+        assert.strictEqual(row?.max_budget, 8)
+        assert.include(JSON.stringify(row?.metadata), again.metadata.uid)
+      })
+    )
   })
 })

@@ -30,7 +30,11 @@ export class NamespaceObjects extends Context.Service<
     ownerGone(owner: OwnerRef): Effect.Effect<boolean>
   }
 >()("litellm-operator/app/reconcile/NamespaceObjects") {
-  static readonly fromInformers = (informers: Informers): NamespaceObjects["Service"] => {
+  /**
+   * `namespace`: the one namespace the informers watch, if any. An owner in
+   * another namespace cannot be seen from here, so it is never taken for gone.
+   */
+  static readonly fromInformers = (informers: Informers, namespace?: string): NamespaceObjects["Service"] => {
     const synced = Effect.all([informers.teams.synced, informers.users.synced, informers.virtualKeys.synced], {
       discard: true
     })
@@ -80,7 +84,11 @@ export class NamespaceObjects extends Context.Service<
           )
         ),
       ownerGone: (owner) =>
-        Effect.andThen(synced, uidOf(owner)).pipe(Effect.map((uid) => Option.isNone(uid) || uid.value !== owner.uid))
+        namespace !== undefined && owner.namespace !== namespace
+          ? Effect.succeed(false)
+          : Effect.andThen(synced, uidOf(owner)).pipe(
+              Effect.map((uid) => Option.isNone(uid) || uid.value !== owner.uid)
+            )
     })
   }
 
@@ -102,7 +110,8 @@ export class NamespaceObjects extends Context.Service<
     })
     return {
       service,
-      bind: (informers: Informers) => Deferred.succeed(bound, NamespaceObjects.fromInformers(informers))
+      bind: (informers: Informers, namespace?: string) =>
+        Deferred.succeed(bound, NamespaceObjects.fromInformers(informers, namespace))
     }
   })
 }
