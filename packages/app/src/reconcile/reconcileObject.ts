@@ -164,7 +164,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       .pipe(
         Effect.catch((error: ReconcileFailure) =>
           Effect.gen(function* () {
-            yield* blocked(outcomeOf(error)._tag === "Failed" ? error.message : "LiteLLM could not be reached")
+            yield* blocked(error.message)
             // A wrong credential does not fix itself: look again at the blocked-retry pace, not the backoff's.
             return isPermanent(error) ? undefined : yield* Effect.fail(error)
           })
