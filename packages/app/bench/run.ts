@@ -282,11 +282,26 @@ const report = (r: Results): string => {
   return `${rows.filter((line, i, all) => !(line === "" && all[i - 1] === "")).join("\n")}\n`
 }
 
+/** Sections written by the other benchmarks (refused.ts, the deployment tier) follow this line and are kept. */
+const keptMarker = "<!-- Below: sections written by other benchmarks; pnpm bench keeps them. -->"
+
+const keptSections = (file: string): string => {
+  const text = (() => {
+    try {
+      return readFileSync(file, "utf8")
+    } catch {
+      return ""
+    }
+  })()
+  const at = text.indexOf(keptMarker)
+  return `\n${at === -1 ? `${keptMarker}\n` : text.slice(at)}`
+}
+
 NodeRuntime.runMain(
   Effect.scoped(program).pipe(
     Effect.flatMap((results) =>
       Effect.sync(() => {
-        writeFileSync(out, report(results))
+        writeFileSync(out, report(results) + keptSections(out))
         process.stderr.write(`bench: wrote ${out}\n`)
       })
     )
