@@ -10,8 +10,7 @@ import type { ConnectionRef } from "@litellm-operator/core"
 import { connectionTarget, failed, normalizeEmail, teamIdFor, userIdFor, withReady } from "@litellm-operator/core"
 import type { CustomObject, Informer, InformerEvent, ObjectKey } from "@litellm-operator/k8s"
 import { KubeClient, keyString, makeInformer, Secrets } from "@litellm-operator/k8s"
-import type { Duration } from "effect"
-import { Clock, DateTime, Effect, Metric, Option, Stream } from "effect"
+import { Clock, DateTime, Duration, Effect, Metric, Option, Stream } from "effect"
 import {
   queueDepth,
   reconcileDuration,
@@ -23,6 +22,7 @@ import type { KindHandler } from "./reconcile/KindHandler.ts"
 import { managedByLabel, managedByValue } from "./reconcile/keyMaterial.ts"
 import { membershipHandler } from "./reconcile/membershipHandler.ts"
 import { NamespaceObjects } from "./reconcile/NamespaceObjects.ts"
+import { OwnWrites } from "./reconcile/OwnWrites.ts"
 import { outcomeOf } from "./reconcile/outcomeOf.ts"
 import { Refusals } from "./reconcile/Refusals.ts"
 import type { ReconcileSettings } from "./reconcile/reconcileObject.ts"
@@ -53,6 +53,8 @@ const parseKey = (key: string): ObjectKey => {
 interface Running<A> {
   readonly informer: Informer<A>
   readonly queue: WorkQueue["Service"]
+  /** Something the object depends on changed: reconcile it even if it reconciled moments ago. */
+  readonly wake: (key: string) => Effect.Effect<void>
 }
 
 /** Starts one kind: its informer, its queue and its workers. */
@@ -69,6 +71,7 @@ const startKind = Effect.fnUntraced(function* <
     ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector })
   })
   const queue = yield* WorkQueue.make()
+  const ownWrites = yield* OwnWrites
 
   const count = (result: "success" | "error") =>
     Metric.update(Metric.withAttributes(reconcilesTotal, { kind, result }), 1)
@@ -77,6 +80,14 @@ const startKind = Effect.fnUntraced(function* <
       const object = yield* informer.get(parseKey(key))
       if (Option.isNone(object)) return {}
       const started = yield* Clock.currentTimeMillis
+      // Woken by the event of its own last write, moments after reconciling in full: nothing to do.
+      const settled = yield* ownWrites.settled(
+        key,
+        object.value.metadata.resourceVersion,
+        started,
+        Duration.toMillis(options.resyncPeriod) / 2
+      )
+      if (settled && object.value.metadata.deletionTimestamp === undefined) return {}
       const result = yield* reconcileObject(handler, object.value, options).pipe(
         Effect.tapError((error) => {
           const outcome = outcomeOf(error)
@@ -87,7 +98,9 @@ const startKind = Effect.fnUntraced(function* <
           )
         })
       )
-      const seconds = ((yield* Clock.currentTimeMillis) - started) / 1000
+      const ended = yield* Clock.currentTimeMillis
+      if (result.requeueAfter === undefined) yield* ownWrites.reconciled(key, ended)
+      const seconds = (ended - started) / 1000
       yield* Metric.update(Metric.withAttributes(reconcileDuration, { kind }), seconds)
       yield* count("success")
       return result
@@ -114,9 +127,13 @@ const startKind = Effect.fnUntraced(function* <
   yield* Effect.forkScoped(Effect.andThen(informer.synced, readiness.ready(`informer/${kind}`)))
   yield* Effect.forkScoped(
     Stream.runForEach(informer.events, (event) =>
-      event.type === "Malformed"
-        ? reportMalformed(event)
-        : queue.add(keyString({ namespace: event.object.metadata.namespace, name: event.object.metadata.name }))
+      Effect.gen(function* () {
+        if (event.type === "Malformed") return yield* reportMalformed(event)
+        const key = keyString({ namespace: event.object.metadata.namespace, name: event.object.metadata.name })
+        // A version the operator wrote itself (finalizer, status) brings nothing new: the reconcile that wrote it acted on it.
+        if (event.type === "Modified" && (yield* ownWrites.isOwn(key, event.object.metadata.resourceVersion))) return
+        yield* queue.add(key)
+      })
     )
   )
   yield* Effect.forkScoped(
@@ -135,7 +152,8 @@ const startKind = Effect.fnUntraced(function* <
     reconcileTimeout: options.reconcileTimeout,
     reconcile
   }).pipe(Effect.provideService(WorkQueue, queue))
-  return { informer, queue } satisfies Running<A>
+  const wake = (key: string) => Effect.andThen(ownWrites.unsettle(key), queue.add(key))
+  return { informer, queue, wake } satisfies Running<A>
 })
 
 /** Requeues every object of a kind whose connection Secret is `secret`. */
@@ -152,7 +170,7 @@ const requeueUsers = <A extends CustomObject<unknown> & { readonly spec: { reado
         instanceUrlFrom(instanceUrlTemplate)
       )
       if (target.secretNamespace === secret.namespace && target.secretName === secret.name) {
-        yield* running.queue.add(keyString({ namespace: object.metadata.namespace, name: object.metadata.name }))
+        yield* running.wake(keyString({ namespace: object.metadata.namespace, name: object.metadata.name }))
       }
     }
   })
@@ -162,12 +180,14 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   // Every kind asks about the Teams, Users and VirtualKeys (references, owners): answered from their informers.
   const objects = yield* NamespaceObjects.deferred
   const refusals = yield* Refusals.make
+  const ownWrites = yield* OwnWrites.make
   const start = <A extends CustomObject<St> & { readonly spec: { readonly connectionRef: ConnectionRef } }, St, R>(
     handler: KindHandler<A, St, R>
   ) =>
     startKind(handler, options).pipe(
       Effect.provideService(NamespaceObjects, objects.service),
-      Effect.provideService(Refusals, refusals)
+      Effect.provideService(Refusals, refusals),
+      Effect.provideService(OwnWrites, ownWrites)
     )
   const teams = yield* start(teamHandler)
   const users = yield* start(userHandler)
@@ -205,7 +225,7 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   ) =>
     Effect.gen(function* () {
       for (const object of yield* running.informer.list(namespace)) {
-        if (matches(object)) yield* running.queue.add(keyString({ namespace, name: object.metadata.name }))
+        if (matches(object)) yield* running.wake(keyString({ namespace, name: object.metadata.name }))
       }
     })
   yield* Effect.forkScoped(

@@ -283,6 +283,39 @@ describe("operator, end to end", () => {
         })
     )
 
+    it.effect("a new object costs one reconcile: its own finalizer and status writes do not wake it again", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const namespace = yield* freshNamespace("e2e-one")
+        yield* createConnectionSecret(namespace)
+        // No resync within the test: every reconcile counted is one an event asked for.
+        yield* startOperator(namespace, { resyncPeriod: Duration.minutes(10) })
+        yield* sim.resetCalls
+        yield* kube.create(VirtualKeys, {
+          metadata: { namespace, name: "once" },
+          spec: { connectionRef: { secretRef: { name: "litellm" } }, keyAlias: `once-${namespace}` }
+        })
+        yield* eventually("Ready", kube.get(VirtualKeys, { namespace, name: "once" }), (o) => isReady(o.status))
+        yield* Effect.sleep("1500 millis")
+        const calls = yield* sim.calls
+        // The observation before the create (decision 1), the create, and one read back for the status
+        // (plus, here, the one list page the harness's list-based observation takes at the first read).
+        assert.strictEqual(calls["GET /key/info"], 2, JSON.stringify(calls))
+        assert.strictEqual(calls["POST /key/generate"], 1, JSON.stringify(calls))
+        assert.isAtMost(calls["GET /key/list"] ?? 0, 1, JSON.stringify(calls))
+        // A change by someone else still wakes it: a spec change is one update.
+        yield* sim.resetCalls
+        yield* kube.mergePatch(VirtualKeys, { namespace, name: "once" }, { spec: { maxBudget: "3" } })
+        yield* eventually(
+          "budget 3",
+          kube.get(VirtualKeys, { namespace, name: "once" }),
+          (o) => o.status?.maxBudget === "3"
+        )
+        assert.strictEqual((yield* sim.calls)["POST /key/update"], 1)
+      })
+    )
+
     it.effect("steady state: resyncs read LiteLLM, and write nothing to LiteLLM or to the API server", () =>
       Effect.gen(function* () {
         const kube = yield* KubeClient

@@ -29,6 +29,7 @@ import type { ReconcileResult } from "../runtime/Controller.ts"
 import { finalizer } from "./finalizer.ts"
 import type { KindHandler } from "./KindHandler.ts"
 import { connectionFingerprint, LiteLLMConnections } from "./LiteLLMConnections.ts"
+import { OwnWrites } from "./OwnWrites.ts"
 import type { ReconcileFailure } from "./outcomeOf.ts"
 import { isPermanent, outcomeOf } from "./outcomeOf.ts"
 import { Refusals } from "./Refusals.ts"
@@ -58,10 +59,15 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   handler: KindHandler<A, St, R>,
   object: A,
   settings: ReconcileSettings
-): Effect.fn.Return<ReconcileResult, ReconcileFailure, R | KubeClient | LiteLLMConnections | EventRecorder | Refusals> {
+): Effect.fn.Return<
+  ReconcileResult,
+  ReconcileFailure,
+  R | KubeClient | LiteLLMConnections | EventRecorder | Refusals | OwnWrites
+> {
   const kube = yield* KubeClient
   const recorder = yield* EventRecorder
   const refusals = yield* Refusals
+  const ownWrites = yield* OwnWrites
   const emit = (event: {
     readonly type: "Normal" | "Warning"
     readonly reason: string
@@ -83,16 +89,14 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     uid: object.metadata.uid
   }
 
-  const writeStatus = Effect.fnUntraced(function* (status: St) {
-    if (sameStatus(status, object.status)) return
-    yield* kube.patchStatus(handler.type, key, status, { previous: object.status })
-    yield* Metric.update(Metric.withAttributes(statusPatchesTotal, { kind }), 1)
-  })
+  /** A version this reconcile wrote: its watch event will not wake the object again. */
+  const own = <B extends { readonly metadata: { readonly resourceVersion: string } }>(written: B) =>
+    Effect.as(ownWrites.record(objectKey, written.metadata.resourceVersion), written)
   const recordStatus = (status: St) =>
-    Effect.andThen(
-      kube.patchStatus(handler.type, key, status, { previous: object.status }),
-      Metric.update(Metric.withAttributes(statusPatchesTotal, { kind }), 1)
-    )
+    kube
+      .patchStatus(handler.type, key, status, { previous: object.status })
+      .pipe(Effect.flatMap(own), Effect.andThen(Metric.update(Metric.withAttributes(statusPatchesTotal, { kind }), 1)))
+  const writeStatus = (status: St) => (sameStatus(status, object.status) ? Effect.void : recordStatus(status))
 
   const fail = Effect.fnUntraced(function* (error: ReconcileFailure, outcome: Outcome = outcomeOf(error)) {
     yield* writeStatus(handler.failedStatus(object, outcome, now))
@@ -122,6 +126,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       yield* kube.removeFinalizer(handler.type, object, finalizer)
       yield* connections.forget(objectKey)
       yield* refusals.release(objectKey)
+      yield* ownWrites.forget(objectKey)
       yield* emit({ type: "Normal", reason, action: "Delete", note })
       return {} satisfies ReconcileResult
     })
@@ -176,7 +181,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   }
 
   // The finalizer goes on before anything exists in LiteLLM, so a deletion can never leak it.
-  const current = hasFinalizer ? object : yield* kube.addFinalizer(handler.type, object, finalizer)
+  const current = hasFinalizer ? object : yield* Effect.flatMap(kube.addFinalizer(handler.type, object, finalizer), own)
   const connection = yield* resolveConnection(
     handler.connectionRef(object),
     key.namespace,
@@ -218,7 +223,10 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   }
   const result = synced.success
   if (result.adopted && object.metadata.annotations?.[adoptedAnnotation] === undefined) {
-    yield* kube.mergePatch(handler.type, key, { metadata: { annotations: { [adoptedAnnotation]: "true" } } })
+    yield* Effect.flatMap(
+      kube.mergePatch(handler.type, key, { metadata: { annotations: { [adoptedAnnotation]: "true" } } }),
+      own
+    )
     // Adoption makes Orphan the default; an explicit annotation still wins.
     const after = deletionPolicyFor({
       annotation: object.metadata.annotations?.[deletionPolicyAnnotation],
