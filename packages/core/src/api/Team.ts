@@ -137,6 +137,13 @@ export const TeamStatus = Schema.Struct({
       )
     )
   ),
+  truncated: opt(
+    StringList.pipe(
+      described(
+        "Truncated names the status fields that hold only the start of LiteLLM's value: each mirrored field holds at most 8 KiB (LiteLLM may hold values of any size for objects made elsewhere)"
+      )
+    )
+  ),
   appliedFields: opt(
     StringList.pipe(
       described(

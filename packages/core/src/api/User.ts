@@ -134,6 +134,9 @@ export const UserStatus = Schema.Struct({
   userEmail: s("UserEmail is the email of the user"),
   userID: s("UserID is the unique user id"),
   userRole: s("UserRole is the role of the user"),
+  truncated: list(
+    "Truncated names the status fields that hold only the start of LiteLLM's value: each mirrored field holds at most 8 KiB (LiteLLM may hold values of any size for objects made elsewhere)"
+  ),
   appliedFields: list(
     "AppliedFields lists the spec fields the operator last wrote to LiteLLM; a field removed from the spec is cleared in LiteLLM only if it is listed here"
   ),

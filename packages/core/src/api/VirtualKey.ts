@@ -113,6 +113,9 @@ export const VirtualKeyStatus = Schema.Struct({
   updatedAt: s("UpdatedAt is the date and time when the key was last updated"),
   updatedBy: s("UpdatedBy tracks who last updated the key"),
   userID: s("UserID identifies the user associated with the key"),
+  truncated: list(
+    "Truncated names the status fields that hold only the start of LiteLLM's value: each mirrored field holds at most 8 KiB (LiteLLM may hold values of any size for objects made elsewhere)"
+  ),
   appliedFields: list(
     "AppliedFields lists the spec fields the operator last wrote to LiteLLM; a field removed from the spec is cleared in LiteLLM only if it is listed here"
   ),
