@@ -9,6 +9,7 @@ import {
   Email,
   FreeformMap,
   Identifier,
+  isAtMostChars,
   isModelMap,
   Limit,
   NameList,
@@ -27,6 +28,7 @@ export type UserRole = typeof UserRole.Type
 const WholeNumberStringMap = Schema.Record(
   Schema.String,
   Schema.String.check(
+    isAtMostChars(12),
     Schema.isPattern(/^[0-9]{1,12}$/u, { message: 'must be a whole number of at most 12 digits such as "100"' })
   )
 ).check(isModelMap)

@@ -8,6 +8,7 @@ import {
   described,
   FreeformMap,
   Identifier,
+  isAtMostChars,
   isModelMap,
   Limit,
   NameList,
@@ -20,6 +21,7 @@ const opt = Schema.optionalKey
 
 /** A custom key value: LiteLLM requires the `sk-` prefix. */
 export const KeyValue = Schema.String.check(
+  isAtMostChars(203),
   Schema.isPattern(/^sk-[A-Za-z0-9_-]{8,200}$/u, {
     message: "must start with \"sk-\" followed by 8 to 200 letters, digits, '_' or '-'"
   })
