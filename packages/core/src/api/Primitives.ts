@@ -164,9 +164,6 @@ export const Limit = Schema.Int.check(
   Schema.isLessThanOrEqualTo(bounds.limit, { expected: `at most ${bounds.limit}` })
 )
 
-/** A non-empty string (ids in status and elsewhere that are not bounded at admission). */
-export const Name = Schema.NonEmptyString
-
 /** Adds a description, which the CRDs carry so that `kubectl explain` helps. */
 export const described =
   (description: string) =>
