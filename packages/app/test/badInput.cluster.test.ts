@@ -7,8 +7,18 @@
  * or Ready=False with a specific reason; the operator never stops; and
  * LiteLLM holds nothing that does not come from a valid object.
  *
+ * Oversize and control-character inputs (a 1 MiB alias, newlines, U+202E,
+ * U+200B, too many models, a huge map, `999999999w`) are refused at
+ * admission; and on a control plane whose CRDs lack the bounds (as an older
+ * CRD would, or with validation off) the same objects end Ready=False
+ * InvalidSpec with a message naming the field and the limit, and never
+ * reach LiteLLM.
+ *
  * Default: 40 objects from one seed. `LITELLM_OPERATOR_STRESS=long`: 300 from each of 3 seeds.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { assert, describe, layer } from "@effect/vitest"
 import type { ReadyReason } from "@litellm-operator/core"
 import {
@@ -31,6 +41,8 @@ import type { CustomObject, CustomResourceType } from "@litellm-operator/k8s"
 import {
   apiVersionOf,
   collectionPath,
+  customResourceDefinitions,
+  EventRecorder,
   KubeClient,
   KubeTransport,
   TeamMemberAssociations,
@@ -38,9 +50,11 @@ import {
   Users,
   VirtualKeys
 } from "@litellm-operator/k8s"
+import { installCrds, spawnControlPlane } from "@litellm-operator/k8s/local"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Fiber, Schema } from "effect"
+import { Duration, Effect, Fiber, Layer, Schema } from "effect"
 import fc from "fast-check"
+import { Readiness } from "../src/observability/Readiness.ts"
 import { createConnectionSecret, eventually, freshNamespace, harnessLayer } from "./support/operatorHarness.ts"
 import { keySecretTokens, longMode, operatorLogs, startInProcess } from "./support/stress.ts"
 
@@ -84,7 +98,22 @@ const badValueArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.constant(null),
   fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
-  fc.string({ unit: "grapheme", maxLength: 300 })
+  fc.string({ unit: "grapheme", maxLength: 300 }),
+  // Past the bounds: sizes, control, format and bidirectional characters, durations.
+  fc.constantFrom(
+    "a".repeat(300_000),
+    "line\nbreak",
+    "tab\there",
+    "right-to-left\u202eoverride",
+    "zero\u200bwidth",
+    "bell\u0007",
+    "999999999w",
+    "36526d",
+    1_000_000_000_001,
+    Array.from({ length: 300 }, (_, i) => `m-${i}`),
+    Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, "v"])),
+    { "new\nline": "v" }
+  )
 )
 
 /** Mostly the simulator's Secret; sometimes none, both, one that does not exist, or any well-formed reference. */
@@ -215,6 +244,107 @@ const verdicts = Effect.fn("verdicts")(function* <A extends CustomObject<St>, St
       return { name: o.metadata.name, settled: current && good, outcome, message }
     })
 })
+
+const MiB = 1024 * 1024
+const connectionRef = { secretRef: { name: "litellm" } }
+
+/** Inputs past the bounds, each with the field and the limit its refusal (at admission, or InvalidSpec) must name. */
+const pastTheBounds: ReadonlyArray<{
+  readonly kind: Kind
+  readonly name: string
+  readonly spec: Record<string, unknown>
+  readonly mentions: ReadonlyArray<string>
+}> = [
+  {
+    kind: "Team",
+    name: "huge-alias",
+    spec: { connectionRef, teamAlias: "a".repeat(MiB) },
+    mentions: ["teamAlias", "256"]
+  },
+  {
+    kind: "Team",
+    name: "newline-alias",
+    spec: { connectionRef, teamAlias: "a\nb" },
+    mentions: ["teamAlias", "control"]
+  },
+  {
+    kind: "Team",
+    name: "rlo-alias",
+    spec: { connectionRef, teamAlias: "a\u202eb" },
+    mentions: ["teamAlias", "U+202E"]
+  },
+  {
+    kind: "Team",
+    name: "zwsp-alias",
+    spec: { connectionRef, teamAlias: "a\u200bb" },
+    mentions: ["teamAlias", "U+200B"]
+  },
+  {
+    kind: "Team",
+    name: "forever",
+    spec: { connectionRef, teamAlias: "forever", budgetDuration: "999999999w" },
+    mentions: ["budgetDuration", "100 years"]
+  },
+  {
+    kind: "Team",
+    name: "many-models",
+    spec: { connectionRef, teamAlias: "many", models: Array.from({ length: 300 }, (_, i) => `m-${i}`) },
+    mentions: ["models", "256"]
+  },
+  {
+    kind: "Team",
+    name: "huge-metadata",
+    spec: {
+      connectionRef,
+      teamAlias: "meta",
+      metadata: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, "v"]))
+    },
+    mentions: ["metadata", "64"]
+  },
+  {
+    kind: "User",
+    name: "bell-email",
+    spec: { connectionRef, userEmail: "a\u0007@example.com" },
+    mentions: ["userEmail", "U+0007"]
+  },
+  {
+    kind: "VirtualKey",
+    name: "negative-model-limit",
+    spec: { connectionRef, keyAlias: "neg", modelRPMLimit: { "gpt-4o": -1 } },
+    mentions: ["modelRPMLimit", "0"]
+  },
+  {
+    kind: "TeamMemberAssociation",
+    name: "rlo-team",
+    spec: { connectionRef, teamAlias: "\u202eteam", userEmail: "a@example.com", role: "user" },
+    mentions: ["teamAlias", "U+202E"]
+  }
+]
+
+const boundRule = /control characters|100 years|keys must be/
+
+/** A schema with the bounds of issue 11 taken out, as an older CRD had it. */
+const withoutBounds = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(withoutBounds)
+  if (typeof node !== "object" || node === null) return node
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(node)) {
+    if (k === "maxItems" || k === "maxProperties" || k === "maximum" || k === "minimum") continue
+    if (k === "x-kubernetes-validations" && Array.isArray(v)) {
+      const kept = v.filter((r) => !boundRule.test(JSON.stringify(r)))
+      if (kept.length > 0) out[k] = kept
+      continue
+    }
+    out[k] = withoutBounds(v)
+  }
+  // A bound stays only where a remaining CEL rule needs it for its cost (budgets, durations, maps of them).
+  const hasRules = (n: unknown): boolean => typeof n === "object" && n !== null && "x-kubernetes-validations" in n
+  if (!hasRules(out)) delete out.maxLength
+  const original: Record<string, unknown> = Object.fromEntries(Object.entries(node))
+  if (hasRules(out.items)) out.maxItems = original.maxItems
+  if (hasRules(out.additionalProperties)) out.maxProperties = original.maxProperties
+  return out
+}
 
 describe("bad input", () => {
   layer(harnessLayer(61), { timeout: 60_000, excludeTestServices: true })((it) => {
@@ -374,6 +504,111 @@ describe("bad input", () => {
           }
         }),
       longMode ? 900_000 : 180_000
+    )
+    it.effect(
+      `${pastTheBounds.length} inputs past the bounds are refused at admission, naming the field and the limit`,
+      () =>
+        Effect.gen(function* () {
+          const transport = yield* KubeTransport
+          const namespace = yield* freshNamespace("past-bounds")
+          const problems: Array<string> = []
+          for (const c of pastTheBounds) {
+            const { type } = kinds[c.kind]
+            const result = yield* Effect.result(
+              transport.request({
+                method: "POST",
+                path: collectionPath(type, namespace),
+                body: { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { name: c.name }, spec: c.spec }
+              })
+            )
+            if (result._tag === "Success") problems.push(`${c.name}: accepted`)
+            else if (result.failure.reason._tag !== "Invalid") problems.push(`${c.name}: ${result.failure.reason._tag}`)
+            else {
+              const message = result.failure.message
+              const missing = c.mentions.filter(
+                (m) => !message.includes(m) && !(m.startsWith("U+") && message.includes("control"))
+              )
+              if (missing.length > 0) problems.push(`${c.name}: lacks ${missing.join(", ")}: ${message.slice(0, 400)}`)
+            }
+          }
+          assert.deepStrictEqual(problems, [])
+        })
+    )
+
+    it.effect(
+      "with CRDs that lack the bounds (an older CRD, or validation off), the same objects end Ready=False InvalidSpec naming the field and the limit, and never reach LiteLLM",
+      () =>
+        Effect.gen(function* () {
+          const sim = yield* Simulator
+          yield* sim.reset
+          const crdDir = mkdtempSync(join(tmpdir(), "litellm-operator-unbounded-crds-"))
+          yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(crdDir, { recursive: true, force: true })))
+          for (const crd of customResourceDefinitions()) {
+            // JSON is YAML: the installer reads it as a manifest.
+            writeFileSync(join(crdDir, `${crd.metadata.name}.yaml`), JSON.stringify(withoutBounds(crd)))
+          }
+          const cp = yield* Effect.acquireRelease(spawnControlPlane(), (handle) => handle.stop(Duration.seconds(10)))
+          yield* installCrds(cp.kubeconfig, crdDir).pipe(Effect.provide(KubeTransport.layerFromFile(cp.kubeconfig)))
+          // This control plane's client, Events and readiness; the simulator and HTTP client stay the file's.
+          const own = Layer.fresh(
+            Layer.mergeAll(EventRecorder.layer({ reportingInstance: "unbounded" }), Readiness.layer).pipe(
+              Layer.provideMerge(KubeClient.layerFromFile(cp.kubeconfig))
+            )
+          )
+          yield* Effect.gen(function* () {
+            const transport = yield* KubeTransport
+            const namespace = yield* freshNamespace("unbounded")
+            yield* createConnectionSecret(namespace)
+            const operator = yield* startInProcess(namespace, { workers: 2, resyncPeriod: Duration.minutes(10) })
+            yield* Effect.gen(function* () {
+              for (const c of pastTheBounds) {
+                const { type } = kinds[c.kind]
+                yield* transport.request({
+                  method: "POST",
+                  path: collectionPath(type, namespace),
+                  body: { apiVersion: apiVersionOf(type), kind: type.kind, metadata: { name: c.name }, spec: c.spec }
+                })
+              }
+              const names = new Set(pastTheBounds.map((c) => c.name))
+              const all = Effect.gen(function* () {
+                return [
+                  ...(yield* verdicts(Teams, namespace, names)),
+                  ...(yield* verdicts(Users, namespace, names)),
+                  ...(yield* verdicts(VirtualKeys, namespace, names)),
+                  ...(yield* verdicts(TeamMemberAssociations, namespace, names))
+                ]
+              })
+              const settled = yield* eventually(
+                "every object past the bounds has a Ready condition",
+                all,
+                (vs) => vs.length === pastTheBounds.length && vs.every((v) => v.outcome !== "no Ready condition")
+              )
+              const problems = settled.flatMap((v) => {
+                const c = pastTheBounds.find((p) => p.name === v.name)
+                const missing = (c?.mentions ?? []).filter((m) => !v.message.includes(m))
+                return [
+                  ...(v.outcome === "False/InvalidSpec" ? [] : [`${v.name}: ${v.outcome}`]),
+                  ...(missing.length === 0 ? [] : [`${v.name}: message lacks ${missing.join(", ")}: ${v.message}`]),
+                  ...(v.message.length > 2000 ? [`${v.name}: a ${v.message.length}-character message`] : [])
+                ]
+              })
+              assert.deepStrictEqual(problems, [])
+              const snapshot = yield* sim.snapshot
+              assert.deepStrictEqual(
+                [...snapshot.teams.map((t) => String(t.team_alias)), ...snapshot.keys.map((k) => String(k.key_alias))],
+                [],
+                "LiteLLM received objects past the bounds"
+              )
+              assert.deepStrictEqual(
+                snapshot.users.map((u) => String(u.user_id)).filter((id) => id !== "default_user_id"),
+                []
+              )
+              assert.isUndefined(operator.pollUnsafe(), "the operator stopped")
+              // Before this control plane's client closes (its connection pool waits for open watches), also on failure.
+            }).pipe(Effect.ensuring(Fiber.interrupt(operator)))
+          }).pipe(Effect.provide(own))
+        }),
+      180_000
     )
   })
 })

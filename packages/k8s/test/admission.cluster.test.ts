@@ -3,8 +3,17 @@
  * every kind is accepted and decodes, and invalid objects are refused at
  * admission with a message that names the field.
  */
+import { join } from "node:path"
 import { assert, layer } from "@effect/vitest"
+import { bounds } from "@litellm-operator/core"
+import {
+  teamMemberAssociationSpecArb,
+  teamSpecArb,
+  userSpecArb,
+  virtualKeySpecArb
+} from "@litellm-operator/core/arbitraries"
 import { Effect, Result, Schema } from "effect"
+import fc from "fast-check"
 import type { KubeObject, ResourceType } from "../src/index.ts"
 import {
   collectionPath,
@@ -16,6 +25,7 @@ import {
   Users,
   VirtualKeys
 } from "../src/index.ts"
+import { readManifestDirectory } from "../src/local/index.ts"
 import { ClusterLive, connection, freshNamespace } from "./support/cluster.ts"
 
 /** POSTs a raw object, bypassing every client-side type, as kubectl would. */
@@ -226,6 +236,294 @@ const invalid: ReadonlyArray<Case> = [
   }
 ]
 
+const MiB = 1024 * 1024
+const models = (n: number) => Array.from({ length: n }, (_, i) => `model-${i}`)
+const entries = (n: number, value: (i: number) => unknown = (i) => `v${i}`) =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, value(i)]))
+const unsafe = "must not contain control characters"
+
+/** The bounds of issue 11: sizes, characters, durations and numbers, each refused with the field and the limit. */
+const outOfBounds: ReadonlyArray<Case> = [
+  {
+    name: "Team with a 1 MiB teamAlias",
+    type: Teams,
+    spec: { ...team, teamAlias: "a".repeat(MiB) },
+    expect: ["spec.teamAlias", "Too long", "256"]
+  },
+  {
+    name: "Team with a newline in teamAlias",
+    type: Teams,
+    spec: { ...team, teamAlias: "plat\nform" },
+    expect: ["spec.teamAlias", unsafe]
+  },
+  {
+    name: "Team with a tab in teamAlias",
+    type: Teams,
+    spec: { ...team, teamAlias: "plat\tform" },
+    expect: ["spec.teamAlias", unsafe]
+  },
+  {
+    name: "Team with a right-to-left override (U+202E) in teamAlias",
+    type: Teams,
+    spec: { ...team, teamAlias: "plat\u202eform" },
+    expect: ["spec.teamAlias", unsafe]
+  },
+  {
+    name: "Team with a zero-width space (U+200B) in teamAlias",
+    type: Teams,
+    spec: { ...team, teamAlias: "plat\u200bform" },
+    expect: ["spec.teamAlias", unsafe]
+  },
+  {
+    name: "Team with a C1 control (U+0085) in teamID",
+    type: Teams,
+    spec: { ...team, teamID: "t\u00851" },
+    expect: ["spec.teamID", unsafe]
+  },
+  {
+    name: "Team with a line separator (U+2028) in organizationID",
+    type: Teams,
+    spec: { ...team, organizationID: "org\u2028x" },
+    expect: ["spec.organizationID", unsafe]
+  },
+  {
+    name: "Team with budgetDuration 999999999w",
+    type: Teams,
+    spec: { ...team, budgetDuration: "999999999w" },
+    expect: ["spec.budgetDuration", "at most 100 years", "5217w"]
+  },
+  {
+    name: "Team with budgetDuration 36526d",
+    type: Teams,
+    spec: { ...team, budgetDuration: "36526d" },
+    expect: ["spec.budgetDuration", "at most 100 years", "36525d"]
+  },
+  {
+    name: "Team with 257 models",
+    type: Teams,
+    spec: { ...team, models: models(257) },
+    expect: ["spec.models", "Too many", "256"]
+  },
+  {
+    name: "Team with a 257-character model name",
+    type: Teams,
+    spec: { ...team, models: ["m".repeat(257)] },
+    expect: ["spec.models[0]", "Too long", "256"]
+  },
+  {
+    name: "Team with a bidirectional isolate (U+2066) in a tag",
+    type: Teams,
+    spec: { ...team, tags: ["ok", "a\u2066b"] },
+    expect: ["spec.tags[1]", unsafe]
+  },
+  {
+    name: "Team with a huge metadata map (10,000 entries)",
+    type: Teams,
+    spec: { ...team, metadata: entries(10_000) },
+    expect: ["spec.metadata", "Too many", String(bounds.mapEntries)]
+  },
+  {
+    name: "Team with a 1 MiB metadata value",
+    type: Teams,
+    spec: { ...team, metadata: { big: "x".repeat(MiB) } },
+    expect: ["spec.metadata.big", "Too long", "1024"]
+  },
+  {
+    name: "Team with a newline in a metadata key",
+    type: Teams,
+    spec: { ...team, metadata: { "a\nb": "x" } },
+    expect: ["spec.metadata", "keys must be at most 256 characters"]
+  },
+  {
+    name: "Team with a 300-character metadata key",
+    type: Teams,
+    spec: { ...team, metadata: { ["k".repeat(300)]: "x" } },
+    expect: ["spec.metadata", "keys must be at most 256 characters"]
+  },
+  {
+    name: "Team with a zero-width joiner (U+200D) in a model alias",
+    type: Teams,
+    spec: { ...team, modelAliases: { fast: "gpt\u200d4o" } },
+    expect: ["spec.modelAliases[fast]", unsafe]
+  },
+  {
+    name: "Team with rpmLimit above 10^12",
+    type: Teams,
+    spec: { ...team, rpmLimit: 10_000_000_000_000 },
+    expect: ["spec.rpmLimit", "less than or equal to 1000000000000"]
+  },
+  {
+    name: "User with a control character (BEL) in userEmail",
+    type: Users,
+    spec: { ...user, userEmail: "ada\u0007@example.com" },
+    expect: ["spec.userEmail", unsafe]
+  },
+  {
+    name: "User with a 321-character userEmail",
+    type: Users,
+    spec: { ...user, userEmail: `${"a".repeat(309)}@example.com` },
+    expect: ["spec.userEmail", "Too long", "320"]
+  },
+  {
+    name: "User with a key duration of 1201 months",
+    type: Users,
+    spec: { ...user, duration: "1201mo" },
+    expect: ["spec.duration", "at most 100 years", "1200mo"]
+  },
+  {
+    name: "User with 257 per-model budgets",
+    type: Users,
+    spec: { ...user, modelMaxBudget: entries(257, () => "1") },
+    expect: ["spec.modelMaxBudget", "Too many", "256"]
+  },
+  {
+    name: "User with a per-model RPM limit of 13 digits",
+    type: Users,
+    spec: { ...user, modelRPMLimit: { "gpt-4o": "1000000000000" } },
+    expect: ["spec.modelRPMLimit.gpt-4o", "Too long", "12"]
+  },
+  {
+    name: "User with a right-to-left override in a team id",
+    type: Users,
+    spec: { ...user, teams: ["t\u202e1"] },
+    expect: ["spec.teams[0]", unsafe]
+  },
+  {
+    name: "User with a soft hyphen (U+00AD, a format character) in userAlias",
+    type: Users,
+    spec: { ...user, userAlias: "ad\u00ada" },
+    expect: ["spec.userAlias", unsafe]
+  },
+  {
+    name: "VirtualKey with a negative modelRPMLimit",
+    type: VirtualKeys,
+    spec: { ...key, modelRPMLimit: { "gpt-4o": -1 } },
+    expect: ["spec.modelRPMLimit.gpt-4o", "greater than or equal to 0"]
+  },
+  {
+    name: "VirtualKey with a negative modelTPMLimit",
+    type: VirtualKeys,
+    spec: { ...key, modelTPMLimit: { "gpt-4o": -5 } },
+    expect: ["spec.modelTPMLimit.gpt-4o", "greater than or equal to 0"]
+  },
+  {
+    name: "VirtualKey with a modelTPMLimit above 10^12",
+    type: VirtualKeys,
+    spec: { ...key, modelTPMLimit: { "gpt-4o": 2_000_000_000_000 } },
+    expect: ["spec.modelTPMLimit.gpt-4o", "less than or equal to 1000000000000"]
+  },
+  {
+    name: "VirtualKey with a newline in keyAlias",
+    type: VirtualKeys,
+    spec: { ...key, keyAlias: "ci\nprod" },
+    expect: ["spec.keyAlias", unsafe]
+  },
+  {
+    name: "VirtualKey with a 257-character teamID",
+    type: VirtualKeys,
+    spec: { ...key, teamID: "t".repeat(257) },
+    expect: ["spec.teamID", "Too long", "256"]
+  },
+  {
+    name: "VirtualKey with 257 allowed routes",
+    type: VirtualKeys,
+    spec: { ...key, allowedRoutes: models(257) },
+    expect: ["spec.allowedRoutes", "Too many", "256"]
+  },
+  {
+    name: "VirtualKey with 65 config entries",
+    type: VirtualKeys,
+    spec: { ...key, config: entries(65) },
+    expect: ["spec.config", "Too many", "64"]
+  },
+  {
+    name: "VirtualKey with a key duration of 999999999w",
+    type: VirtualKeys,
+    spec: { ...key, duration: "999999999w" },
+    expect: ["spec.duration", "at most 100 years"]
+  },
+  {
+    name: "VirtualKey with a newline in a per-model budget's model name",
+    type: VirtualKeys,
+    spec: { ...key, modelMaxBudget: { "gpt\n4o": "1" } },
+    expect: ["spec.modelMaxBudget", "keys must be at most 256 characters"]
+  },
+  {
+    name: "TeamMemberAssociation with a left-to-right isolate (U+2066) in teamAlias",
+    type: TeamMemberAssociations,
+    spec: { ...tma, teamAlias: "\u2066platform" },
+    expect: ["spec.teamAlias", unsafe]
+  },
+  {
+    name: "TeamMemberAssociation with a 1 MiB userEmail",
+    type: TeamMemberAssociations,
+    spec: { ...tma, userEmail: "a".repeat(MiB) },
+    expect: ["spec.userEmail", "Too long", "320"]
+  },
+  {
+    name: "Team with a newline in its connection Secret's name",
+    type: Teams,
+    spec: { ...team, connectionRef: { secretRef: { name: "lite\nllm" } } },
+    expect: ["spec.connectionRef.secretRef.name", unsafe]
+  }
+]
+
+/** Objects at every bound at once: admitted, and their CEL rules within the API server's cost limits. */
+const atTheBounds: ReadonlyArray<Case> = [
+  {
+    name: "Team at every bound",
+    type: Teams,
+    spec: {
+      ...team,
+      teamAlias: "a".repeat(bounds.identifier),
+      teamID: "t".repeat(bounds.identifier),
+      organizationID: "o".repeat(bounds.identifier),
+      budgetDuration: "5217w",
+      models: models(bounds.listItems).map((m) => m.padEnd(bounds.identifier, "x")),
+      tags: models(bounds.listItems),
+      guardrails: models(bounds.listItems),
+      teamMemberPermissions: models(bounds.listItems),
+      metadata: entries(bounds.mapEntries, () => "é".repeat(bounds.freeformValue)),
+      modelAliases: entries(bounds.mapEntries, () => "m".repeat(bounds.identifier)),
+      rpmLimit: bounds.limit,
+      tpmLimit: bounds.limit
+    },
+    expect: []
+  },
+  {
+    name: "User at every bound",
+    type: Users,
+    spec: {
+      ...user,
+      userEmail: `${"a".repeat(bounds.email - 12)}@example.com`,
+      userAlias: "名".repeat(bounds.identifier),
+      duration: "1200mo",
+      budgetDuration: "36525d",
+      modelMaxBudget: entries(bounds.modelMapEntries, () => "999999999999.999999"),
+      modelRPMLimit: entries(bounds.modelMapEntries, () => "999999999999"),
+      modelTPMLimit: entries(bounds.modelMapEntries, () => "999999999999"),
+      teams: models(bounds.listItems),
+      maxParallelRequests: bounds.limit
+    },
+    expect: []
+  },
+  {
+    name: "VirtualKey at every bound",
+    type: VirtualKeys,
+    spec: {
+      ...key,
+      keyAlias: "k".repeat(bounds.identifier),
+      duration: "999999999s",
+      modelRPMLimit: entries(bounds.modelMapEntries, () => bounds.limit),
+      modelTPMLimit: entries(bounds.modelMapEntries, () => 0),
+      config: entries(bounds.mapEntries, () => "c".repeat(bounds.freeformValue)),
+      allowedRoutes: models(bounds.listItems),
+      enforcedParams: models(bounds.listItems)
+    },
+    expect: []
+  }
+]
+
 interface ImmutableCase {
   readonly name: string
   readonly type: ResourceType<KubeObject>
@@ -293,6 +591,51 @@ const immutable: ReadonlyArray<ImmutableCase> = [
     })
   )
 ]
+
+const ResourceList = Schema.fromJsonString(
+  Schema.Struct({
+    resources: Schema.Array(
+      Schema.Struct({
+        name: Schema.String,
+        singularName: Schema.optionalKey(Schema.String),
+        kind: Schema.String,
+        shortNames: Schema.optionalKey(Schema.Array(Schema.String)),
+        categories: Schema.optionalKey(Schema.Array(Schema.String))
+      })
+    )
+  })
+)
+const GroupList = Schema.fromJsonString(
+  Schema.Struct({
+    groups: Schema.Array(
+      Schema.Struct({ name: Schema.String, preferredVersion: Schema.Struct({ groupVersion: Schema.String }) })
+    )
+  })
+)
+
+/** Short names of widely installed resources outside this test server (Istio, Argo CD, cert-manager, Flux, Knative, Prometheus Operator). */
+const commonShortNames = ["vs", "dr", "gw", "se", "app", "appproj", "cert", "hr", "ks", "smon", "pmon", "ksvc", "kn"]
+
+/** Creates each case; what is wrong with the answers (accepted, or a message without the expected words). */
+const refusals = Effect.fnUntraced(function* (namespace: string, cases: ReadonlyArray<Case>) {
+  const failures: Array<string> = []
+  for (const [i, c] of cases.entries()) {
+    const result = yield* Effect.result(createRaw(c.type, namespace, `case-${i}`, c.spec))
+    if (Result.isSuccess(result)) {
+      failures.push(`${c.name}: accepted`)
+      continue
+    }
+    const error = result.failure
+    // A message that echoed a 1 MiB value would itself be a problem.
+    if (error.message.length > 8192) failures.push(`${c.name}: a ${error.message.length}-character message`)
+    if (error.reason._tag !== "Invalid") failures.push(`${c.name}: ${error.reason._tag} ${error.message.slice(0, 600)}`)
+    const missing = c.expect.filter((s) => !error.message.includes(s))
+    if (missing.length > 0) {
+      failures.push(`${c.name}: message lacks ${JSON.stringify(missing)}: ${error.message.slice(0, 1200)}`)
+    }
+  }
+  return failures
+})
 
 const CrdList = Schema.fromJsonString(
   Schema.Struct({
@@ -364,20 +707,174 @@ layer(ClusterLive, { excludeTestServices: true })("CRDs on a real API server", (
   it.effect(`${invalid.length} invalid objects are refused, each with a message naming the field`, () =>
     Effect.gen(function* () {
       const ns = yield* freshNamespace("invalid")
-      const failures: Array<string> = []
-      for (const [i, c] of invalid.entries()) {
-        const result = yield* Effect.result(createRaw(c.type, ns, `case-${i}`, c.spec))
-        if (Result.isSuccess(result)) {
-          failures.push(`${c.name}: accepted`)
-          continue
-        }
-        const error = result.failure
-        if (error.reason._tag !== "Invalid") failures.push(`${c.name}: ${error.reason._tag} ${error.message}`)
-        const missing = c.expect.filter((s) => !error.message.includes(s))
-        if (missing.length > 0) failures.push(`${c.name}: message lacks ${JSON.stringify(missing)}: ${error.message}`)
-      }
+      const failures = yield* refusals(ns, invalid)
       assert.isAtLeast(invalid.length, 20)
       assert.deepStrictEqual(failures, [])
+    })
+  )
+
+  it.effect(
+    `${outOfBounds.length} objects out of bounds are refused, each with a message naming the field and the limit`,
+    () =>
+      Effect.gen(function* () {
+        const ns = yield* freshNamespace("bounds")
+        assert.deepStrictEqual(yield* refusals(ns, outOfBounds), [])
+      })
+  )
+
+  it.effect("objects at every bound are accepted", () =>
+    Effect.gen(function* () {
+      const ns = yield* freshNamespace("at-bounds")
+      const failures: Array<string> = []
+      for (const [i, c] of atTheBounds.entries()) {
+        const result = yield* Effect.result(createRaw(c.type, ns, `bound-${i}`, c.spec))
+        if (Result.isFailure(result)) failures.push(`${c.name}: ${result.failure.message.slice(0, 600)}`)
+      }
+      assert.deepStrictEqual(failures, [])
+      // The operator's own schemas accept what admission accepted: the two sets of bounds agree.
+      const client = yield* KubeClient
+      const listed = [
+        yield* client.list(Teams, { namespace: ns }),
+        yield* client.list(Users, { namespace: ns }),
+        yield* client.list(VirtualKeys, { namespace: ns })
+      ]
+      assert.deepStrictEqual(
+        listed.map((l) => [l.items.length, l.malformed.length]),
+        [
+          [1, 0],
+          [1, 0],
+          [1, 0]
+        ]
+      )
+    })
+  )
+
+  it.effect("the examples and 30 generated objects of each kind are accepted", () =>
+    Effect.gen(function* () {
+      const ns = yield* freshNamespace("generated")
+      const failures: Array<string> = []
+      const create = Effect.fnUntraced(function* (type: ResourceType<KubeObject>, name: string, spec: unknown) {
+        const result = yield* Effect.result(createRaw(type, ns, name, spec))
+        if (Result.isFailure(result)) failures.push(`${type.kind} ${name}: ${result.failure.message.slice(0, 600)}`)
+      })
+      const types: Readonly<Record<string, ResourceType<KubeObject>>> = {
+        Team: Teams,
+        User: Users,
+        VirtualKey: VirtualKeys,
+        TeamMemberAssociation: TeamMemberAssociations
+      }
+      const examples = yield* readManifestDirectory(join(import.meta.dirname, "..", "..", "..", "examples"))
+      let fromExamples = 0
+      for (const example of examples) {
+        const type = types[example.header.kind]
+        if (type === undefined) continue
+        fromExamples++
+        yield* create(type, `example-${fromExamples}`, Reflect.get(example.object, "spec"))
+      }
+      assert.strictEqual(fromExamples, 4)
+      const samples = (arb: fc.Arbitrary<unknown>) => fc.sample(arb, { numRuns: 30, seed: 11 })
+      for (const [kind, arb] of [
+        ["Team", teamSpecArb],
+        ["User", userSpecArb],
+        ["VirtualKey", virtualKeySpecArb],
+        ["TeamMemberAssociation", teamMemberAssociationSpecArb]
+      ] as const) {
+        const type = types[kind]
+        if (type === undefined) continue
+        for (const [i, spec] of samples(arb).entries()) yield* create(type, `gen-${kind.toLowerCase()}-${i}`, spec)
+      }
+      assert.deepStrictEqual(failures, [])
+    })
+  )
+
+  it.effect("(the refusals helper fails when an invalid object is accepted)", () =>
+    Effect.gen(function* () {
+      const ns = yield* freshNamespace("self-check")
+      const failures = yield* refusals(ns, [{ name: "valid team", type: Teams, spec: team, expect: [] }])
+      assert.deepStrictEqual(failures, ["valid team: accepted"])
+    })
+  )
+
+  it.effect("short names and the category litellm work as kubectl resolves them (discovery)", () =>
+    Effect.gen(function* () {
+      const transport = yield* KubeTransport
+      const discover = (path: string) =>
+        Effect.flatMap(transport.request({ method: "GET", path }), Schema.decodeUnknownEffect(ResourceList))
+      const ours = (yield* discover("/apis/auth.litellm.ai/v1alpha1")).resources.filter((r) => !r.name.includes("/"))
+      const byKind = new Map(ours.map((r) => [r.kind, r]))
+      // `kubectl get vk` resolves to VirtualKeys, and every kind has a short name.
+      assert.include(byKind.get("VirtualKey")?.shortNames ?? [], "vk")
+      for (const crd of customResourceDefinitions()) {
+        const served = byKind.get(crd.spec.names.kind)
+        assert.deepStrictEqual(served?.shortNames, crd.spec.names.shortNames, crd.spec.names.kind)
+        assert.isAbove(served?.shortNames?.length ?? 0, 0, crd.spec.names.kind)
+        assert.deepStrictEqual(served?.categories, ["litellm"], crd.spec.names.kind)
+      }
+      // No short name collides with a name or short name of any other resource the server serves, or a common one.
+      const groups = (yield* Effect.flatMap(
+        transport.request({ method: "GET", path: "/apis" }),
+        Schema.decodeUnknownEffect(GroupList)
+      )).groups.filter((g) => g.name !== "auth.litellm.ai")
+      const others = [
+        ...(yield* discover("/api/v1")).resources,
+        ...(yield* Effect.forEach(groups, (g) => discover(`/apis/${g.preferredVersion.groupVersion}`))).flatMap(
+          (l) => l.resources
+        )
+      ]
+      const taken = new Set([
+        ...commonShortNames,
+        ...others.flatMap((r) => [r.name, r.singularName ?? "", ...(r.shortNames ?? [])])
+      ])
+      assert.isAbove(others.length, 40)
+      const ourNames = ours.flatMap((r) => [r.name, ...(r.shortNames ?? [])])
+      assert.deepStrictEqual(
+        ourNames.filter((n) => taken.has(n)),
+        []
+      )
+      assert.strictEqual(new Set(ourNames).size, ourNames.length, "a short name used twice")
+
+      // `kubectl get litellm`: every resource in the category, listed in one namespace, shows all four kinds.
+      const ns = yield* freshNamespace("category")
+      yield* createRaw(Teams, ns, "t", team)
+      yield* createRaw(Users, ns, "u", user)
+      yield* createRaw(VirtualKeys, ns, "k", key)
+      yield* createRaw(TeamMemberAssociations, ns, "m", tma)
+      const inCategory = ours.filter((r) => r.categories?.includes("litellm"))
+      const Listed = Schema.fromJsonString(
+        Schema.Struct({
+          items: Schema.Array(
+            Schema.Struct({ kind: Schema.optionalKey(Schema.String), metadata: Schema.Struct({ name: Schema.String }) })
+          )
+        })
+      )
+      const seen: Array<string> = []
+      for (const r of inCategory) {
+        const list = yield* Effect.flatMap(
+          transport.request({ method: "GET", path: `/apis/auth.litellm.ai/v1alpha1/namespaces/${ns}/${r.name}` }),
+          Schema.decodeUnknownEffect(Listed)
+        )
+        seen.push(...list.items.map((i) => `${r.kind}/${i.metadata.name}`))
+      }
+      assert.deepStrictEqual(seen.sort(), ["Team/t", "TeamMemberAssociation/m", "User/u", "VirtualKey/k"])
+    })
+  )
+
+  it.effect("kubectl explain shows the bounds: the server's OpenAPI v3 document carries them in the descriptions", () =>
+    Effect.gen(function* () {
+      const transport = yield* KubeTransport
+      const document = JSON.stringify(
+        yield* transport.request({ method: "GET", path: "/openapi/v3/apis/auth.litellm.ai/v1alpha1" })
+      )
+      for (const text of [
+        "TeamAlias is the alias of the team. Bounds: at most 256 characters; no control, format or bidirectional characters.",
+        "UserEmail is the email of the user. Bounds: at most 320 characters",
+        "Bounds: at most 256 items; each at most 256 characters",
+        "Bounds: at most 64 entries; keys at most 256 characters",
+        "at most 100 years",
+        "ModelRPMLimit sets RPM limits per model. Bounds: at most 256 entries; keys at most 256 characters with no control, format or bidirectional characters; values from 0 to 1000000000000."
+      ]) {
+        assert.include(document, text)
+      }
     })
   )
 

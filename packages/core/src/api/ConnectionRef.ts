@@ -1,15 +1,17 @@
 /** How an object names the LiteLLM instance it is reconciled against. */
 import { Schema } from "effect"
-import { described, Name } from "./Primitives.ts"
+import { described, KubeName } from "./Primitives.ts"
 
 export const SecretKeys = Schema.Struct({
-  masterKey: Schema.optionalKey(Name.pipe(described("MasterKey is the key in the secret containing the master key"))),
-  url: Schema.optionalKey(Name.pipe(described("URL is the key in the secret containing the LiteLLM URL")))
+  masterKey: Schema.optionalKey(
+    KubeName.pipe(described("MasterKey is the key in the secret containing the master key"))
+  ),
+  url: Schema.optionalKey(KubeName.pipe(described("URL is the key in the secret containing the LiteLLM URL")))
 }).annotate({ description: "SecretKeys defines the keys in a secret for connection details" })
 export type SecretKeys = typeof SecretKeys.Type
 
 export const SecretRef = Schema.Struct({
-  name: Name.pipe(described("Name is the name of the secret")),
+  name: KubeName.pipe(described("Name is the name of the secret")),
   keys: Schema.optionalKey(
     SecretKeys.pipe(described("Keys defines the keys in the secret that contain connection details"))
   )
@@ -17,9 +19,9 @@ export const SecretRef = Schema.Struct({
 export type SecretRef = typeof SecretRef.Type
 
 export const InstanceRef = Schema.Struct({
-  name: Name.pipe(described("Name is the name of the LiteLLM instance")),
+  name: KubeName.pipe(described("Name is the name of the LiteLLM instance")),
   namespace: Schema.optionalKey(
-    Name.pipe(
+    KubeName.pipe(
       described("Namespace is the namespace of the LiteLLM instance (defaults to the same namespace as the Team)")
     )
   )

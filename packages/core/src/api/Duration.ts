@@ -19,7 +19,23 @@ export interface ParsedDuration {
 const describe = (s: string): string =>
   `must be a positive whole number followed by one of s, m, h, d, w, mo, such as "30s", "30m", "12h", "30d", "1w" or "1mo" (got ${JSON.stringify(s)})`
 
-/** A LiteLLM duration string such as "30s", "30m", "30h", "30d", "2w" or "1mo". */
+/**
+ * The longest duration in each unit: 100 years of 365.25 days. Any longer
+ * period (LiteLLM would take `999999999w`) is a mistake, and past the dates
+ * LiteLLM can compute.
+ */
+export const maxDurationAmounts: { readonly [U in DurationUnit]: number } = {
+  s: 999_999_999,
+  m: 52_596_000,
+  h: 876_600,
+  d: 36_525,
+  w: 5_217,
+  mo: 1_200
+}
+
+const tooLong = "must be at most 100 years: 36525d, 5217w, 876600h, 52596000m or 1200mo (seconds are at most 999999999)"
+
+/** A LiteLLM duration string such as "30s", "30m", "30h", "30d", "2w" or "1mo", of at most 100 years. */
 export const Duration = Schema.String.check(
   Schema.makeFilter((s: string) => (DURATION_PATTERN.test(s) ? undefined : describe(s)), {
     expected: "a duration such as 30s, 30m, 30h, 30d, 1w or 1mo",
@@ -35,7 +51,27 @@ export const Duration = Schema.String.check(
         }
       ]
     })
-  })
+  }),
+  Schema.makeFilter(
+    (s: string) => {
+      const parsed = parseDuration(s)
+      return parsed !== undefined && parsed.amount > maxDurationAmounts[parsed.unit]
+        ? `${tooLong} (got ${JSON.stringify(s)})`
+        : undefined
+    },
+    {
+      expected: "a duration of at most 100 years",
+      toJsonSchema: () => ({
+        "x-kubernetes-validations": [
+          {
+            // The amount is read only once the format rule holds (int() of anything else fails).
+            rule: `!self.matches(r'${DURATION_PATTERN.source}') || (self.endsWith('mo') ? int(self.substring(0, size(self) - 2)) <= ${maxDurationAmounts.mo} : int(self.substring(0, size(self) - 1)) <= (${(["s", "m", "h", "d"] as const).map((u) => `self.endsWith('${u}') ? ${maxDurationAmounts[u]} : `).join("")}${maxDurationAmounts.w}))`,
+            message: tooLong
+          }
+        ]
+      })
+    }
+  )
 )
 export type Duration = typeof Duration.Type
 

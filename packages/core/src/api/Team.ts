@@ -4,7 +4,7 @@ import { Budget } from "./Budget.ts"
 import { Conditions } from "./Condition.ts"
 import { ConnectionRef } from "./ConnectionRef.ts"
 import { BudgetDuration } from "./Duration.ts"
-import { described, Limit, Name, StringList, StringMap } from "./Primitives.ts"
+import { described, FreeformMap, Identifier, Limit, NameList, NameMap, StringList, StringMap } from "./Primitives.ts"
 
 const opt = Schema.optionalKey
 
@@ -24,19 +24,19 @@ export const TeamSpec = Schema.Struct({
       )
     )
   ),
-  guardrails: opt(StringList.pipe(described("Guardrails are guardrails for the team"))),
+  guardrails: opt(NameList.pipe(described("Guardrails are guardrails for the team"))),
   maxBudget: opt(Budget.pipe(described("MaxBudget is the maximum budget for the team"))),
-  metadata: opt(StringMap.pipe(described("Metadata is free-form metadata stored on the team in LiteLLM"))),
-  modelAliases: opt(StringMap.pipe(described("ModelAliases are model aliases for the team"))),
+  metadata: opt(FreeformMap.pipe(described("Metadata is free-form metadata stored on the team in LiteLLM"))),
+  modelAliases: opt(NameMap.pipe(described("ModelAliases are model aliases for the team"))),
   models: opt(
-    StringList.pipe(
+    NameList.pipe(
       described(
         "Models is the list of models that are associated with the team. All keys for this team_id will have at most, these models. If empty, assumes all models are allowed."
       )
     )
   ),
   organizationID: opt(
-    Name.pipe(
+    Identifier.pipe(
       described(
         "OrganizationID is the ID of the organization that the team belongs to. If not set, the team will be created with no organization."
       )
@@ -50,12 +50,12 @@ export const TeamSpec = Schema.Struct({
     )
   ),
   tags: opt(
-    StringList.pipe(described("Tags for tracking spend and/or doing tag-based routing. Requires Enterprise license"))
+    NameList.pipe(described("Tags for tracking spend and/or doing tag-based routing. Requires Enterprise license"))
   ),
-  teamAlias: Name.pipe(described("TeamAlias is the alias of the team")),
-  teamID: opt(Name.pipe(described("TeamID is the ID of the team. If not set, a unique ID will be generated."))),
+  teamAlias: Identifier.pipe(described("TeamAlias is the alias of the team")),
+  teamID: opt(Identifier.pipe(described("TeamID is the ID of the team. If not set, a unique ID will be generated."))),
   teamMemberPermissions: opt(
-    StringList.pipe(
+    NameList.pipe(
       described(
         'TeamMemberPermissions is the list of routes that non-admin team members can access. Example: ["/key/generate", "/key/update", "/key/delete"]'
       )
@@ -134,6 +134,13 @@ export const TeamStatus = Schema.Struct({
     StringMap.pipe(
       described(
         "ModelAliases is the model alias map last applied to LiteLLM (LiteLLM does not return it on read, so the operator remembers it)"
+      )
+    )
+  ),
+  truncated: opt(
+    StringList.pipe(
+      described(
+        "Truncated names the status fields that hold only the start of LiteLLM's value: each mirrored field holds at most 8 KiB (LiteLLM may hold values of any size for objects made elsewhere)"
       )
     )
   ),

@@ -3,7 +3,7 @@ import { Schema } from "effect"
 import { Budget } from "./Budget.ts"
 import { Conditions } from "./Condition.ts"
 import { ConnectionRef } from "./ConnectionRef.ts"
-import { described, Name } from "./Primitives.ts"
+import { described, Email, Identifier } from "./Primitives.ts"
 
 const opt = Schema.optionalKey
 
@@ -14,8 +14,8 @@ export type MemberRole = typeof MemberRole.Type
 export const TeamMemberAssociationSpec = Schema.Struct({
   connectionRef: ConnectionRef.pipe(described("ConnectionRef defines how to connect to the LiteLLM instance")),
   maxBudgetInTeam: opt(Budget.pipe(described("MaxBudgetInTeam is the maximum budget for the user in the team"))),
-  teamAlias: Name.pipe(described("TeamAlias is the alias of the team")),
-  userEmail: Name.pipe(described("UserEmail is the email of the user")),
+  teamAlias: Identifier.pipe(described("TeamAlias is the alias of the team")),
+  userEmail: Email.pipe(described("UserEmail is the email of the user")),
   role: MemberRole.pipe(described('Role is the role of the user - one of "admin" or "user"'))
 }).annotate({ description: "TeamMemberAssociationSpec defines the desired state of TeamMemberAssociation" })
 export type TeamMemberAssociationSpec = typeof TeamMemberAssociationSpec.Type

@@ -4,7 +4,19 @@ import { Budget } from "./Budget.ts"
 import { Conditions } from "./Condition.ts"
 import { ConnectionRef } from "./ConnectionRef.ts"
 import { BudgetDuration, Duration } from "./Duration.ts"
-import { described, Limit, Name, StringList, StringMap } from "./Primitives.ts"
+import {
+  described,
+  Email,
+  FreeformMap,
+  Identifier,
+  isAtMostChars,
+  isModelMap,
+  Limit,
+  NameList,
+  NameMap,
+  StringList,
+  StringMap
+} from "./Primitives.ts"
 
 const opt = Schema.optionalKey
 
@@ -15,15 +27,18 @@ export type UserRole = typeof UserRole.Type
 /** Per-model limits given as strings in the User API; they must hold whole numbers. */
 const WholeNumberStringMap = Schema.Record(
   Schema.String,
-  Schema.String.check(Schema.isPattern(/^[0-9]{1,12}$/u, { message: 'must be a whole number such as "100"' }))
-)
-const BudgetMap = Schema.Record(Schema.String, Budget)
+  Schema.String.check(
+    isAtMostChars(12),
+    Schema.isPattern(/^[0-9]{1,12}$/u, { message: 'must be a whole number of at most 12 digits such as "100"' })
+  )
+).check(isModelMap)
+const BudgetMap = Schema.Record(Schema.String, Budget).check(isModelMap)
 
 export const UserSpec = Schema.Struct({
   connectionRef: ConnectionRef.pipe(described("ConnectionRef defines how to connect to the LiteLLM instance")),
-  aliases: opt(StringMap.pipe(described("Aliases is the model aliases for the user"))),
+  aliases: opt(NameMap.pipe(described("Aliases is the model aliases for the user"))),
   allowedCacheControls: opt(
-    StringList.pipe(described("AllowedCacheControls is the list of allowed cache control values"))
+    NameList.pipe(described("AllowedCacheControls is the list of allowed cache control values"))
   ),
   autoCreateKey: opt(
     Schema.Boolean.pipe(described("AutoCreateKey is whether to automatically create a key for the user"))
@@ -37,13 +52,13 @@ export const UserSpec = Schema.Struct({
     )
   ),
   duration: opt(Duration.pipe(described("Duration is the duration for the key auto-created on /user/new"))),
-  guardrails: opt(StringList.pipe(described("Guardrails is the list of active guardrails for the user"))),
-  keyAlias: opt(Name.pipe(described("KeyAlias is the optional alias of the key if autoCreateKey is true"))),
+  guardrails: opt(NameList.pipe(described("Guardrails is the list of active guardrails for the user"))),
+  keyAlias: opt(Identifier.pipe(described("KeyAlias is the optional alias of the key if autoCreateKey is true"))),
   maxBudget: opt(Budget.pipe(described("MaxBudget is the maximum budget for the user"))),
   maxParallelRequests: opt(
     Limit.pipe(described("MaxParallelRequests is the maximum number of parallel requests for the user"))
   ),
-  metadata: opt(StringMap.pipe(described("Metadata is free-form metadata stored on the user in LiteLLM"))),
+  metadata: opt(FreeformMap.pipe(described("Metadata is free-form metadata stored on the user in LiteLLM"))),
   modelMaxBudget: opt(BudgetMap.pipe(described("ModelMaxBudget is the model specific maximum budget"))),
   modelRPMLimit: opt(
     WholeNumberStringMap.pipe(described("ModelRPMLimit is the model specific maximum requests per minute"))
@@ -51,8 +66,8 @@ export const UserSpec = Schema.Struct({
   modelTPMLimit: opt(
     WholeNumberStringMap.pipe(described("ModelTPMLimit is the model specific maximum tokens per minute"))
   ),
-  models: opt(StringList.pipe(described("Models is the list of models that the user is allowed to use"))),
-  permissions: opt(StringMap.pipe(described("Permissions is the user-specific permissions"))),
+  models: opt(NameList.pipe(described("Models is the list of models that the user is allowed to use"))),
+  permissions: opt(FreeformMap.pipe(described("Permissions is the user-specific permissions"))),
   rpmLimit: opt(Limit.pipe(described("RPMLimit is the maximum requests per minute for the user"))),
   sendInviteEmail: opt(
     Schema.Boolean.pipe(
@@ -63,12 +78,12 @@ export const UserSpec = Schema.Struct({
   ),
   softBudget: opt(Budget.pipe(described("SoftBudget - alert when user exceeds this budget, doesn't block requests"))),
   spend: opt(Budget.pipe(described("Spend is the amount spent by user"))),
-  ssoUserID: opt(Name.pipe(described("SSOUserID is the id of the user in the SSO provider"))),
-  teams: opt(StringList.pipe(described("Teams is the list of teams that the user is a member of"))),
+  ssoUserID: opt(Identifier.pipe(described("SSOUserID is the id of the user in the SSO provider"))),
+  teams: opt(NameList.pipe(described("Teams is the list of teams that the user is a member of"))),
   tpmLimit: opt(Limit.pipe(described("TPMLimit is the maximum tokens per minute for the user"))),
-  userAlias: opt(Name.pipe(described("UserAlias is the alias of the user"))),
-  userEmail: Name.pipe(described("UserEmail is the email of the user")),
-  userID: opt(Name.pipe(described("UserID is the ID of the user. If not set, a unique ID will be generated."))),
+  userAlias: opt(Identifier.pipe(described("UserAlias is the alias of the user"))),
+  userEmail: Email.pipe(described("UserEmail is the email of the user")),
+  userID: opt(Identifier.pipe(described("UserID is the ID of the user. If not set, a unique ID will be generated."))),
   userRole: opt(
     UserRole.pipe(
       described(
@@ -121,6 +136,9 @@ export const UserStatus = Schema.Struct({
   userEmail: s("UserEmail is the email of the user"),
   userID: s("UserID is the unique user id"),
   userRole: s("UserRole is the role of the user"),
+  truncated: list(
+    "Truncated names the status fields that hold only the start of LiteLLM's value: each mirrored field holds at most 8 KiB (LiteLLM may hold values of any size for objects made elsewhere)"
+  ),
   appliedFields: list(
     "AppliedFields lists the spec fields the operator last wrote to LiteLLM; a field removed from the spec is cleared in LiteLLM only if it is listed here"
   ),

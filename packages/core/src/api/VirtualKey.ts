@@ -4,20 +4,33 @@ import { Budget } from "./Budget.ts"
 import { Conditions } from "./Condition.ts"
 import { ConnectionRef } from "./ConnectionRef.ts"
 import { BudgetDuration, Duration } from "./Duration.ts"
-import { described, IntMap, Limit, Name, StringList, StringMap } from "./Primitives.ts"
+import {
+  described,
+  FreeformMap,
+  Identifier,
+  isAtMostChars,
+  isModelMap,
+  KubeName,
+  Limit,
+  NameList,
+  NameMap,
+  StringList,
+  StringMap
+} from "./Primitives.ts"
 
 const opt = Schema.optionalKey
 
 /** A custom key value: LiteLLM requires the `sk-` prefix. */
 export const KeyValue = Schema.String.check(
+  isAtMostChars(203),
   Schema.isPattern(/^sk-[A-Za-z0-9_-]{8,200}$/u, {
     message: "must start with \"sk-\" followed by 8 to 200 letters, digits, '_' or '-'"
   })
 )
 
 export const KeySecretRef = Schema.Struct({
-  name: Name.pipe(described("Name is the name of a Secret in the VirtualKey's namespace")),
-  key: opt(Name.pipe(described('Key is the key in the Secret that holds the key value (default "key")')))
+  name: KubeName.pipe(described("Name is the name of a Secret in the VirtualKey's namespace")),
+  key: opt(KubeName.pipe(described('Key is the key in the Secret that holds the key value (default "key")')))
 }).annotate({
   description:
     "KeySecretRef takes a chosen key value from a Secret of the VirtualKey's namespace, so the value never appears in the object"
@@ -28,16 +41,16 @@ const keyOrSecret = "at most one of key and keySecretRef may be set"
 
 const VirtualKeyFields = Schema.Struct({
   connectionRef: ConnectionRef.pipe(described("ConnectionRef defines how to connect to the LiteLLM instance")),
-  aliases: opt(StringMap.pipe(described("Aliases maps additional aliases for the key"))),
-  allowedCacheControls: opt(StringList.pipe(described("AllowedCacheControls defines allowed cache control settings"))),
-  allowedRoutes: opt(StringList.pipe(described("AllowedRoutes defines allowed API routes"))),
+  aliases: opt(NameMap.pipe(described("Aliases maps additional aliases for the key"))),
+  allowedCacheControls: opt(NameList.pipe(described("AllowedCacheControls defines allowed cache control settings"))),
+  allowedRoutes: opt(NameList.pipe(described("AllowedRoutes defines allowed API routes"))),
   blocked: opt(Schema.Boolean.pipe(described("Blocked indicates if the key is blocked"))),
   budgetDuration: opt(BudgetDuration.pipe(described("BudgetDuration specifies the duration for budget tracking"))),
-  budgetID: opt(Name.pipe(described("BudgetID is the identifier for the budget"))),
-  config: opt(StringMap.pipe(described("Config contains additional configuration settings"))),
+  budgetID: opt(Identifier.pipe(described("BudgetID is the identifier for the budget"))),
+  config: opt(FreeformMap.pipe(described("Config contains additional configuration settings"))),
   duration: opt(Duration.pipe(described("Duration specifies how long the key is valid"))),
-  enforcedParams: opt(StringList.pipe(described("EnforcedParams lists parameters that must be included in requests"))),
-  guardrails: opt(StringList.pipe(described("Guardrails defines guardrail settings"))),
+  enforcedParams: opt(NameList.pipe(described("EnforcedParams lists parameters that must be included in requests"))),
+  guardrails: opt(NameList.pipe(described("Guardrails defines guardrail settings"))),
   key: opt(
     KeyValue.pipe(
       described(
@@ -52,27 +65,33 @@ const VirtualKeyFields = Schema.Struct({
       )
     )
   ),
-  keyAlias: Name.pipe(described("KeyAlias is the user defined key alias")),
+  keyAlias: Identifier.pipe(described("KeyAlias is the user defined key alias")),
   maxBudget: opt(Budget.pipe(described("MaxBudget sets the maximum budget limit"))),
   maxParallelRequests: opt(Limit.pipe(described("MaxParallelRequests limits concurrent requests"))),
-  metadata: opt(StringMap.pipe(described("Metadata is free-form metadata stored on the key in LiteLLM"))),
+  metadata: opt(FreeformMap.pipe(described("Metadata is free-form metadata stored on the key in LiteLLM"))),
   modelMaxBudget: opt(
-    Schema.Record(Schema.String, Budget).pipe(described("ModelMaxBudget sets budget limits per model"))
+    Schema.Record(Schema.String, Budget)
+      .check(isModelMap)
+      .pipe(described("ModelMaxBudget sets budget limits per model"))
   ),
-  modelRPMLimit: opt(IntMap.pipe(described("ModelRPMLimit sets RPM limits per model"))),
-  modelTPMLimit: opt(IntMap.pipe(described("ModelTPMLimit sets TPM limits per model"))),
-  models: opt(StringList.pipe(described("Models specifies which models can be used"))),
-  permissions: opt(StringMap.pipe(described("Permissions defines key permissions"))),
+  modelRPMLimit: opt(
+    Schema.Record(Schema.String, Limit).check(isModelMap).pipe(described("ModelRPMLimit sets RPM limits per model"))
+  ),
+  modelTPMLimit: opt(
+    Schema.Record(Schema.String, Limit).check(isModelMap).pipe(described("ModelTPMLimit sets TPM limits per model"))
+  ),
+  models: opt(NameList.pipe(described("Models specifies which models can be used"))),
+  permissions: opt(FreeformMap.pipe(described("Permissions defines key permissions"))),
   rpmLimit: opt(Limit.pipe(described("RPMLimit sets global RPM limit"))),
   sendInviteEmail: opt(Schema.Boolean.pipe(described("SendInviteEmail indicates whether to send an invite email"))),
   softBudget: opt(Budget.pipe(described("SoftBudget sets a soft budget limit"))),
   spend: opt(Budget.pipe(described("Spend tracks the current spend amount"))),
   tags: opt(
-    StringList.pipe(described("Tags for tracking spend and/or doing tag-based routing. Requires Enterprise license"))
+    NameList.pipe(described("Tags for tracking spend and/or doing tag-based routing. Requires Enterprise license"))
   ),
-  teamID: opt(Name.pipe(described("TeamID identifies the team associated with the key"))),
+  teamID: opt(Identifier.pipe(described("TeamID identifies the team associated with the key"))),
   tpmLimit: opt(Limit.pipe(described("TPMLimit sets global TPM limit"))),
-  userID: opt(Name.pipe(described("UserID identifies the user associated with the key")))
+  userID: opt(Identifier.pipe(described("UserID identifies the user associated with the key")))
 })
 
 export const VirtualKeySpec = VirtualKeyFields.check(
@@ -129,6 +148,9 @@ export const VirtualKeyStatus = Schema.Struct({
   updatedAt: s("UpdatedAt is the date and time when the key was last updated"),
   updatedBy: s("UpdatedBy tracks who last updated the key"),
   userID: s("UserID identifies the user associated with the key"),
+  truncated: list(
+    "Truncated names the status fields that hold only the start of LiteLLM's value: each mirrored field holds at most 8 KiB (LiteLLM may hold values of any size for objects made elsewhere)"
+  ),
   appliedFields: list(
     "AppliedFields lists the spec fields the operator last wrote to LiteLLM; a field removed from the spec is cleared in LiteLLM only if it is listed here"
   ),

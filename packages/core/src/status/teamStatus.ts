@@ -4,34 +4,39 @@ import type { TeamStatus } from "../api/Team.ts"
 import type { ObservedTeam } from "../litellm/ObservedTeam.ts"
 import type { LastApplied } from "../plan/FieldRule.ts"
 import { compact } from "./compact.ts"
-import { optionalBudget, optionalInt, stringList } from "./mirrorValues.ts"
+import type { MirrorCap } from "./mirrorValues.ts"
+import { makeMirrorCap, optionalBudget, optionalInt, stringList } from "./mirrorValues.ts"
 import type { Outcome } from "./Ready.ts"
 import { withReady } from "./Ready.ts"
 
-/** The status fields that mirror LiteLLM's team. */
-export const teamMirror = (team: ObservedTeam): TeamStatus =>
-  compact({
-    teamID: team.team_id,
-    teamAlias: team.team_alias,
+/** The status fields that mirror LiteLLM's team, each capped (`truncated` names those cut). */
+export const teamMirror = (team: ObservedTeam, cap: MirrorCap = makeMirrorCap()): TeamStatus => {
+  const mirror = compact({
+    teamID: cap.text("teamID", team.team_id),
+    teamAlias: cap.text("teamAlias", team.team_alias),
     blocked: team.blocked ?? false,
-    budgetDuration: team.budget_duration,
-    budgetResetAt: team.budget_reset_at,
-    createdAt: team.created_at,
-    updatedAt: team.updated_at,
+    budgetDuration: cap.text("budgetDuration", team.budget_duration),
+    budgetResetAt: cap.text("budgetResetAt", team.budget_reset_at),
+    createdAt: cap.text("createdAt", team.created_at),
+    updatedAt: cap.text("updatedAt", team.updated_at),
     maxBudget: optionalBudget(team.max_budget),
     spend: budgetFromNumber(team.spend ?? 0),
     maxParallelRequests: optionalInt(team.max_parallel_requests),
-    models: team.models,
-    organizationID: team.organization_id === "" ? undefined : team.organization_id,
+    models: cap.list("models", team.models),
+    organizationID: team.organization_id === "" ? undefined : cap.text("organizationID", team.organization_id),
     rpmLimit: optionalInt(team.rpm_limit),
     tpmLimit: optionalInt(team.tpm_limit),
-    modelID: team.model_id === null || team.model_id === undefined ? undefined : String(team.model_id),
-    tags: stringList(team.metadata?.tags),
-    teamMemberPermissions: team.team_member_permissions,
-    membersWithRole: team.members_with_roles?.map((m) =>
-      compact({ userID: m.user_id, userEmail: m.user_email, role: m.role })
+    modelID:
+      team.model_id === null || team.model_id === undefined ? undefined : cap.text("modelID", String(team.model_id)),
+    tags: cap.list("tags", stringList(team.metadata?.tags)),
+    teamMemberPermissions: cap.list("teamMemberPermissions", team.team_member_permissions),
+    membersWithRole: cap.list(
+      "membersWithRole",
+      team.members_with_roles?.map((m) => compact({ userID: m.user_id, userEmail: m.user_email, role: m.role }))
     )
   })
+  return compact({ ...mirror, truncated: cap.truncated() })
+}
 
 /**
  * The next status. With `team` undefined (LiteLLM could not be read) the

@@ -4,43 +4,44 @@ import type { ObservedKey } from "../litellm/ObservedKey.ts"
 import type { ObservedUser } from "../litellm/ObservedUser.ts"
 import type { LastApplied } from "../plan/FieldRule.ts"
 import { compact } from "./compact.ts"
-import { modelBudgetMap, optionalBudget, optionalInt, stringMap } from "./mirrorValues.ts"
+import type { MirrorCap } from "./mirrorValues.ts"
+import { makeMirrorCap, modelBudgetMap, optionalBudget, optionalInt, stringMap } from "./mirrorValues.ts"
 import type { Outcome } from "./Ready.ts"
 import { withReady } from "./Ready.ts"
 
-/** The status fields that mirror LiteLLM's user. */
-export const userMirror = (user: ObservedUser): UserStatus =>
+/** The status fields that mirror LiteLLM's user, each capped (the cap remembers those cut). */
+export const userMirror = (user: ObservedUser, cap: MirrorCap = makeMirrorCap()): UserStatus =>
   compact({
-    userID: user.user_id,
-    userEmail: user.user_email,
-    userAlias: user.user_alias,
-    userRole: user.user_role,
-    models: user.models,
+    userID: cap.text("userID", user.user_id),
+    userEmail: cap.text("userEmail", user.user_email),
+    userAlias: cap.text("userAlias", user.user_alias),
+    userRole: cap.text("userRole", user.user_role),
+    models: cap.list("models", user.models),
     maxBudget: optionalBudget(user.max_budget),
-    budgetDuration: user.budget_duration,
+    budgetDuration: cap.text("budgetDuration", user.budget_duration),
     spend: optionalBudget(user.spend ?? 0),
     tpmLimit: optionalInt(user.tpm_limit),
     rpmLimit: optionalInt(user.rpm_limit),
     maxParallelRequests: optionalInt(user.max_parallel_requests),
-    allowedCacheControls: user.allowed_cache_controls,
-    modelMaxBudget: modelBudgetMap(user.model_max_budget),
-    modelRPMLimit: stringMap(user.metadata?.model_rpm_limit),
-    modelTPMLimit: stringMap(user.metadata?.model_tpm_limit),
-    teams: user.teams,
-    createdAt: user.created_at,
-    updatedAt: user.updated_at
+    allowedCacheControls: cap.list("allowedCacheControls", user.allowed_cache_controls),
+    modelMaxBudget: cap.map("modelMaxBudget", modelBudgetMap(user.model_max_budget)),
+    modelRPMLimit: cap.map("modelRPMLimit", stringMap(user.metadata?.model_rpm_limit)),
+    modelTPMLimit: cap.map("modelTPMLimit", stringMap(user.metadata?.model_tpm_limit)),
+    teams: cap.list("teams", user.teams),
+    createdAt: cap.text("createdAt", user.created_at),
+    updatedAt: cap.text("updatedAt", user.updated_at)
   })
 
-/** The status fields that describe the user's own key. */
-export const userKeyMirror = (key: ObservedKey): UserStatus =>
+/** The status fields that describe the user's own key, each capped. */
+export const userKeyMirror = (key: ObservedKey, cap: MirrorCap = makeMirrorCap()): UserStatus =>
   compact({
-    token: key.token,
-    keyName: key.key_name,
-    keyAlias: key.key_alias,
-    expires: key.expires,
+    token: cap.text("token", key.token),
+    keyName: cap.text("keyName", key.key_name),
+    keyAlias: cap.text("keyAlias", key.key_alias),
+    expires: cap.text("expires", key.expires),
     blocked: key.blocked ?? false,
-    aliases: stringMap(key.aliases),
-    permissions: stringMap(key.permissions)
+    aliases: cap.map("aliases", stringMap(key.aliases)),
+    permissions: cap.map("permissions", stringMap(key.permissions))
   })
 
 const KEY_FIELDS = ["token", "keyName", "keyAlias", "expires", "blocked", "aliases", "permissions"] as const
@@ -57,16 +58,34 @@ export const userStatus = (options: {
   readonly now: string
 }): UserStatus => {
   const { previous, user, key, applied } = options
-  const { conditions: _c, appliedFields: _a, duration: _d, keySecretRef: _k, ...previousMirror } = previous ?? {}
+  const {
+    conditions: _c,
+    appliedFields: _a,
+    duration: _d,
+    keySecretRef: _k,
+    truncated: _t,
+    ...previousMirror
+  } = previous ?? {}
   const previousKey = Object.fromEntries(
     KEY_FIELDS.flatMap((f) => (previousMirror[f] === undefined ? [] : [[f, previousMirror[f]]]))
   )
   const previousUser = Object.fromEntries(
     Object.entries(previousMirror).filter(([f]) => !KEY_FIELDS.some((k) => k === f))
   )
+  // Fresh mirrors share one cap; fields cut in a kept (previous) mirror stay listed.
+  const cap = makeMirrorCap()
+  const isKeyField = (f: string) => KEY_FIELDS.some((k) => k === f)
+  const keptCuts = (previous?.truncated ?? []).filter(
+    (f) => (user === undefined && !isKeyField(f)) || (user === undefined && key === undefined && isKeyField(f))
+  )
+  const mirror = {
+    ...(user === undefined ? previousUser : userMirror(user, cap)),
+    ...(key === undefined ? (user === undefined ? previousKey : {}) : userKeyMirror(key, cap))
+  }
+  const truncated = [...new Set([...keptCuts, ...(cap.truncated() ?? [])])].sort()
   return {
-    ...(user === undefined ? previousUser : userMirror(user)),
-    ...(key === undefined ? (user === undefined ? previousKey : {}) : userKeyMirror(key)),
+    ...mirror,
+    ...(truncated.length === 0 ? {} : { truncated }),
     ...compact({ duration: applied.duration, keySecretRef: options.keySecretRef }),
     appliedFields: [...applied.fields].sort(),
     conditions: withReady({

@@ -1,5 +1,6 @@
 /** Builds each kind's CustomResourceDefinition from the core schemas: one source of truth. */
 import { Schema } from "effect"
+import { describeBounds } from "./describeBounds.ts"
 import type { KindDefinition } from "./kinds.ts"
 import { group, kinds, version } from "./kinds.ts"
 import type { JsonSchema } from "./structural.ts"
@@ -56,7 +57,7 @@ export const customResourceDefinition = (def: KindDefinition) => ({
                 description: "Kind is a string value representing the REST resource this object represents."
               },
               metadata: { type: "object" },
-              spec: withRules(structuralOf(def.spec), def.specTransitionRules),
+              spec: withRules(describeBounds(structuralOf(def.spec)), def.specTransitionRules),
               status: structuralOf(def.status)
             }
           }

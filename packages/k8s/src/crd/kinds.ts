@@ -116,7 +116,7 @@ export const virtualKeyKind: KindDefinition = {
   kind: "VirtualKey",
   plural: "virtualkeys",
   singular: "virtualkey",
-  shortNames: ["vkey"],
+  shortNames: ["vk", "vkey"],
   description: "VirtualKey is a LiteLLM virtual key; its value is delivered in a Secret named in status.keySecretRef.",
   spec: VirtualKeySpec,
   status: VirtualKeyStatus,

@@ -58,7 +58,8 @@ export const toStructural = (root: JsonSchema, definitions: JsonSchema = {}): Js
     delete merged["x-kubernetes-validations"]
     if (validations.length > 0) {
       merged["x-kubernetes-validations"] = validations
-      delete merged.pattern
+      const pattern = merged.pattern
+      if (typeof pattern === "string" && validations.some((v) => v.rule.includes(pattern))) delete merged.pattern
     }
     if (isSchema(merged.properties)) {
       merged.properties = Object.fromEntries(
