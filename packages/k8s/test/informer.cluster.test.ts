@@ -206,6 +206,30 @@ layer(ClusterLive, { excludeTestServices: true })("Informer", (it) => {
     })
   )
 
+  it.effect("drops kubectl's last-applied copy on arrival, from lists and from watch events alike", () =>
+    Effect.gen(function* () {
+      const client = yield* KubeClient
+      const ns = yield* freshNamespace("inf-trim")
+      const lastApplied = { "kubectl.kubernetes.io/last-applied-configuration": '{"spec":{"maxBudget":"100"}}' }
+      const example = exampleTeam(ns, "listed")
+      yield* client.create(Teams, {
+        ...example,
+        metadata: { ...example.metadata, annotations: { ...lastApplied, keep: "me" } }
+      })
+      const { informer } = yield* observe(ns)
+      const watched = exampleTeam(ns, "watched")
+      yield* client.create(Teams, { ...watched, metadata: { ...watched.metadata, annotations: lastApplied } })
+      yield* eventually("both", informer.list(ns), (l) => l.length === 2)
+      const annotations = (name: string) =>
+        Effect.map(informer.get({ namespace: ns, name }), (o) => Option.getOrUndefined(o)?.metadata.annotations)
+      assert.deepStrictEqual(yield* annotations("listed"), { keep: "me" })
+      assert.deepStrictEqual(yield* annotations("watched"), {})
+      // The server still has it: only the cache is trimmed.
+      const server = yield* client.get(Teams, { namespace: ns, name: "watched" })
+      assert.deepStrictEqual(server.metadata.annotations, lastApplied)
+    })
+  )
+
   it.effect("a watchdog restarts a watch that stays silent", () =>
     Effect.gen(function* () {
       const client = yield* KubeClient
