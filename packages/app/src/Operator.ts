@@ -2,14 +2,15 @@
  * The operator: one informer and one controller per kind, wired so that
  * every watch event puts its object's key on that kind's queue, and changes to
  * what objects depend on requeue them too (a connection Secret → the objects
- * that use it; a Team or User → the associations that name it). Reconciles
- * read the object from the informer's cache; nothing depends on which event
- * woke them.
+ * that use it; a Team or User → the associations that name it), found through
+ * indexes kept from the informers' events rather than scans of their caches.
+ * Reconciles read the object, and every Secret, from caches; nothing depends
+ * on which event woke them.
  */
 import type { ConnectionRef } from "@litellm-operator/core"
 import { connectionTarget, failed, normalizeEmail, withReady } from "@litellm-operator/core"
 import type { CustomObject, Informer, InformerEvent, ObjectKey } from "@litellm-operator/k8s"
-import { KubeClient, keyString, makeInformer, Secrets } from "@litellm-operator/k8s"
+import { KubeClient, keyOf, keyString, makeInformer, SecretCache } from "@litellm-operator/k8s"
 import type { Duration } from "effect"
 import { Clock, DateTime, Effect, Metric, Option, Stream } from "effect"
 import {
@@ -31,6 +32,8 @@ import { teamHandler } from "./reconcile/teamHandler.ts"
 import { userHandler } from "./reconcile/userHandler.ts"
 import { virtualKeyHandler } from "./reconcile/virtualKeyHandler.ts"
 import { runController } from "./runtime/Controller.ts"
+import type { ReferenceIndex } from "./runtime/ReferenceIndex.ts"
+import { makeReferenceIndex } from "./runtime/ReferenceIndex.ts"
 import { WorkQueue } from "./runtime/WorkQueue.ts"
 
 export interface OperatorOptions extends ReconcileSettings {
@@ -135,84 +138,93 @@ const startKind = Effect.fnUntraced(function* <
   return { informer, queue } satisfies Running<A>
 })
 
-/** Requeues every object of a kind whose connection Secret is `secret`. */
-const requeueUsers = <A extends CustomObject<unknown> & { readonly spec: { readonly connectionRef: ConnectionRef } }>(
-  running: Running<A>,
-  secret: ObjectKey,
-  instanceUrlTemplate: string
-) =>
-  Effect.gen(function* () {
-    for (const object of yield* running.informer.list()) {
-      const target = connectionTarget(
-        object.spec.connectionRef,
-        object.metadata.namespace,
-        instanceUrlFrom(instanceUrlTemplate)
-      )
-      if (target.secretNamespace === secret.namespace && target.secretName === secret.name) {
-        yield* running.queue.add(keyString({ namespace: object.metadata.namespace, name: object.metadata.name }))
-      }
-    }
-  })
+type Dependent = { readonly queue: WorkQueue["Service"]; readonly key: string }
 
 /** Runs the operator until the scope closes. */
 export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions) {
-  const teams = yield* startKind(teamHandler, options)
-  const users = yield* startKind(userHandler, options)
-  const keys = yield* startKind(virtualKeyHandler, options)
+  // Every Secret a reconcile reads comes from here: the key Secrets the operator writes (by their label) and
+  // the connection Secrets objects name (a metadata-only watch, data fetched for named Secrets only).
+  const secrets = yield* SecretCache.make({
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    ownedLabel: { key: managedByLabel, value: managedByValue }
+  })
+  const withSecrets = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provideService(effect, SecretCache, secrets)
+  const teams = yield* withSecrets(startKind(teamHandler, options))
+  const users = yield* withSecrets(startKind(userHandler, options))
+  const keys = yield* withSecrets(startKind(virtualKeyHandler, options))
   // Associations resolve their Team and User from the two informers above.
-  const memberships = yield* startKind(membershipHandler, options).pipe(
+  const memberships = yield* withSecrets(startKind(membershipHandler, options)).pipe(
     Effect.provideService(
       NamespaceObjects,
       NamespaceObjects.fromInformers({ teams: teams.informer, users: users.informer })
     )
   )
 
-  // A changed connection Secret (a rotated master key, a new URL) requeues the objects that use it.
-  // The key Secrets the operator writes are left out at the server: never cached, never sent.
-  const secrets = yield* makeInformer(Secrets, {
-    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-    labelSelector: `${managedByLabel}!=${managedByValue}`
-  })
-  yield* Effect.forkScoped(
-    Stream.runForEach(secrets.events, (event) =>
-      event.type === "Malformed"
-        ? Effect.void
-        : Effect.gen(function* () {
-            const key = { namespace: event.object.metadata.namespace, name: event.object.metadata.name }
-            yield* requeueUsers(teams, key, options.instanceUrlTemplate)
-            yield* requeueUsers(users, key, options.instanceUrlTemplate)
-            yield* requeueUsers(keys, key, options.instanceUrlTemplate)
-            yield* requeueUsers(memberships, key, options.instanceUrlTemplate)
-          })
+  /** Watches as data: events of `source` requeue the keys `keysFor` names. */
+  const watches = <E>(source: Stream.Stream<E>, keysFor: (event: E) => Effect.Effect<ReadonlyArray<Dependent>>) =>
+    Effect.forkScoped(
+      Stream.runForEach(source, (event) =>
+        Effect.flatMap(keysFor(event), (dependents) =>
+          Effect.forEach(dependents, (d) => d.queue.add(d.key), { discard: true })
+        )
+      )
     )
-  )
+  /** Keeps `index` up to date with what each object of a kind names. */
+  const indexes = <A extends CustomObject<unknown>>(
+    running: Running<A>,
+    index: ReferenceIndex<Dependent>,
+    refOf: (object: A) => string,
+    onReleased: (ref: string) => Effect.Effect<void> = () => Effect.void
+  ) =>
+    Effect.forkScoped(
+      Stream.runForEach(running.informer.events, (event) => {
+        if (event.type === "Malformed") return Effect.void
+        const key = keyString(keyOf(event.object))
+        const id = `${event.object.kind}/${key}`
+        const released = index.set(id, event.type === "Deleted" ? undefined : refOf(event.object), {
+          queue: running.queue,
+          key
+        })
+        return released === undefined ? Effect.void : onReleased(released)
+      })
+    )
+
+  // A connection Secret that appears, changes or goes (a rotated master key, a new URL) requeues the objects
+  // that name it; one no object names any more is not kept.
+  const bySecret = makeReferenceIndex<Dependent>()
+  const secretOf = (object: CustomObject<unknown> & { readonly spec: { readonly connectionRef: ConnectionRef } }) => {
+    const target = connectionTarget(
+      object.spec.connectionRef,
+      object.metadata.namespace,
+      instanceUrlFrom(options.instanceUrlTemplate)
+    )
+    return keyString({ namespace: target.secretNamespace, name: target.secretName })
+  }
+  const release = (ref: string) => secrets.release(parseKey(ref))
+  yield* indexes(teams, bySecret, secretOf, release)
+  yield* indexes(users, bySecret, secretOf, release)
+  yield* indexes(keys, bySecret, secretOf, release)
+  yield* indexes(memberships, bySecret, secretOf, release)
+  yield* watches(secrets.changes, (secret) => Effect.sync(() => bySecret.dependents(keyString(secret))))
 
   // A Team or User that appears, changes or goes requeues the associations that name it.
-  const requeueAssociations = (
-    namespace: string,
-    matches: (spec: { readonly teamAlias: string; readonly userEmail: string }) => boolean
-  ) =>
-    Effect.gen(function* () {
-      for (const tma of yield* memberships.informer.list(namespace)) {
-        if (matches(tma.spec)) yield* memberships.queue.add(keyString({ namespace, name: tma.metadata.name }))
-      }
-    })
-  yield* Effect.forkScoped(
-    Stream.runForEach(teams.informer.events, (event) =>
+  const byTeam = makeReferenceIndex<Dependent>()
+  const byUser = makeReferenceIndex<Dependent>()
+  yield* indexes(memberships, byTeam, (tma) => `${tma.metadata.namespace}/${tma.spec.teamAlias}`)
+  yield* indexes(memberships, byUser, (tma) => `${tma.metadata.namespace}/${normalizeEmail(tma.spec.userEmail)}`)
+  yield* watches(teams.informer.events, (event) =>
+    Effect.sync(() =>
       event.type === "Malformed"
-        ? Effect.void
-        : requeueAssociations(event.object.metadata.namespace, (s) => s.teamAlias === event.object.spec.teamAlias)
+        ? []
+        : byTeam.dependents(`${event.object.metadata.namespace}/${event.object.spec.teamAlias}`)
     )
   )
-  yield* Effect.forkScoped(
-    Stream.runForEach(users.informer.events, (event) =>
+  yield* watches(users.informer.events, (event) =>
+    Effect.sync(() =>
       event.type === "Malformed"
-        ? Effect.void
-        : requeueAssociations(
-            event.object.metadata.namespace,
-            (s) => normalizeEmail(s.userEmail) === normalizeEmail(event.object.spec.userEmail)
-          )
+        ? []
+        : byUser.dependents(`${event.object.metadata.namespace}/${normalizeEmail(event.object.spec.userEmail)}`)
     )
   )
-  return { teams, users, keys, memberships }
+  return { teams, users, keys, memberships, secrets }
 })

@@ -5,8 +5,9 @@
  * finds the key by its token instead of minting another.
  */
 import { createHash, randomBytes } from "node:crypto"
-import { KubeClient } from "@litellm-operator/k8s"
-import { Effect, Redacted } from "effect"
+import type { Secret } from "@litellm-operator/k8s"
+import { KubeClient, SecretCache } from "@litellm-operator/k8s"
+import { Effect, Option, Redacted } from "effect"
 import { SecretConflict } from "./ReconcileError.ts"
 
 export interface KeyMaterial {
@@ -43,41 +44,59 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
   readonly replace?: boolean
 }) {
   const client = yield* KubeClient
+  const secrets = yield* SecretCache
   const name = keySecretName(options.owner.name)
-  const existing = yield* client.readSecret({ namespace: options.owner.namespace, name }).pipe(
-    Effect.map((secret) => secret.data?.key),
-    Effect.catchTag("KubeError", (error) =>
-      error.reason._tag === "NotFound" ? Effect.succeed(undefined) : Effect.fail(error)
-    )
-  )
-  const key =
+  const where = { namespace: options.owner.namespace, name }
+  const chooseKey = (current: Option.Option<Secret>): Redacted.Redacted<string> =>
     options.specKey !== undefined
       ? Redacted.make(options.specKey)
       : options.replace === true
         ? generateKey()
-        : (existing ?? generateKey())
-  yield* client
-    .applyOwnedSecret({
-      namespace: options.owner.namespace,
-      name,
-      owner: {
-        apiVersion: options.owner.apiVersion,
-        kind: options.owner.kind,
-        name: options.owner.name,
-        uid: options.owner.uid
-      },
-      labels: { ...managedByLabels, "auth.litellm.ai/owner-kind": options.owner.kind },
-      type: "Opaque",
-      data: { key, url: Redacted.make(options.url) }
-    })
-    .pipe(
-      Effect.mapError((error) =>
-        error.reason._tag === "Conflict"
-          ? new SecretConflict({
-              message: `Secret ${options.owner.namespace}/${name} exists and does not belong to this ${options.owner.kind}; delete or rename it`
-            })
-          : error
+        : (Option.getOrUndefined(current)?.data?.key ?? generateKey())
+  const write = (current: Option.Option<Secret>, cached: boolean) => {
+    const key = chooseKey(current)
+    return client
+      .applyOwnedSecret(
+        {
+          namespace: options.owner.namespace,
+          name,
+          owner: {
+            apiVersion: options.owner.apiVersion,
+            kind: options.owner.kind,
+            name: options.owner.name,
+            uid: options.owner.uid
+          },
+          labels: { ...managedByLabels, "auth.litellm.ai/owner-kind": options.owner.kind },
+          type: "Opaque",
+          data: { key, url: Redacted.make(options.url) }
+        },
+        cached ? { current } : {}
       )
+      .pipe(Effect.map((secret) => ({ key, secret })))
+  }
+  // From the cache first (it holds what this process wrote even before its watch does). A cache that was
+  // behind makes the write fail (409/404) before anything is stored; then the key is chosen again from a
+  // fresh read, so a value already stored is never replaced by a second one.
+  const { key, secret } = yield* write(yield* secrets.owned(where), true).pipe(
+    Effect.catchTag("KubeError", (error) =>
+      error.status !== undefined && (error.reason._tag === "Conflict" || error.reason._tag === "NotFound")
+        ? Effect.flatMap(
+            client.readSecret(where).pipe(
+              Effect.map(Option.some),
+              Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(Option.none<Secret>()))
+            ),
+            (fresh) => write(fresh, false)
+          )
+        : Effect.fail(error)
+    ),
+    Effect.mapError((error) =>
+      error.reason._tag === "Conflict"
+        ? new SecretConflict({
+            message: `Secret ${options.owner.namespace}/${name} exists and does not belong to this ${options.owner.kind}; delete or rename it`
+          })
+        : error
     )
+  )
+  yield* secrets.wrote(secret)
   return { key, token: tokenOf(key), secretName: name }
 })

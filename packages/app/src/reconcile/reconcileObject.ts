@@ -15,7 +15,7 @@ import {
   sameStatus
 } from "@litellm-operator/core"
 import type { CustomObject } from "@litellm-operator/k8s"
-import { EventRecorder, KubeClient, keyOf, keyString } from "@litellm-operator/k8s"
+import { EventRecorder, KubeClient, keyOf, keyString, type SecretCache } from "@litellm-operator/k8s"
 import { Clock, DateTime, type Duration, Effect, Metric } from "effect"
 import { statusPatchesTotal } from "../observability/OperatorMetrics.ts"
 import type { ReconcileResult } from "../runtime/Controller.ts"
@@ -42,7 +42,11 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   handler: KindHandler<A, St, R>,
   object: A,
   settings: ReconcileSettings
-): Effect.fn.Return<ReconcileResult, ReconcileFailure, R | KubeClient | LiteLLMConnections | EventRecorder> {
+): Effect.fn.Return<
+  ReconcileResult,
+  ReconcileFailure,
+  R | KubeClient | SecretCache | LiteLLMConnections | EventRecorder
+> {
   const kube = yield* KubeClient
   const recorder = yield* EventRecorder
   const emit = (event: {

@@ -1,7 +1,7 @@
 /** VirtualKey: the key value lives in its Secret first, then in LiteLLM under its sha256 token. */
 import type { LastApplied, VirtualKeyStatus } from "@litellm-operator/core"
 import { keyStatus } from "@litellm-operator/core"
-import type { KubeClient, VirtualKeyResource } from "@litellm-operator/k8s"
+import type { KubeClient, SecretCache, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
@@ -14,7 +14,7 @@ const lastAppliedOf = (status: VirtualKeyStatus | undefined): LastApplied => ({
   duration: status?.duration
 })
 
-export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus, KubeClient> = {
+export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus, KubeClient | SecretCache> = {
   type: VirtualKeys,
   connectionRef: (vk) => vk.spec.connectionRef,
   sync: (vk, { client, connection, lifecycle, now }) =>
