@@ -148,6 +148,9 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ownedLabel: { key: managedByLabel, value: managedByValue }
   })
+  const readiness = yield* Readiness
+  yield* readiness.expect("informer/Secret")
+  yield* Effect.forkScoped(Effect.andThen(secrets.synced, readiness.ready("informer/Secret")))
   const withSecrets = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.provideService(effect, SecretCache, secrets)
   const teams = yield* withSecrets(startKind(teamHandler, options))
   const users = yield* withSecrets(startKind(userHandler, options))
