@@ -8,7 +8,7 @@ import { assert, layer } from "@effect/vitest"
 import type { Scope } from "effect"
 import { Effect, Option, Redacted, Ref, Schedule, Schema, Stream } from "effect"
 import type { Informer, InformerEvent, InformerOptions, TeamResource } from "../src/index.ts"
-import { KubeClient, makeInformer, Secrets, Teams } from "../src/index.ts"
+import { KubeClient, KubeTransport, makeInformer, Secrets, Teams } from "../src/index.ts"
 import { ClusterLive, exampleTeam, freshNamespace } from "./support/cluster.ts"
 import { makeWatchFaults } from "./support/watchFaults.ts"
 
@@ -224,6 +224,13 @@ layer(ClusterLive, { excludeTestServices: true })("Informer", (it) => {
         Effect.map(informer.get({ namespace: ns, name }), (o) => Option.getOrUndefined(o)?.metadata.annotations)
       assert.deepStrictEqual(yield* annotations("listed"), { keep: "me" })
       assert.deepStrictEqual(yield* annotations("watched"), {})
+      // managedFields (which the server sends with every object) are never decoded into the cache.
+      assert.notInclude(JSON.stringify(yield* informer.list(ns)), "managedFields")
+      const raw = yield* (yield* KubeTransport).request({
+        method: "GET",
+        path: `/apis/auth.litellm.ai/v1alpha1/namespaces/${ns}/teams`
+      })
+      assert.include(raw, "managedFields")
       // The server still has it: only the cache is trimmed.
       const server = yield* client.get(Teams, { namespace: ns, name: "watched" })
       assert.deepStrictEqual(server.metadata.annotations, lastApplied)
