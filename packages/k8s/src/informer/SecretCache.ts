@@ -108,6 +108,8 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
   const writes = new Map<string, Secret>()
   const held = new Map<string, Secret>()
   const pending = new Map<string, Deferred.Deferred<Option.Option<Secret>, KubeError>>()
+  // Released while a GET was in flight: its answer goes to the waiting readers, not into `held`.
+  const releasedInFlight = new Set<string>()
 
   // The owned informer caught up with a write: it answers alone from now on.
   yield* Effect.forkScoped(
@@ -174,13 +176,16 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
           Effect.map(Option.map(withoutLastApplied)),
           Effect.tap((found) =>
             Effect.sync(() => {
-              if (Option.isSome(found)) held.set(k, found.value)
+              if (Option.isSome(found) && !releasedInFlight.has(k)) held.set(k, found.value)
               else held.delete(k)
             })
           ),
           Effect.onExit((exit) =>
             Effect.andThen(
-              Effect.sync(() => pending.delete(k)),
+              Effect.sync(() => {
+                pending.delete(k)
+                releasedInFlight.delete(k)
+              }),
               Exit.isSuccess(exit) ? Deferred.succeed(answer, exit.value) : Deferred.failCause(answer, exit.cause)
             )
           )
@@ -194,7 +199,8 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
       yield* metadata.synced
       const known = yield* metadata.get(key)
       if (Option.isNone(known)) {
-        // Not in the metadata watch: absent, or one of ours (a Secret with the owned label).
+        // Not in the metadata watch: absent (data a GET brought back as it went is dropped), or one of ours.
+        held.delete(keyString(key))
         yield* ownedInformer.synced
         return yield* ownedInformer.get(key)
       }
@@ -221,7 +227,9 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
       ),
     release: (key) =>
       Effect.sync(() => {
-        held.delete(keyString(key))
+        const k = keyString(key)
+        held.delete(k)
+        if (pending.has(k)) releasedInFlight.add(k)
       }),
     changes: metadata.events.pipe(
       Stream.filter((event) => event.type !== "Malformed"),
