@@ -12,14 +12,22 @@
  *   the four kinds, Secrets and Events) over several periods, per reconcile
  *   (= per object per resync), scaled to the default period of 5 minutes;
  * - memory: the operator's RSS (and peak) once a namespace of N objects has
- *   converged.
+ *   converged; and whether unrelated Secrets in the namespace change it
+ *   (`unrelatedSecrets`: the same namespace measured before and after adding
+ *   them, each time a restarted operator, settled, after a full GC).
+ *
+ * API-server requests (by verb and resource, from the API server's own
+ * /metrics) are counted while converging and in steady state, e.g. the
+ * `GET secrets` that reading Secrets from caches should avoid.
  */
 
+import { randomBytes } from "node:crypto"
 import { join } from "node:path"
 import type { KubeObject, ResourceType } from "@litellm-operator/k8s"
 import {
   Events,
   KubeClient,
+  KubeTransport,
   makeInformer,
   Secrets,
   TeamMemberAssociations,
@@ -28,7 +36,7 @@ import {
   VirtualKeys
 } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Option, Random, Redacted, Ref, Schema, Stream } from "effect"
+import { Duration, Effect, Exit, Option, Random, Redacted, Ref, Schema, Stream } from "effect"
 import type { OperatorProcess } from "../test/support/childProcess.ts"
 import { memoryOf, spawnOperator } from "../test/support/childProcess.ts"
 import type { AnyResource, Counts } from "../test/support/population.ts"
@@ -147,6 +155,30 @@ export const byLabel = (text: string, metric: string, label: string): Record<str
   return out
 }
 
+/** Requests the API server has served so far, by `VERB resource` (its `apiserver_request_total`). */
+const apiServerRequests = Effect.gen(function* () {
+  const text = yield* (yield* KubeTransport).request({ method: "GET", path: "/metrics" })
+  const out: Record<string, number> = {}
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{")) continue
+    const verb = /[{,]verb="([^"]*)"/.exec(line)?.[1] ?? ""
+    const resource = /[{,]resource="([^"]*)"/.exec(line)?.[1] ?? ""
+    const subresource = /[{,]subresource="([^"]*)"/.exec(line)?.[1] ?? ""
+    const key = `${verb} ${resource}${subresource === "" ? "" : `/${subresource}`}`
+    out[key] = (out[key] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1))
+  }
+  return out
+}).pipe(Effect.orDie)
+
+/** Requests served between two readings of `apiServerRequests`, leaving out what did not change. */
+const requestsSince = (before: Readonly<Record<string, number>>, after: Readonly<Record<string, number>>) =>
+  Object.fromEntries(
+    Object.entries(after)
+      .map(([k, n]) => [k, n - (before[k] ?? 0)] as const)
+      .filter(([, n]) => n > 0)
+      .sort(([a], [b]) => a.localeCompare(b))
+  )
+
 /** Reconciles so far (success and error), from the operator's /metrics. */
 const reconcilesOf = (operator: OperatorProcess) =>
   Effect.map(metricsText(operator), (text) =>
@@ -194,6 +226,8 @@ export interface ConvergeResult {
   /** Reconciles (success and error) and the time they took, by kind. */
   readonly work: Readonly<Record<string, Work>>
   readonly errorReasons: Readonly<Record<string, number>>
+  /** API-server requests from the operator's start to every object Ready (the parent's own watches included). */
+  readonly apiRequests: Readonly<Record<string, number>>
 }
 
 /** Creates `counts` in a fresh namespace, then starts the operator and times it until everything is Ready. */
@@ -222,6 +256,7 @@ const convergeScoped = Effect.fn("converge")(function* (
   const count = yield* readiness(namespace)
   yield* sim.resetCalls
 
+  const requestsBefore = yield* apiServerRequests
   const started = Date.now()
   const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), {
     entry: env.entry,
@@ -230,6 +265,7 @@ const convergeScoped = Effect.fn("converge")(function* (
   yield* operator.ready("120 seconds")
   const startSeconds = seconds(Date.now() - started)
   const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
+  const apiRequests = requestsSince(requestsBefore, yield* apiServerRequests)
   const calls = sumCalls(yield* sim.calls)
   const memory = yield* memoryOf(operator.pid)
   const work = yield* reconcileWork(operator)
@@ -249,7 +285,8 @@ const convergeScoped = Effect.fn("converge")(function* (
       rssBytes: memory.rss,
       peakBytes: memory.peak,
       work,
-      errorReasons: reasons
+      errorReasons: reasons,
+      apiRequests
     } satisfies ConvergeResult
   }
 })
@@ -276,6 +313,8 @@ export interface SteadyResult {
   readonly litellmWrites: number
   readonly litellmByEndpoint: Readonly<Record<string, number>>
   readonly apiWrites: number
+  /** API-server requests over the window (the parent's own watches of what changes included: a LIST and a WATCH each). */
+  readonly apiRequests: Readonly<Record<string, number>>
 }
 
 /**
@@ -320,8 +359,10 @@ const steadyStateScoped = Effect.fn("steadyState")(function* (
   yield* countChanges(Events, namespace, writes)
   yield* sim.resetCalls
   const before = yield* reconcilesOf(operator)
+  const requestsBefore = yield* apiServerRequests
   const windowSeconds = options.resyncSeconds * options.periods
   yield* Effect.sleep(Duration.seconds(windowSeconds))
+  const apiRequests = requestsSince(requestsBefore, yield* apiServerRequests)
   const reconciles = (yield* reconcilesOf(operator)) - before
   const calls = yield* sim.calls
   const sums = sumCalls(calls)
@@ -335,7 +376,8 @@ const steadyStateScoped = Effect.fn("steadyState")(function* (
     litellmCalls: sums.total,
     litellmWrites: sums.writes,
     litellmByEndpoint: calls,
-    apiWrites
+    apiWrites,
+    apiRequests
   } satisfies SteadyResult
 })
 
@@ -446,4 +488,129 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
     work,
     errorReasons: reasons
   } satisfies MemoryResult
+})
+
+export interface SettledMemory {
+  /** The operator died (e.g. out of heap) before it settled; then the figures are NaN / undefined. */
+  readonly exited: boolean
+  /** The end of its output, when it died. */
+  readonly exitOutput?: string
+  readonly rssBytes: number
+  readonly peakBytes: number
+  readonly liveHeapBytes: number | undefined
+  readonly rssAfterGcBytes: number | undefined
+}
+
+export interface UnrelatedSecretsResult {
+  readonly objects: number
+  readonly secrets: number
+  readonly secretBytes: number
+  readonly nodeOptions: ReadonlyArray<string>
+  readonly without: SettledMemory
+  readonly with: SettledMemory
+  /** API-server requests while the operator started and settled with the unrelated Secrets present. */
+  readonly apiRequestsWith: Readonly<Record<string, number>>
+}
+
+/**
+ * The operator's memory on a converged namespace of `n` objects, then again
+ * (a fresh operator) once `secrets` unrelated Secrets of `secretBytes` random
+ * bytes each have been added to it: an operator that keeps only its own and
+ * the named Secrets should not notice them.
+ */
+export const unrelatedSecrets = (
+  env: Environment,
+  n: number,
+  options: { readonly secrets: number; readonly secretBytes: number; readonly timeout: Duration.Input }
+) => Effect.scoped(unrelatedSecretsScoped(env, n, options))
+
+const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
+  env: Environment,
+  n: number,
+  options: { readonly secrets: number; readonly secretBytes: number; readonly timeout: Duration.Input }
+) {
+  const sim = yield* Simulator
+  const kube = yield* KubeClient
+  const counts = mixOf(n)
+  const namespace = yield* namespaceWithConnection(yield* freshName(`bench-unrelated-${n}`), {
+    url: sim.url,
+    masterKey
+  })
+  yield* populate(namespace, counts, namespace, { concurrency: 32 })
+  const count = yield* readiness(namespace)
+  const args = operatorArgs(env, namespace, { workers: 4, resync: "5m" })
+
+  /** A fresh operator on the namespace: Ready, its start-up pass done, settled; its memory. */
+  const settled = Effect.scoped(
+    Effect.gen(function* () {
+      const started = Date.now()
+      const operator = yield* spawnOperator(args, {
+        entry: env.entry,
+        nodeArgs: [...env.nodeOptions, "--expose-gc", "--import", probe]
+      })
+      yield* operator.ready("300 seconds")
+      const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
+      const died = Effect.gen(function* () {
+        const output = (yield* operator.outputTail).slice(-1500)
+        yield* Effect.sync(() => process.stderr.write(`  the operator exited:\n${output}\n`))
+        return {
+          exited: true,
+          exitOutput: output,
+          rssBytes: Number.NaN,
+          peakBytes: Number.NaN,
+          liveHeapBytes: undefined,
+          rssAfterGcBytes: undefined
+        } satisfies SettledMemory
+      })
+      if (done.ms === undefined) {
+        if (done.exited) return yield* died
+        return yield* Effect.die(new Error(`not converged: ${done.ready} Ready`))
+      }
+      for (;;) {
+        if ((yield* operator.exit) !== undefined) return yield* died
+        // A process that is dying may not answer.
+        const reconciles = yield* Effect.exit(reconcilesOf(operator))
+        if (Exit.isSuccess(reconciles) && reconciles.value >= total(counts)) break
+        yield* Effect.sleep("500 millis")
+      }
+      yield* Effect.sleep("10 seconds")
+      if ((yield* operator.exit) !== undefined) return yield* died
+      const memory = yield* memoryOf(operator.pid)
+      const afterGc = yield* memoryAfterGc(operator)
+      yield* operator.stop
+      return {
+        exited: false,
+        rssBytes: memory.rss,
+        peakBytes: memory.peak,
+        liveHeapBytes: afterGc?.heapUsed,
+        rssAfterGcBytes: afterGc?.rss
+      } satisfies SettledMemory
+    })
+  )
+
+  // The first operator creates everything; the two measured ones find it converged.
+  yield* settled
+  const without = yield* settled
+  yield* Effect.forEach(
+    Array.from({ length: options.secrets }, (_, i) => i),
+    (i) =>
+      kube.create(Secrets, {
+        metadata: { namespace, name: `unrelated-${i}` },
+        type: "Opaque",
+        data: { blob: randomBytes(options.secretBytes).toString("base64") }
+      }),
+    { concurrency: 4, discard: true }
+  )
+  const requestsBefore = yield* apiServerRequests
+  const withSecrets = yield* settled
+  const apiRequestsWith = requestsSince(requestsBefore, yield* apiServerRequests)
+  return {
+    objects: total(counts),
+    secrets: options.secrets,
+    secretBytes: options.secretBytes,
+    nodeOptions: env.nodeOptions,
+    without,
+    with: withSecrets,
+    apiRequestsWith
+  } satisfies UnrelatedSecretsResult
 })

@@ -7,12 +7,19 @@
  *   300 associations with 10 ms of LiteLLM latency, at 4 workers (the
  *   default) and at 1;
  * - LiteLLM calls and API-server writes per object per hour in steady state;
- * - the operator's RSS at 1,000 and 10,000 objects.
+ * - the operator's RSS at 1,000 and 10,000 objects, and at 1,000 with 150
+ *   unrelated Secrets of 700 KiB each in the namespace;
+ * - API-server requests by verb and resource while converging and in steady
+ *   state (e.g. `GET secrets`).
  *
  * It starts its own control plane (tools/control-plane) and simulator, so it
  * needs nothing running. Flags: `--scale <f>` shrinks every population (a
  * quick check of the benchmark itself; the file says so), `--out <file>`,
- * `--list-max-age <duration>` (passed to every operator run; `0s`: no lists).
+ * `--list-max-age <duration>` (passed to every operator run; `0s`: no lists),
+ * `--only secrets` (only what concerns Secrets: converge at 4 workers,
+ * steady state, unrelated Secrets; printed as JSON, BENCHMARKS.md untouched),
+ * `--entry <operator.mjs>` (a bundle built elsewhere, e.g. from an older
+ * commit, instead of bundling this checkout: a before/after comparison).
  * `BENCH_PROGRESS=1` prints convergence progress.
  */
 import { spawnSync } from "node:child_process"
@@ -27,8 +34,8 @@ import { Duration, Effect, Layer } from "effect"
 import { bundleOperator } from "../bin/bundle.ts"
 import type { Counts } from "../test/support/population.ts"
 import { total } from "../test/support/population.ts"
-import type { ConvergeResult, MemoryResult, SteadyResult } from "./load.ts"
-import { converge, masterKey, memoryAt, scaled, standardMix, steadyState } from "./load.ts"
+import type { ConvergeResult, MemoryResult, SteadyResult, UnrelatedSecretsResult } from "./load.ts"
+import { converge, masterKey, memoryAt, scaled, standardMix, steadyState, unrelatedSecrets } from "./load.ts"
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..")
 const args = process.argv.slice(2)
@@ -40,6 +47,9 @@ const scale = Number(flag("scale") ?? "1")
 const out = flag("out") ?? join(repoRoot, "BENCHMARKS.md")
 const listMaxAge = flag("list-max-age")
 const operatorFlags = listMaxAge === undefined ? [] : ["--list-max-age", listMaxAge]
+const onlySecrets = flag("only") === "secrets"
+/** Unrelated Secrets added for the memory comparison: 150 of 700 KiB (about 100 MiB), as in the issue. */
+const UNRELATED = { secrets: 150, secretBytes: 700 * 1024 }
 const LATENCY_MS = 10
 const RESYNC_SECONDS = 10
 const PERIODS = 6
@@ -79,6 +89,7 @@ interface Results {
   readonly converge: ReadonlyArray<ConvergeResult & { readonly loadAfter: string }>
   readonly steady: SteadyResult & { readonly loadAfter: string }
   readonly memory: ReadonlyArray<MemoryResult & { readonly loadAfter: string }>
+  readonly unrelated: UnrelatedSecretsResult & { readonly loadAfter: string }
   readonly finishedAt: Date
 }
 
@@ -93,8 +104,9 @@ const program = Effect.gen(function* () {
   const cp = yield* Effect.acquireRelease(spawnControlPlane(), (c) => c.stop(Duration.seconds(10)))
   yield* installCrds(cp.kubeconfig).pipe(Effect.provide(KubeTransport.layerFromFile(cp.kubeconfig)))
   // The operator as the image ships it: the esbuild bundle of src/main.ts.
-  const entry = join(mkdtempSync(join(tmpdir(), "litellm-operator-bench-")), "operator.mjs")
-  yield* Effect.promise(() => bundleOperator(entry))
+  const given = flag("entry")
+  const entry = given ?? join(mkdtempSync(join(tmpdir(), "litellm-operator-bench-")), "operator.mjs")
+  if (given === undefined) yield* Effect.promise(() => bundleOperator(entry))
   const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions: SHIPPED, operatorFlags }
   const mix = scaled(standardMix, scale)
   const timeout = Duration.minutes(15)
@@ -102,7 +114,7 @@ const program = Effect.gen(function* () {
   return yield* Effect.gen(function* () {
     const convergeResults: Array<ConvergeResult & { readonly loadAfter: string }> = []
     let steadyNamespace = ""
-    for (const workers of [4, 1]) {
+    for (const workers of onlySecrets ? [4] : [4, 1]) {
       yield* log(`bench: converge ${describeCounts(mix)} at ${workers} worker(s)…`)
       const { namespace, result } = yield* converge(env, mix, workers, { timeout })
       if (workers === 4) steadyNamespace = namespace
@@ -116,8 +128,14 @@ const program = Effect.gen(function* () {
     })
     const steady = { ...steadyResult, loadAfter: load() }
     yield* log(`  ${JSON.stringify(steady)}`)
+    const unrelatedAt = Math.round(1000 * scale)
+    yield* log(
+      `bench: memory at ${unrelatedAt} objects without and with ${UNRELATED.secrets} unrelated Secrets of ${UNRELATED.secretBytes / 1024} KiB…`
+    )
+    const unrelated = { ...(yield* unrelatedSecrets(env, unrelatedAt, { ...UNRELATED, timeout })), loadAfter: load() }
+    yield* log(`  ${JSON.stringify(unrelated)}`)
     const memory: Array<MemoryResult & { readonly loadAfter: string }> = []
-    for (const n of [1000, 10_000].map((x) => Math.round(x * scale))) {
+    for (const n of onlySecrets ? [] : [1000, 10_000].map((x) => Math.round(x * scale))) {
       for (const nodeOptions of [SHIPPED, []]) {
         yield* log(`bench: memory at ${n} objects, Node options ${JSON.stringify(nodeOptions)}…`)
         const result = yield* memoryAt(env, n, { timeout, nodeOptions })
@@ -132,6 +150,7 @@ const program = Effect.gen(function* () {
       converge: convergeResults,
       steady,
       memory,
+      unrelated,
       finishedAt: new Date()
     } satisfies Results
   }).pipe(
@@ -159,6 +178,16 @@ const workTable = (work: ConvergeResult["work"]) => [
     )
 ]
 
+/** Single-object reads (`GET`, not `LIST` or `WATCH`). */
+const gets = (requests: Readonly<Record<string, number>>) =>
+  Object.entries(requests)
+    .filter(([k]) => k.startsWith("GET "))
+    .reduce((sum, [, n]) => sum + n, 0)
+const requestList = (requests: Readonly<Record<string, number>>) =>
+  Object.entries(requests)
+    .map(([k, n]) => `\`${k}\` ${fmt(n)}`)
+    .join(", ") || "none"
+
 const report = (r: Results): string => {
   const command = `pnpm bench${args.length > 0 ? ` ${args.join(" ")}` : ""}`
   const cpu = cpus()[0]?.model ?? "unknown"
@@ -179,7 +208,8 @@ const report = (r: Results): string => {
       `with ${LATENCY_MS} ms added to every call`,
     `- load average (1, 5, 15 min) before: ${r.loadBefore}; after: ${r.memory.at(-1)?.loadAfter ?? "?"}`,
     "- the operator: the production bundle of `src/main.ts` (what the image ships; packages/app/bin/bundle.ts) as a child process, " +
-      `\`--leader-elect=false --log-level Error${operatorFlags.length === 0 ? "" : ` ${operatorFlags.join(" ")}`}\`, default flags otherwise unless said`,
+      `\`--leader-elect=false --log-level Error${operatorFlags.length === 0 ? "" : ` ${operatorFlags.join(" ")}`}\`, default flags otherwise unless said` +
+      (flag("entry") === undefined ? "" : ` (the bundle given with --entry, not this checkout's)`),
     scale === 1
       ? ""
       : `- **scaled by ${scale}**: a check of the benchmark itself, not the numbers the targets are about`,
@@ -230,6 +260,10 @@ const report = (r: Results): string => {
     `| LiteLLM reads | ${fmt(litellmReadsPerResync, 3)} | ${fmt(litellmReadsPerResync * RESYNCS_PER_HOUR, 2)} | ${fmt(s.litellmCalls - s.litellmWrites)} |`,
     `| LiteLLM writes | ${fmt(perReconcile(s.litellmWrites), 3)} | ${fmt(perReconcile(s.litellmWrites) * RESYNCS_PER_HOUR, 2)} | ${fmt(s.litellmWrites)} |`,
     `| API-server writes | ${fmt(perReconcile(s.apiWrites), 3)} | ${fmt(perReconcile(s.apiWrites) * RESYNCS_PER_HOUR, 2)} | ${fmt(s.apiWrites)} |`,
+    `| API-server reads (GET) | ${fmt(perReconcile(gets(s.apiRequests)), 3)} | ${fmt(perReconcile(gets(s.apiRequests)) * RESYNCS_PER_HOUR, 2)} | ${fmt(gets(s.apiRequests))} |`,
+    "",
+    `API-server requests in the window (from its /metrics; the benchmark's own LIST and WATCH of what it counts included): ${requestList(s.apiRequests)}. ` +
+      `While converging at 4 workers: ${requestList(four?.apiRequests ?? {})}.`,
     "",
     `LiteLLM calls in the window by endpoint: ${Object.entries(s.litellmByEndpoint)
       .sort()
@@ -251,6 +285,31 @@ const report = (r: Results): string => {
     lines(
       `| ${fmt(m.objects)} | ${shipped(m.nodeOptions) ? `the chart's: \`${m.nodeOptions.join(" ")}\`` : m.nodeOptions.length === 0 ? "none (bare node)" : `\`${m.nodeOptions.join(" ")}\``} | ${m.exited ? "the operator exited" : m.convergeSeconds === undefined ? "not within 15 min" : `${fmt(m.convergeSeconds, 1)} s`} | ${mb(m.rssBytes)} | ${mb(m.peakBytes)} | ${m.liveHeapBytes === undefined ? "?" : mb(m.liveHeapBytes)} | ${m.rssAfterGcBytes === undefined ? "?" : mb(m.rssAfterGcBytes)} |`
     )
+  const u = r.unrelated
+  const change = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? "?" : `${b >= a ? "+" : ""}${fmt((100 * (b - a)) / a, 1)} %`
+  lines(
+    "",
+    `### With unrelated Secrets`,
+    "",
+    `A converged namespace of ${fmt(u.objects)} objects, measured by a freshly started operator (settled, then a full GC), then again after ` +
+      `${u.secrets} unrelated Secrets of ${fmt(u.secretBytes / 1024, 0)} KiB of random data each were added to it (${mb(u.secrets * u.secretBytes)}).`,
+    "",
+    "| | RSS | peak RSS | live heap after GC | RSS after GC |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...(
+      [
+        ["without", u.without],
+        ["with", u.with]
+      ] as const
+    ).map(
+      ([label, m]) =>
+        `| ${label}${m.exited ? " (the operator died)" : ""} | ${mb(m.rssBytes)} | ${mb(m.peakBytes)} | ${m.liveHeapBytes === undefined ? "?" : mb(m.liveHeapBytes)} | ${m.rssAfterGcBytes === undefined ? "?" : mb(m.rssAfterGcBytes)} |`
+    ),
+    `| change | ${change(u.without.rssBytes, u.with.rssBytes)} | ${change(u.without.peakBytes, u.with.peakBytes)} | ${change(u.without.liveHeapBytes, u.with.liveHeapBytes)} | ${change(u.without.rssAfterGcBytes, u.with.rssAfterGcBytes)} |`,
+    "",
+    `API-server requests while the second operator started and settled: ${requestList(u.apiRequestsWith)}.`
+  )
   const largest = Math.max(...r.memory.map((m) => m.objects))
   const atLargest = r.memory.filter((m) => m.objects === largest)
   const asShipped = atLargest.find((m) => shipped(m.nodeOptions))
@@ -270,12 +329,14 @@ const report = (r: Results): string => {
     `| 0 writes per object in steady state | ${fmt(perReconcile(s.apiWrites), 3)} API-server, ${fmt(perReconcile(s.litellmWrites), 3)} LiteLLM per object per resync | ${verdict(s.apiWrites === 0 && s.litellmWrites === 0)} |`,
     `| ≤ 1 LiteLLM read per object per resync | ${fmt(litellmReadsPerResync, 3)} | ${verdict(litellmReadsPerResync <= 1)} |`,
     `| ≤ 0.05 with list-based observation | ${fmt(litellmReadsPerResync, 3)} (lists up to half a resync period old) | ${verdict(litellmReadsPerResync <= 0.05)} |`,
+    `| RSS unchanged (± 5 %) by ${mb(u.secrets * u.secretBytes)} of unrelated Secrets | ${change(u.without.rssAfterGcBytes, u.with.rssAfterGcBytes)} RSS after GC, ${change(u.without.rssBytes, u.with.rssBytes)} RSS | ${verdict(u.without.rssAfterGcBytes !== undefined && u.with.rssAfterGcBytes !== undefined && Math.abs(u.with.rssAfterGcBytes / u.without.rssAfterGcBytes - 1) <= 0.05)} |`,
+    `| 0 API-server reads per object in steady state | ${fmt(perReconcile(gets(s.apiRequests)), 3)} GETs per object per resync | ${verdict(gets(s.apiRequests) === 0)} |`,
     `| RSS ≤ 150 MiB at ${fmt(largest)} objects | ${asShipped === undefined ? "?" : `${mb(asShipped.rssBytes)} (peak ${mb(asShipped.peakBytes)}, live heap ${asShipped.liveHeapBytes === undefined ? "?" : mb(asShipped.liveHeapBytes)})`} as the chart runs it; ${bare === undefined ? "?" : `${mb(bare.rssBytes)} (peak ${mb(bare.peakBytes)})`} with bare node | ${verdict(asShipped !== undefined && !asShipped.exited && asShipped.rssBytes <= 150 * 1024 * 1024)} |`,
     "",
     "## Raw results",
     "",
     "```json",
-    JSON.stringify({ converge: r.converge, steady: r.steady, memory: r.memory }, null, 1),
+    JSON.stringify({ converge: r.converge, steady: r.steady, memory: r.memory, unrelated: r.unrelated }, null, 1),
     "```",
     ""
   )
@@ -301,6 +362,12 @@ NodeRuntime.runMain(
   Effect.scoped(program).pipe(
     Effect.flatMap((results) =>
       Effect.sync(() => {
+        if (onlySecrets) {
+          process.stdout.write(
+            `${JSON.stringify({ converge: results.converge, steady: results.steady, unrelated: results.unrelated }, null, 1)}\n`
+          )
+          return
+        }
         writeFileSync(out, report(results) + keptSections(out))
         process.stderr.write(`bench: wrote ${out}\n`)
       })

@@ -1,15 +1,17 @@
 /**
  * The operator: one informer and one controller per kind, wired so that
- * every watch event puts its object's key on that kind's queue, and changes to
- * what objects depend on requeue them too (a connection Secret → the objects
- * that use it; a Team or User → the associations that name it). Reconciles
- * read the object from the informer's cache; nothing depends on which event
- * woke them.
+ * every watch event puts its object's key on that kind's queue (unless the
+ * event is of a version the operator wrote itself), and changes to what
+ * objects depend on requeue them too (a connection Secret → the objects that
+ * use it; a Team or User → the associations, keys and users that name it),
+ * found through indexes kept from the informers' events rather than scans of
+ * their caches. Reconciles read the object, and every Secret, from caches;
+ * nothing depends on which event woke them.
  */
 import type { ConnectionRef } from "@litellm-operator/core"
 import { connectionTarget, failed, normalizeEmail, teamIdFor, userIdFor, withReady } from "@litellm-operator/core"
 import type { CustomObject, Informer, InformerEvent, ObjectKey } from "@litellm-operator/k8s"
-import { KubeClient, keyString, makeInformer, Secrets } from "@litellm-operator/k8s"
+import { KubeClient, keyOf, keyString, makeInformer, SecretCache } from "@litellm-operator/k8s"
 import { Clock, DateTime, Duration, Effect, Metric, Option, Stream } from "effect"
 import {
   queueDepth,
@@ -32,6 +34,8 @@ import { teamHandler } from "./reconcile/teamHandler.ts"
 import { userHandler } from "./reconcile/userHandler.ts"
 import { virtualKeyHandler } from "./reconcile/virtualKeyHandler.ts"
 import { runController } from "./runtime/Controller.ts"
+import type { ReferenceIndex } from "./runtime/ReferenceIndex.ts"
+import { makeReferenceIndex } from "./runtime/ReferenceIndex.ts"
 import { WorkQueue } from "./runtime/WorkQueue.ts"
 
 export interface OperatorOptions extends ReconcileSettings {
@@ -53,7 +57,7 @@ const parseKey = (key: string): ObjectKey => {
 interface Running<A> {
   readonly informer: Informer<A>
   readonly queue: WorkQueue["Service"]
-  /** Something the object depends on changed: reconcile it even if it reconciled moments ago. */
+  /** Something the object depends on changed: reconcile it in full, even if it reconciled moments ago. */
   readonly wake: (key: string) => Effect.Effect<void>
 }
 
@@ -65,13 +69,15 @@ const startKind = Effect.fnUntraced(function* <
 >(handler: KindHandler<A, St, R>, options: OperatorOptions) {
   const kube = yield* KubeClient
   const readiness = yield* Readiness
+  const ownWrites = yield* OwnWrites
   const kind = handler.type.kind
   const informer = yield* makeInformer(handler.type, {
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector })
   })
   const queue = yield* WorkQueue.make()
-  const ownWrites = yield* OwnWrites
+  /** Objects of all kinds share OwnWrites and Refusals: their entries are named by kind and key. */
+  const written = (key: string) => `${kind}/${key}`
 
   const count = (result: "success" | "error") =>
     Metric.update(Metric.withAttributes(reconcilesTotal, { kind, result }), 1)
@@ -82,7 +88,7 @@ const startKind = Effect.fnUntraced(function* <
       const started = yield* Clock.currentTimeMillis
       // Woken by the event of its own last write, moments after reconciling in full: nothing to do.
       const settled = yield* ownWrites.settled(
-        key,
+        written(key),
         object.value.metadata.resourceVersion,
         started,
         Duration.toMillis(options.resyncPeriod) / 2
@@ -99,9 +105,8 @@ const startKind = Effect.fnUntraced(function* <
         })
       )
       const ended = yield* Clock.currentTimeMillis
-      if (result.requeueAfter === undefined) yield* ownWrites.reconciled(key, ended)
-      const seconds = (ended - started) / 1000
-      yield* Metric.update(Metric.withAttributes(reconcileDuration, { kind }), seconds)
+      if (result.requeueAfter === undefined) yield* ownWrites.reconciled(written(key), ended)
+      yield* Metric.update(Metric.withAttributes(reconcileDuration, { kind }), (ended - started) / 1000)
       yield* count("success")
       return result
     }).pipe(Effect.annotateLogs({ kind, key }))
@@ -129,9 +134,10 @@ const startKind = Effect.fnUntraced(function* <
     Stream.runForEach(informer.events, (event) =>
       Effect.gen(function* () {
         if (event.type === "Malformed") return yield* reportMalformed(event)
-        const key = keyString({ namespace: event.object.metadata.namespace, name: event.object.metadata.name })
+        const key = keyString(keyOf(event.object))
         // A version the operator wrote itself (finalizer, status) brings nothing new: the reconcile that wrote it acted on it.
-        if (event.type === "Modified" && (yield* ownWrites.isOwn(key, event.object.metadata.resourceVersion))) return
+        const own = yield* ownWrites.isOwn(written(key), event.object.metadata.resourceVersion)
+        if (event.type === "Modified" && own) return
         yield* queue.add(key)
       })
     )
@@ -152,31 +158,24 @@ const startKind = Effect.fnUntraced(function* <
     reconcileTimeout: options.reconcileTimeout,
     reconcile
   }).pipe(Effect.provideService(WorkQueue, queue))
-  const wake = (key: string) => Effect.andThen(ownWrites.unsettle(key), queue.add(key))
+  const wake = (key: string) => Effect.andThen(ownWrites.unsettle(written(key)), queue.add(key))
   return { informer, queue, wake } satisfies Running<A>
 })
 
-/** Requeues every object of a kind whose connection Secret is `secret`. */
-const requeueUsers = <A extends CustomObject<unknown> & { readonly spec: { readonly connectionRef: ConnectionRef } }>(
-  running: Running<A>,
-  secret: ObjectKey,
-  instanceUrlTemplate: string
-) =>
-  Effect.gen(function* () {
-    for (const object of yield* running.informer.list()) {
-      const target = connectionTarget(
-        object.spec.connectionRef,
-        object.metadata.namespace,
-        instanceUrlFrom(instanceUrlTemplate)
-      )
-      if (target.secretNamespace === secret.namespace && target.secretName === secret.name) {
-        yield* running.wake(keyString({ namespace: object.metadata.namespace, name: object.metadata.name }))
-      }
-    }
-  })
+/** An object to requeue when what it names changes. */
+type Dependent = { readonly wake: Effect.Effect<void> }
 
 /** Runs the operator until the scope closes. */
 export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions) {
+  // Every Secret a reconcile reads comes from here: the key Secrets the operator writes (by their label) and
+  // the connection Secrets objects name (a metadata-only watch, data fetched for named Secrets only).
+  const secrets = yield* SecretCache.make({
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    ownedLabel: { key: managedByLabel, value: managedByValue }
+  })
+  const readiness = yield* Readiness
+  yield* readiness.expect("informer/Secret")
+  yield* Effect.forkScoped(Effect.andThen(secrets.synced, readiness.ready("informer/Secret")))
   // Every kind asks about the Teams, Users and VirtualKeys (references, owners): answered from their informers.
   const objects = yield* NamespaceObjects.deferred
   const refusals = yield* Refusals.make
@@ -185,6 +184,7 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
     handler: KindHandler<A, St, R>
   ) =>
     startKind(handler, options).pipe(
+      Effect.provideService(SecretCache, secrets),
       Effect.provideService(NamespaceObjects, objects.service),
       Effect.provideService(Refusals, refusals),
       Effect.provideService(OwnWrites, ownWrites)
@@ -195,67 +195,92 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const memberships = yield* start(membershipHandler)
   yield* objects.bind({ teams: teams.informer, users: users.informer, virtualKeys: keys.informer }, options.namespace)
 
-  // A changed connection Secret (a rotated master key, a new URL) requeues the objects that use it.
-  // The key Secrets the operator writes are left out at the server: never cached, never sent.
-  const secrets = yield* makeInformer(Secrets, {
-    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-    labelSelector: `${managedByLabel}!=${managedByValue}`
-  })
-  yield* Effect.forkScoped(
-    Stream.runForEach(secrets.events, (event) =>
-      event.type === "Malformed"
-        ? Effect.void
-        : Effect.gen(function* () {
-            const key = { namespace: event.object.metadata.namespace, name: event.object.metadata.name }
-            yield* requeueUsers(teams, key, options.instanceUrlTemplate)
-            yield* requeueUsers(users, key, options.instanceUrlTemplate)
-            yield* requeueUsers(keys, key, options.instanceUrlTemplate)
-            yield* requeueUsers(memberships, key, options.instanceUrlTemplate)
-          })
-    )
-  )
-
-  // A Team or User that appears, changes or goes requeues what names it in its namespace: the associations
-  // (by alias and email), the VirtualKeys (by team and user id) and the Users (by team id), so a reference
-  // refused or waiting is looked at again as soon as its namespace declares what it names.
-  const requeueNaming = <A extends CustomObject<unknown>>(
-    running: Running<A>,
-    namespace: string,
-    matches: (object: A) => boolean
-  ) =>
-    Effect.gen(function* () {
-      for (const object of yield* running.informer.list(namespace)) {
-        if (matches(object)) yield* running.wake(keyString({ namespace, name: object.metadata.name }))
-      }
-    })
-  yield* Effect.forkScoped(
-    Stream.runForEach(teams.informer.events, (event) =>
-      Effect.gen(function* () {
-        if (event.type === "Malformed") return
-        const team = event.object
-        const { namespace } = team.metadata
-        const ids = new Set([teamIdFor(team.spec, team.metadata.uid), team.status?.teamID])
-        yield* requeueNaming(memberships, namespace, (tma) => tma.spec.teamAlias === team.spec.teamAlias)
-        yield* requeueNaming(keys, namespace, (vk) => vk.spec.teamID !== undefined && ids.has(vk.spec.teamID))
-        yield* requeueNaming(users, namespace, (user) => (user.spec.teams ?? []).some((id) => ids.has(id)))
-      })
-    )
-  )
-  yield* Effect.forkScoped(
-    Stream.runForEach(users.informer.events, (event) =>
-      Effect.gen(function* () {
-        if (event.type === "Malformed") return
-        const user = event.object
-        const { namespace } = user.metadata
-        const ids = new Set([userIdFor(user.spec, user.metadata.uid), user.status?.userID])
-        yield* requeueNaming(
-          memberships,
-          namespace,
-          (tma) => normalizeEmail(tma.spec.userEmail) === normalizeEmail(user.spec.userEmail)
+  /** Watches as data: events of `source` requeue the objects `dependentsOf` names. */
+  const watches = <E>(source: Stream.Stream<E>, dependentsOf: (event: E) => Effect.Effect<ReadonlyArray<Dependent>>) =>
+    Effect.forkScoped(
+      Stream.runForEach(source, (event) =>
+        Effect.flatMap(dependentsOf(event), (dependents) =>
+          Effect.forEach(dependents, (d) => d.wake, { discard: true })
         )
-        yield* requeueNaming(keys, namespace, (vk) => vk.spec.userID !== undefined && ids.has(vk.spec.userID))
+      )
+    )
+  /** Keeps `index` up to date with what each object of a kind names. */
+  const indexes = <A extends CustomObject<unknown>>(
+    running: Running<A>,
+    index: ReferenceIndex<Dependent>,
+    refOf: (object: A) => string | undefined,
+    onReleased: (ref: string) => Effect.Effect<void> = () => Effect.void
+  ) =>
+    Effect.forkScoped(
+      Stream.runForEach(running.informer.events, (event) => {
+        if (event.type === "Malformed") return Effect.void
+        const key = keyString(keyOf(event.object))
+        const id = `${event.object.kind}/${key}`
+        const released = index.set(id, event.type === "Deleted" ? undefined : refOf(event.object), {
+          wake: running.wake(key)
+        })
+        return released === undefined ? Effect.void : onReleased(released)
       })
     )
+
+  // A connection Secret that appears, changes or goes (a rotated master key, a new URL, a new policy) requeues
+  // the objects that name it; one no object names any more is not kept.
+  const bySecret = makeReferenceIndex<Dependent>()
+  const secretOf = (object: CustomObject<unknown> & { readonly spec: { readonly connectionRef: ConnectionRef } }) => {
+    const target = connectionTarget(
+      object.spec.connectionRef,
+      object.metadata.namespace,
+      instanceUrlFrom(options.instanceUrlTemplate)
+    )
+    return keyString({ namespace: target.secretNamespace, name: target.secretName })
+  }
+  const release = (ref: string) => secrets.release(parseKey(ref))
+  yield* indexes(teams, bySecret, secretOf, release)
+  yield* indexes(users, bySecret, secretOf, release)
+  yield* indexes(keys, bySecret, secretOf, release)
+  yield* indexes(memberships, bySecret, secretOf, release)
+  yield* watches(secrets.changes, (secret) => Effect.sync(() => bySecret.dependents(keyString(secret))))
+
+  // A Team or User that appears, changes or goes requeues what names it in its namespace: associations by
+  // alias and email, VirtualKeys by team and user id, Users by team id (a list: looked up in the namespace),
+  // so a reference refused or waiting is looked at again as soon as its namespace declares what it names.
+  const byAlias = makeReferenceIndex<Dependent>()
+  const byEmail = makeReferenceIndex<Dependent>()
+  const byTeamId = makeReferenceIndex<Dependent>()
+  const byUserId = makeReferenceIndex<Dependent>()
+  const inNamespace = (namespace: string, id: string | undefined) =>
+    id === undefined ? undefined : `${namespace}/${id}`
+  yield* indexes(memberships, byAlias, (tma) => `${tma.metadata.namespace}/${tma.spec.teamAlias}`)
+  yield* indexes(memberships, byEmail, (tma) => `${tma.metadata.namespace}/${normalizeEmail(tma.spec.userEmail)}`)
+  yield* indexes(keys, byTeamId, (vk) => inNamespace(vk.metadata.namespace, vk.spec.teamID))
+  yield* indexes(keys, byUserId, (vk) => inNamespace(vk.metadata.namespace, vk.spec.userID))
+  yield* watches(teams.informer.events, (event) =>
+    Effect.gen(function* () {
+      if (event.type === "Malformed") return []
+      const team = event.object
+      const { namespace } = team.metadata
+      const ids = new Set([teamIdFor(team.spec, team.metadata.uid), team.status?.teamID])
+      const joining = (yield* users.informer.list(namespace))
+        .filter((user) => (user.spec.teams ?? []).some((id) => ids.has(id)))
+        .map((user) => ({ wake: users.wake(keyString(keyOf(user))) }))
+      return [
+        ...byAlias.dependents(`${namespace}/${team.spec.teamAlias}`),
+        ...[...ids].flatMap((id) => (id === undefined ? [] : byTeamId.dependents(`${namespace}/${id}`))),
+        ...joining
+      ]
+    })
   )
-  return { teams, users, keys, memberships }
+  yield* watches(users.informer.events, (event) =>
+    Effect.sync(() => {
+      if (event.type === "Malformed") return []
+      const user = event.object
+      const { namespace } = user.metadata
+      const ids = new Set([userIdFor(user.spec, user.metadata.uid), user.status?.userID])
+      return [
+        ...byEmail.dependents(`${namespace}/${normalizeEmail(user.spec.userEmail)}`),
+        ...[...ids].flatMap((id) => (id === undefined ? [] : byUserId.dependents(`${namespace}/${id}`)))
+      ]
+    })
+  )
+  return { teams, users, keys, memberships, secrets }
 })

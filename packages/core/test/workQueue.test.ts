@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Option } from "effect"
+import { HashMap, Option } from "effect"
 import fc from "fast-check"
 import type { BackoffPolicy } from "../src/index.ts"
 import { backoffDelay, defaultBackoff, WorkQueue } from "../src/index.ts"
+import type { DueEntry } from "../src/queue/DueHeap.ts"
+import * as DueHeap from "../src/queue/DueHeap.ts"
 
 type Q = WorkQueue.WorkQueue
 
@@ -12,8 +14,14 @@ interface Model {
   dirty: Set<string>
   processing: Set<string>
   handedOut: Array<string>
+  /** Delayed keys and their due times, kept the naive way. */
+  waiting: Map<string, number>
   now: number
 }
+
+/** The earliest due time, found by scanning: what the queue's heap must agree with. */
+const naiveNextDue = (m: Model): number | undefined =>
+  m.waiting.size === 0 ? undefined : Math.min(...m.waiting.values())
 
 class Real {
   q: Q = WorkQueue.emptyQueue
@@ -84,8 +92,13 @@ class AddAfter implements fc.Command<Model, Real> {
   check = () => true
   run(m: Model, r: Real) {
     r.q = WorkQueue.addAfter(r.q, this.key, this.delay, m.now)
-    if (this.delay > 0) assert.isAtMost(WorkQueue.nextDue(r.q) ?? Number.POSITIVE_INFINITY, m.now + this.delay)
-    else modelAdd(m, this.key)
+    if (this.delay > 0) {
+      const due = m.now + this.delay
+      const current = m.waiting.get(this.key)
+      if (current === undefined || due < current) m.waiting.set(this.key, due)
+      assert.isAtMost(WorkQueue.nextDue(r.q) ?? Number.POSITIVE_INFINITY, m.now + this.delay)
+    } else modelAdd(m, this.key)
+    assert.strictEqual(WorkQueue.nextDue(r.q), naiveNextDue(m))
   }
   toString = () => `addAfter(${this.key}, ${this.delay})`
 }
@@ -98,10 +111,19 @@ class Advance implements fc.Command<Model, Real> {
   check = () => true
   run(m: Model, r: Real) {
     m.now += this.by
-    const dueKeys = [...r.q.waiting].filter(([, due]) => due <= m.now).map(([k]) => k)
     r.q = WorkQueue.advance(r.q, m.now)
-    for (const key of dueKeys) modelAdd(m, key)
-    assert.strictEqual(WorkQueue.length(r.q), m.queue.length)
+    // Due keys join in due-time order (then by key); the FIFO gains exactly the ones not already in it.
+    const dueKeys = [...m.waiting]
+      .filter(([, due]) => due <= m.now)
+      .sort(([ka, a], [kb, b]) => a - b || (ka < kb ? -1 : ka > kb ? 1 : 0))
+      .map(([k]) => k)
+    for (const key of dueKeys) {
+      m.waiting.delete(key)
+      modelAdd(m, key)
+    }
+    assert.deepStrictEqual(WorkQueue.ready(r.q), m.queue)
+    assert.strictEqual(WorkQueue.nextDue(r.q), naiveNextDue(m))
+    assert.strictEqual(HashMap.size(r.q.waiting), m.waiting.size)
   }
   toString = () => `advance(${this.by})`
 }
@@ -118,7 +140,14 @@ describe("WorkQueue", () => {
   it("never hands out a key twice while it is processing, and hands out every added key", () => {
     fc.assert(
       fc.property(fc.commands(commands, { maxCommands: 200 }), (cmds) => {
-        const model: Model = { queue: [], dirty: new Set(), processing: new Set(), handedOut: [], now: 0 }
+        const model: Model = {
+          queue: [],
+          dirty: new Set(),
+          processing: new Set(),
+          handedOut: [],
+          waiting: new Map(),
+          now: 0
+        }
         const real = new Real()
         fc.modelRun(() => ({ model, real }), cmds)
         // Drain: finish everything in flight, let every delay pass, and take all that is left.
@@ -157,6 +186,58 @@ describe("WorkQueue", () => {
     assert.strictEqual(WorkQueue.nextDue(q), 10)
     q = WorkQueue.forget(q, "a")
     assert.strictEqual(WorkQueue.failuresOf(q, "a"), 0)
+  })
+})
+
+describe("DueHeap", () => {
+  const entry = fc.record({ due: fc.integer({ min: 0, max: 50 }), key: fc.constantFrom("a", "b", "c", "d", "e") })
+  const op = fc.oneof(
+    entry.map((e) => ({ _tag: "insert" as const, entry: e })),
+    fc.constant({ _tag: "pop" as const }),
+    fc.array(entry, { maxLength: 20 }).map((es) => ({ _tag: "merge" as const, entries: es }))
+  )
+  const byDueThenKey = (a: DueEntry, b: DueEntry) => a.due - b.due || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+
+  it("agrees with a sorted array under inserts, pops and merges, and keeps every old version intact", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 100 }), (ops) => {
+        let heap = DueHeap.emptyHeap
+        let model: Array<DueEntry> = []
+        const versions: Array<readonly [DueHeap.DueHeap, ReadonlyArray<DueEntry>]> = []
+        for (const o of ops) {
+          versions.push([heap, [...model]])
+          switch (o._tag) {
+            case "insert":
+              heap = DueHeap.insert(heap, o.entry)
+              model = [...model, o.entry].sort(byDueThenKey)
+              break
+            case "pop":
+              heap = DueHeap.pop(heap)
+              model = model.slice(1)
+              break
+            case "merge":
+              heap = DueHeap.merge(heap, DueHeap.fromEntries(o.entries))
+              model = [...model, ...o.entries].sort(byDueThenKey)
+          }
+          assert.deepStrictEqual(DueHeap.peek(heap), model[0])
+        }
+        // Persistence: draining any earlier version yields exactly what the model held then.
+        for (const [old, expected] of versions) {
+          const drained: Array<DueEntry> = []
+          for (let h = old; DueHeap.peek(h) !== undefined; h = DueHeap.pop(h)) drained.push(DueHeap.peek(h)!)
+          assert.deepStrictEqual(drained, expected)
+        }
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("keeps the queue's heap bounded when due times keep moving earlier", () => {
+    let q = WorkQueue.emptyQueue
+    for (let i = 0; i < 10_000; i++) q = WorkQueue.addAfter(q, `k${i % 10}`, 1_000_000 - i, 0)
+    assert.strictEqual(HashMap.size(q.waiting), 10)
+    assert.isAtMost(q.scheduled, 2 * 10 + 16)
+    assert.strictEqual(WorkQueue.nextDue(q), 1_000_000 - 9_999)
   })
 })
 

@@ -4,7 +4,7 @@
  * failures that never reach the caller.
  */
 import { assert, layer } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Clock, Effect, Layer, Ref } from "effect"
 import { EventRecorder, Events, KubeClient, Teams } from "../src/index.ts"
 import { ClusterLive, exampleTeam, freshNamespace } from "./support/cluster.ts"
 
@@ -62,6 +62,60 @@ layer(Recorder, { excludeTestServices: true })("EventRecorder", (it) => {
       if (latest !== undefined) yield* client.delete(Events, latest.metadata)
       yield* recorder.normal(team, "Reconciled", "SyncTeam", "LiteLLM matches the spec")
       assert.strictEqual((yield* client.list(Events, { namespace: ns })).items.length, 3)
+    })
+  )
+
+  it.effect("writes for different objects run at once, up to the limit; repeats of one still aggregate", () =>
+    Effect.gen(function* () {
+      const real = yield* KubeClient
+      const ns = yield* freshNamespace("events-par")
+      const teams = yield* Effect.forEach([0, 1, 2, 3, 4, 5, 6, 7], (i) => real.create(Teams, exampleTeam(ns, `t${i}`)))
+      // A slow API server: every Event write takes 300 ms; count how many are in flight at once.
+      const inFlight = yield* Ref.make(0)
+      const peak = yield* Ref.make(0)
+      const slowly = <A, E>(call: Effect.Effect<A, E>) =>
+        Effect.acquireUseRelease(
+          Effect.flatMap(
+            Ref.updateAndGet(inFlight, (n) => n + 1),
+            (n) => Ref.update(peak, (p) => Math.max(p, n))
+          ),
+          () => Effect.andThen(Effect.sleep("300 millis"), call),
+          () => Ref.update(inFlight, (n) => n - 1)
+        )
+      const slow = KubeClient.of({
+        ...real,
+        create: (type, object) => slowly(real.create(type, object)),
+        mergePatch: (type, key, patch) => slowly(real.mergePatch(type, key, patch))
+      })
+      const recorder = yield* EventRecorder.pipe(
+        Effect.provide(
+          EventRecorder.layer({ reportingInstance: "test-1", concurrency: 4 }).pipe(
+            Layer.provide(Layer.succeed(KubeClient, slow))
+          )
+        )
+      )
+
+      const started = yield* Clock.currentTimeMillis
+      yield* Effect.forEach(teams, (team) => recorder.normal(team, "Reconciled", "SyncTeam", "in sync"), {
+        concurrency: "unbounded"
+      })
+      const took = (yield* Clock.currentTimeMillis) - started
+      assert.strictEqual(yield* Ref.get(peak), 4, "four writes at once, never more")
+      // One at a time would take 8 x 300 ms; four at a time, two rounds.
+      assert.isBelow(took, 1_800)
+      assert.isAtLeast(took, 600)
+      assert.strictEqual((yield* real.list(Events, { namespace: ns })).items.length, 8)
+
+      // Three repeats at once for one object: serialised among themselves, so one Event counts all four.
+      const first = teams[0]
+      if (first === undefined) return
+      yield* Effect.all(
+        [0, 1, 2].map(() => recorder.normal(first, "Reconciled", "SyncTeam", "in sync")),
+        { concurrency: "unbounded" }
+      )
+      const events = (yield* real.list(Events, { namespace: ns })).items
+      assert.strictEqual(events.length, 8)
+      assert.strictEqual(events.find((e) => e.regarding?.uid === first.metadata.uid)?.series?.count, 4)
     })
   )
 

@@ -8,7 +8,7 @@ import { assert, layer } from "@effect/vitest"
 import type { Scope } from "effect"
 import { Effect, Option, Redacted, Ref, Schedule, Schema, Stream } from "effect"
 import type { Informer, InformerEvent, InformerOptions, TeamResource } from "../src/index.ts"
-import { KubeClient, makeInformer, Secrets, Teams } from "../src/index.ts"
+import { KubeClient, KubeTransport, makeInformer, Secrets, Teams } from "../src/index.ts"
 import { ClusterLive, exampleTeam, freshNamespace } from "./support/cluster.ts"
 import { makeWatchFaults } from "./support/watchFaults.ts"
 
@@ -203,6 +203,37 @@ layer(ClusterLive, { excludeTestServices: true })("Informer", (it) => {
       assert.isTrue(value !== undefined && Redacted.isRedacted(value))
       assert.strictEqual(value === undefined ? undefined : Redacted.value(value), "sk-informer-secret")
       assert.notInclude(JSON.stringify(yield* informer.list(ns)), "sk-informer-secret")
+    })
+  )
+
+  it.effect("drops kubectl's last-applied copy on arrival, from lists and from watch events alike", () =>
+    Effect.gen(function* () {
+      const client = yield* KubeClient
+      const ns = yield* freshNamespace("inf-trim")
+      const lastApplied = { "kubectl.kubernetes.io/last-applied-configuration": '{"spec":{"maxBudget":"100"}}' }
+      const example = exampleTeam(ns, "listed")
+      yield* client.create(Teams, {
+        ...example,
+        metadata: { ...example.metadata, annotations: { ...lastApplied, keep: "me" } }
+      })
+      const { informer } = yield* observe(ns)
+      const watched = exampleTeam(ns, "watched")
+      yield* client.create(Teams, { ...watched, metadata: { ...watched.metadata, annotations: lastApplied } })
+      yield* eventually("both", informer.list(ns), (l) => l.length === 2)
+      const annotations = (name: string) =>
+        Effect.map(informer.get({ namespace: ns, name }), (o) => Option.getOrUndefined(o)?.metadata.annotations)
+      assert.deepStrictEqual(yield* annotations("listed"), { keep: "me" })
+      assert.deepStrictEqual(yield* annotations("watched"), {})
+      // managedFields (which the server sends with every object) are never decoded into the cache.
+      assert.notInclude(JSON.stringify(yield* informer.list(ns)), "managedFields")
+      const raw = yield* (yield* KubeTransport).request({
+        method: "GET",
+        path: `/apis/auth.litellm.ai/v1alpha1/namespaces/${ns}/teams`
+      })
+      assert.include(raw, "managedFields")
+      // The server still has it: only the cache is trimmed.
+      const server = yield* client.get(Teams, { namespace: ns, name: "watched" })
+      assert.deepStrictEqual(server.metadata.annotations, lastApplied)
     })
   )
 

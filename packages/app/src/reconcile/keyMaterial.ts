@@ -5,9 +5,9 @@
  * finds the key by its token instead of minting another.
  */
 import { createHash, randomBytes } from "node:crypto"
-import type { ObjectKey } from "@litellm-operator/k8s"
-import { KubeClient } from "@litellm-operator/k8s"
-import { Effect, Redacted } from "effect"
+import type { ObjectKey, Secret } from "@litellm-operator/k8s"
+import { KubeClient, SecretCache } from "@litellm-operator/k8s"
+import { Effect, Option, Redacted } from "effect"
 import { KeySecretUnusable, SecretConflict } from "./ReconcileError.ts"
 
 export interface KeyMaterial {
@@ -44,42 +44,59 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
   readonly replace?: boolean
 }) {
   const client = yield* KubeClient
+  const secrets = yield* SecretCache
   const name = keySecretName(options.owner.name)
-  const existing = yield* client.readSecret({ namespace: options.owner.namespace, name }).pipe(
-    Effect.map((secret) => secret.data?.key),
-    Effect.catchTag("KubeError", (error) =>
-      error.reason._tag === "NotFound" ? Effect.succeed(undefined) : Effect.fail(error)
-    )
-  )
-  const key =
+  const where = { namespace: options.owner.namespace, name }
+  const chooseKey = (current: Option.Option<Secret>): Redacted.Redacted<string> =>
     options.specKey !== undefined
       ? options.specKey
       : options.replace === true
         ? generateKey()
-        : (existing ?? generateKey())
-  yield* client
-    .applyOwnedSecret({
-      namespace: options.owner.namespace,
-      name,
-      owner: {
-        apiVersion: options.owner.apiVersion,
-        kind: options.owner.kind,
-        name: options.owner.name,
-        uid: options.owner.uid
-      },
-      labels: { ...managedByLabels, "auth.litellm.ai/owner-kind": options.owner.kind },
-      type: "Opaque",
-      data: { key, url: Redacted.make(options.url) }
-    })
-    .pipe(
-      Effect.catchTag("KubeError", (error) =>
-        Effect.gen(function* () {
-          if (error.reason._tag !== "Conflict") return yield* error
-          const message = yield* conflictMessage({ namespace: options.owner.namespace, name }, options.owner.kind)
-          return yield* new SecretConflict({ message })
-        })
+        : (Option.getOrUndefined(current)?.data?.key ?? generateKey())
+  const write = (current: Option.Option<Secret>, cached: boolean) => {
+    const key = chooseKey(current)
+    return client
+      .applyOwnedSecret(
+        {
+          namespace: options.owner.namespace,
+          name,
+          owner: {
+            apiVersion: options.owner.apiVersion,
+            kind: options.owner.kind,
+            name: options.owner.name,
+            uid: options.owner.uid
+          },
+          labels: { ...managedByLabels, "auth.litellm.ai/owner-kind": options.owner.kind },
+          type: "Opaque",
+          data: { key, url: Redacted.make(options.url) }
+        },
+        cached ? { current } : {}
       )
+      .pipe(Effect.map((secret) => ({ key, secret })))
+  }
+  // From the cache first (it holds what this process wrote even before its watch does). A cache that was
+  // behind makes the write fail (409/404) before anything is stored; then the key is chosen again from a
+  // fresh read, so a value already stored is never replaced by a second one.
+  const { key, secret } = yield* write(yield* secrets.owned(where), true).pipe(
+    Effect.catchTag("KubeError", (error) =>
+      error.status !== undefined && (error.reason._tag === "Conflict" || error.reason._tag === "NotFound")
+        ? Effect.flatMap(
+            client.readSecret(where).pipe(
+              Effect.map(Option.some),
+              Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(Option.none<Secret>()))
+            ),
+            (fresh) => write(fresh, false)
+          )
+        : Effect.fail(error)
+    ),
+    Effect.catchTag("KubeError", (error) =>
+      Effect.gen(function* () {
+        if (error.reason._tag !== "Conflict") return yield* error
+        return yield* new SecretConflict({ message: yield* conflictMessage(where, options.owner.kind) })
+      })
     )
+  )
+  yield* secrets.wrote(secret)
   return { key, token: tokenOf(key), secretName: name }
 })
 
@@ -89,11 +106,11 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
  * this object. A Secret of nobody's may be moved out of the way.
  */
 const conflictMessage = Effect.fnUntraced(function* (key: ObjectKey, kind: string) {
-  const client = yield* KubeClient
+  const secrets = yield* SecretCache
   const where = `Secret ${key.namespace}/${key.name}`
-  const owner = yield* client.readSecret(key).pipe(
-    Effect.map((secret) => secret.metadata.ownerReferences?.find((ref) => ref.controller === true)),
-    Effect.orElseSucceed(() => undefined)
+  // Key Secrets carry the operator's label, so the owned cache holds them; any other Secret is nobody's key.
+  const owner = Option.getOrUndefined(yield* secrets.owned(key))?.metadata.ownerReferences?.find(
+    (ref) => ref.controller === true
   )
   if (owner !== undefined) {
     return `${where} holds the key of ${owner.kind} ${key.namespace}/${owner.name}, so this ${kind} cannot keep its key there; rename this ${kind} (its key Secret is named <name>-litellm-key)`
@@ -103,13 +120,8 @@ const conflictMessage = Effect.fnUntraced(function* (key: ObjectKey, kind: strin
 
 /** Whether the object's key Secret exists and is the object's own (the Secret a key value is written to first). */
 export const ownsKeySecret = Effect.fnUntraced(function* (key: ObjectKey, uid: string) {
-  const client = yield* KubeClient
-  return yield* client.readSecret(key).pipe(
-    Effect.map((secret) => (secret.metadata.ownerReferences ?? []).some((ref) => ref.uid === uid)),
-    Effect.catchTag("KubeError", (error) =>
-      error.reason._tag === "NotFound" ? Effect.succeed(false) : Effect.fail(error)
-    )
-  )
+  const secret = yield* (yield* SecretCache).owned(key)
+  return Option.isSome(secret) && (secret.value.metadata.ownerReferences ?? []).some((ref) => ref.uid === uid)
 })
 
 /** A chosen key value must look like one LiteLLM accepts; the value itself never appears in a message. */
@@ -123,18 +135,11 @@ export const chosenKeyFromSecret = Effect.fnUntraced(function* (
   namespace: string,
   ref: { readonly name: string; readonly key?: string }
 ) {
-  const client = yield* KubeClient
   const key = ref.key ?? "key"
   const where = `Secret ${namespace}/${ref.name} (spec.keySecretRef)`
-  const secret = yield* client.readSecret({ namespace, name: ref.name }).pipe(
-    Effect.catchTag("KubeError", (error) =>
-      Effect.gen(function* () {
-        if (error.reason._tag !== "NotFound") return yield* error
-        return yield* new KeySecretUnusable({ message: `${where} does not exist` })
-      })
-    )
-  )
-  const value = secret.data?.[key]
+  const secret = yield* (yield* SecretCache).referenced({ namespace, name: ref.name })
+  if (Option.isNone(secret)) return yield* new KeySecretUnusable({ message: `${where} does not exist` })
+  const value = secret.value.data?.[key]
   if (value === undefined) return yield* new KeySecretUnusable({ message: `${where} has no key "${key}"` })
   const text = Redacted.value(value).trim()
   if (!chosenKeyPattern.test(text)) {

@@ -22,7 +22,7 @@ import {
   sameStatus
 } from "@litellm-operator/core"
 import type { CustomObject } from "@litellm-operator/k8s"
-import { EventRecorder, KubeClient, keyOf, keyString } from "@litellm-operator/k8s"
+import { EventRecorder, KubeClient, keyOf, keyString, type SecretCache } from "@litellm-operator/k8s"
 import { Clock, DateTime, Duration, Effect, Metric, Option } from "effect"
 import { refusalsTotal, statusPatchesTotal } from "../observability/OperatorMetrics.ts"
 import type { ReconcileResult } from "../runtime/Controller.ts"
@@ -62,7 +62,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
 ): Effect.fn.Return<
   ReconcileResult,
   ReconcileFailure,
-  R | KubeClient | LiteLLMConnections | EventRecorder | Refusals | OwnWrites
+  R | KubeClient | SecretCache | LiteLLMConnections | EventRecorder | Refusals | OwnWrites
 > {
   const kube = yield* KubeClient
   const recorder = yield* EventRecorder
@@ -77,7 +77,8 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   const connections = yield* LiteLLMConnections
   const now = DateTime.formatIso(DateTime.fromDateUnsafe(new Date(yield* Clock.currentTimeMillis)))
   const key = keyOf(object)
-  const objectKey = keyString(key)
+  // What the operator remembers of an object is named by its kind too: a Team and a VirtualKey may share a name.
+  const objectKey = `${handler.type.kind}/${keyString(key)}`
   const kind = handler.type.kind
   const deleting = object.metadata.deletionTimestamp !== undefined
   const hasFinalizer = object.metadata.finalizers?.includes(finalizer) === true

@@ -1,8 +1,8 @@
-/** Reads an object's connection Secret and turns it into a LiteLLM connection (decision 5). */
+/** Reads an object's connection Secret (from the operator's cache) and turns it into a LiteLLM connection (decision 5). */
 import type { Connection, ConnectionRef } from "@litellm-operator/core"
 import { connectionFromSecret, connectionTarget } from "@litellm-operator/core"
-import { KubeClient } from "@litellm-operator/k8s"
-import { Effect } from "effect"
+import { SecretCache } from "@litellm-operator/k8s"
+import { Effect, Option } from "effect"
 import { ConnectionUnavailable } from "./ReconcileError.ts"
 
 /** `{name}` and `{namespace}` in the operator's instance URL template. */
@@ -14,21 +14,21 @@ export const resolveConnection = Effect.fn("resolveConnection")(function* (
   namespace: string,
   instanceUrlTemplate: string
 ) {
-  const client = yield* KubeClient
+  const secrets = yield* SecretCache
   const target = connectionTarget(ref, namespace, instanceUrlFrom(instanceUrlTemplate))
   const where = `${target.secretNamespace}/${target.secretName}`
-  const secret = yield* client.readSecret({ namespace: target.secretNamespace, name: target.secretName }).pipe(
-    Effect.catchTag("KubeError", (error) =>
-      Effect.fail(
-        new ConnectionUnavailable({
-          message:
-            error.reason._tag === "NotFound"
-              ? `connection Secret ${where} does not exist`
-              : `connection Secret ${where} cannot be read: ${error.message}`
-        })
+  const found = yield* secrets
+    .referenced({ namespace: target.secretNamespace, name: target.secretName })
+    .pipe(
+      Effect.catchTag("KubeError", (error) =>
+        Effect.fail(
+          new ConnectionUnavailable({ message: `connection Secret ${where} cannot be read: ${error.message}` })
+        )
       )
     )
-  )
+  if (Option.isNone(found))
+    return yield* new ConnectionUnavailable({ message: `connection Secret ${where} does not exist` })
+  const secret = found.value
   const result = connectionFromSecret(target, {
     data: secret.data ?? {},
     annotations: secret.metadata.annotations ?? {}

@@ -1,7 +1,7 @@
 /** User: the LiteLLM user, its teams from `spec.teams`, and with `autoCreateKey` its own key in a Secret. */
 import type { LastApplied, UserStatus } from "@litellm-operator/core"
 import { checkUserRole, userIdFor, userStatus, withoutOwnerKey } from "@litellm-operator/core"
-import type { KubeClient, UserResource } from "@litellm-operator/k8s"
+import type { KubeClient, SecretCache, UserResource } from "@litellm-operator/k8s"
 import { Users } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
@@ -18,7 +18,7 @@ const lastAppliedOf = (status: UserStatus | undefined): LastApplied => ({
   duration: status?.duration
 })
 
-export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | NamespaceObjects> = {
+export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | SecretCache | NamespaceObjects> = {
   type: Users,
   connectionRef: (user) => user.spec.connectionRef,
   sync: (user, context) =>

@@ -1,7 +1,7 @@
 /** VirtualKey: the key value lives in its Secret first, then in LiteLLM under its sha256 token. */
 import type { LastApplied, ObservedKey, ReferenceInput, VirtualKeyStatus } from "@litellm-operator/core"
 import { checkUserRole, keyStatus, withoutOwnerKey } from "@litellm-operator/core"
-import type { KubeClient, VirtualKeyResource } from "@litellm-operator/k8s"
+import type { KubeClient, SecretCache, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
 import { Effect, Option, Redacted } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
@@ -16,7 +16,11 @@ const lastAppliedOf = (status: VirtualKeyStatus | undefined): LastApplied => ({
   duration: status?.duration
 })
 
-export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus, KubeClient | NamespaceObjects> = {
+export const virtualKeyHandler: KindHandler<
+  VirtualKeyResource,
+  VirtualKeyStatus,
+  KubeClient | SecretCache | NamespaceObjects
+> = {
   type: VirtualKeys,
   connectionRef: (vk) => vk.spec.connectionRef,
   sync: (vk, context) =>

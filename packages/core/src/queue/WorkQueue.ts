@@ -4,12 +4,21 @@
  * added (dirty set); a key being processed is never handed out again until
  * `done`, and if it was added meanwhile it is queued again then. Delayed adds
  * keep the earliest due time; failures back off per key until `forget`.
+ *
+ * Delayed keys are also kept in a heap ordered by due time, so finding and
+ * moving the next due key costs O(log n) instead of a scan of every waiting
+ * key. A key whose due time moves earlier leaves its old heap entry behind
+ * (a leftist heap cannot remove from the middle); such stale entries are
+ * skipped when they surface, and the heap is rebuilt when they outnumber the
+ * live ones, so it never holds more than about twice the waiting keys.
  */
 import { HashMap, HashSet, Option } from "effect"
 import type { BackoffPolicy } from "./Backoff.ts"
 import { backoffDelay } from "./Backoff.ts"
+import type { DueHeap } from "./DueHeap.ts"
+import * as Heap from "./DueHeap.ts"
 import type { Fifo } from "./Fifo.ts"
-import { emptyFifo, pop, push } from "./Fifo.ts"
+import { emptyFifo, pop, push, toArray } from "./Fifo.ts"
 
 export interface WorkQueue {
   readonly queue: Fifo<string>
@@ -19,6 +28,10 @@ export interface WorkQueue {
   readonly processing: HashSet.HashSet<string>
   /** Delayed keys and the time (ms) at which they become due. */
   readonly waiting: HashMap.HashMap<string, number>
+  /** `waiting` ordered by due time, plus stale entries of keys since moved earlier; its top is never stale. */
+  readonly schedule: DueHeap
+  /** Entries in `schedule`, live and stale. */
+  readonly scheduled: number
   /** Consecutive failures per key, for backoff. */
   readonly failures: HashMap.HashMap<string, number>
 }
@@ -28,6 +41,8 @@ export const emptyQueue: WorkQueue = {
   dirty: HashSet.empty(),
   processing: HashSet.empty(),
   waiting: HashMap.empty(),
+  schedule: Heap.emptyHeap,
+  scheduled: 0,
   failures: HashMap.empty()
 }
 
@@ -67,8 +82,19 @@ export const addAfter = (q: WorkQueue, key: string, delayMs: number, now: number
   const due = now + delayMs
   const current = HashMap.get(q.waiting, key)
   if (Option.isSome(current) && current.value <= due) return q
-  return { ...q, waiting: HashMap.set(q.waiting, key, due) }
+  const waiting = HashMap.set(q.waiting, key, due)
+  // The new entry is earlier than the one it replaces, so the top stays live.
+  if (q.scheduled + 1 > 2 * HashMap.size(waiting) + 16) return { ...q, waiting, ...rebuilt(waiting) }
+  return { ...q, waiting, schedule: Heap.insert(q.schedule, { due, key }), scheduled: q.scheduled + 1 }
 }
+
+const isLive = (waiting: HashMap.HashMap<string, number>, entry: Heap.DueEntry): boolean =>
+  Option.getOrUndefined(HashMap.get(waiting, entry.key)) === entry.due
+
+const rebuilt = (waiting: HashMap.HashMap<string, number>): Pick<WorkQueue, "schedule" | "scheduled"> => ({
+  schedule: Heap.fromEntries(Array.from(HashMap.entries(waiting), ([key, due]) => ({ key, due }))),
+  scheduled: HashMap.size(waiting)
+})
 
 /** Adds the key after its backoff delay and counts one more failure. */
 export const addRateLimited = (
@@ -87,18 +113,24 @@ export const failuresOf = (q: WorkQueue, key: string): number => Option.getOrEls
 /** Moves every delayed key that is due at `now` into the queue. */
 export const advance = (q: WorkQueue, now: number): WorkQueue => {
   let next = q
-  for (const [key, due] of HashMap.entries(q.waiting)) {
-    if (due <= now) next = add({ ...next, waiting: HashMap.remove(next.waiting, key) }, key)
+  let schedule = q.schedule
+  let scheduled = q.scheduled
+  for (let top = Heap.peek(schedule); top !== undefined; top = Heap.peek(schedule)) {
+    const live = isLive(next.waiting, top)
+    // Stop at the first live entry not yet due; stale entries on top are dropped either way.
+    if (live && top.due > now) break
+    schedule = Heap.pop(schedule)
+    scheduled--
+    if (live) next = add({ ...next, waiting: HashMap.remove(next.waiting, top.key) }, top.key)
   }
-  return next
+  return next === q && schedule === q.schedule ? q : { ...next, schedule, scheduled }
 }
 
 /** The earliest due time among delayed keys, if any. */
-export const nextDue = (q: WorkQueue): number | undefined => {
-  let earliest: number | undefined
-  for (const due of HashMap.values(q.waiting)) if (earliest === undefined || due < earliest) earliest = due
-  return earliest
-}
+export const nextDue = (q: WorkQueue): number | undefined => Heap.peek(q.schedule)?.due
+
+/** Keys ready to be handed out, in the order they will be. */
+export const ready = (q: WorkQueue): ReadonlyArray<string> => toArray(q.queue)
 
 /** Keys ready to be handed out. */
 export const length = (q: WorkQueue): number => q.queue.size

@@ -16,7 +16,23 @@ export interface ResourceType<A extends KubeObject, I = unknown> {
   readonly schema: Schema.Codec<A, I>
   /** Objects hold secrets: decoding failures and server messages about them are not echoed into errors. */
   readonly sensitive?: boolean
+  /**
+   * Read as PartialObjectMetadata: the server sends metadata only (for a
+   * Secret, never its data). For gets, lists and watches; `schema` decodes
+   * the metadata object.
+   */
+  readonly metadataOnly?: boolean
 }
+
+const partialMetadata = "g=meta.k8s.io;v=v1"
+
+/** The Accept header for reading `type`: one object (or watch events) or a list. */
+export const acceptOf = (type: ResourceType<KubeObject>, shape: "object" | "list"): string =>
+  type.metadataOnly !== true
+    ? "application/json"
+    : shape === "list"
+      ? `application/json;as=PartialObjectMetadataList;${partialMetadata}`
+      : `application/json;as=PartialObjectMetadata;${partialMetadata}`
 
 export const apiVersionOf = (type: ResourceType<KubeObject>): string =>
   type.group === "" ? type.version : `${type.group}/${type.version}`

@@ -25,3 +25,22 @@ export const Secrets: ResourceType<Secret, typeof Secret.Encoded> = {
   schema: Secret,
   sensitive: true
 }
+
+/** A Secret's metadata without its data (PartialObjectMetadata): enough to know it exists and when it changed. */
+export const SecretMetadata = Schema.Struct({
+  apiVersion: Schema.String,
+  kind: Schema.String,
+  metadata: ObjectMeta
+})
+export type SecretMetadata = typeof SecretMetadata.Type
+
+/** Secrets read as metadata only: watching them never brings any Secret's data into memory. */
+export const SecretsMetadata: ResourceType<SecretMetadata, typeof SecretMetadata.Encoded> = {
+  group: "",
+  version: "v1",
+  kind: "Secret",
+  plural: "secrets",
+  schema: SecretMetadata,
+  sensitive: true,
+  metadataOnly: true
+}

@@ -10,7 +10,7 @@ import type { CustomObject, CustomResourceType } from "../api/CustomResources.ts
 import type { KubeObject, ObjectKey, OwnerReference } from "../api/ObjectMeta.ts"
 import { keyString } from "../api/ObjectMeta.ts"
 import type { ResourceType } from "../api/ResourceType.ts"
-import { apiVersionOf, collectionPath, objectPath } from "../api/ResourceType.ts"
+import { acceptOf, apiVersionOf, collectionPath, objectPath } from "../api/ResourceType.ts"
 import { type Secret, Secrets } from "../api/Secret.ts"
 import { Status } from "../api/Status.ts"
 import { Conflict, Invalid, KubeError, Malformed, reasonFromStatus } from "./KubeError.ts"
@@ -170,8 +170,17 @@ export class KubeClient extends Context.Service<
      * Creates the Secret, or updates it to the given data, labels and owner
      * reference; writes nothing when it already matches. A Secret of that
      * name that is not owned by `owner` is left alone (Conflict).
+     *
+     * With `current` (what a cache holds: the Secret, or none), that stands in
+     * for the first read, and a write it made stale is not retried: a 409
+     * (Conflict) or 404 (NotFound) fails, so the caller reads afresh and
+     * decides again what to write (a key value must never be chosen from a
+     * stale read).
      */
-    applyOwnedSecret(secret: OwnedSecret): Effect.Effect<Secret, KubeError>
+    applyOwnedSecret(
+      secret: OwnedSecret,
+      options?: { readonly current?: Option.Option<Secret> }
+    ): Effect.Effect<Secret, KubeError>
   }
 >()("litellm-operator/k8s/KubeClient") {
   static readonly layerNoDeps = Layer.effect(
@@ -231,7 +240,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     type: ResourceType<A, I>,
     key: ObjectKey
   ): Effect.fn.Return<A, KubeError> {
-    return yield* send(type, { method: "GET", path: objectPath(type, key) })
+    return yield* send(type, { method: "GET", path: objectPath(type, key), accept: acceptOf(type, "object") })
   })
 
   const list = Effect.fn("KubeClient.list")(function* <A extends KubeObject, I>(
@@ -254,6 +263,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
           limit: PAGE_SIZE,
           continue: next
         },
+        accept: acceptOf(type, "list"),
         sensitive: type.sensitive === true
       })
       const page = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(ListBody))(text).pipe(
@@ -288,6 +298,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
           fieldSelector: options.fieldSelector,
           timeoutSeconds: options.timeoutSeconds
         },
+        accept: acceptOf(type, "object"),
         sensitive: type.sensitive === true
       })
       .pipe(
@@ -469,7 +480,8 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
   }
 
   const applyOwnedSecret = Effect.fn("KubeClient.applyOwnedSecret")(function* (
-    input: OwnedSecret
+    input: OwnedSecret,
+    options?: { readonly current?: Option.Option<Secret> }
   ): Effect.fn.Return<Secret, KubeError> {
     const operation = `apply Secret ${input.namespace}/${input.name}`
     const secret = yield* Schema.decodeUnknownEffect(OwnedSecret)(input).pipe(
@@ -481,11 +493,15 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     const ownerRef: OwnerReference = { ...secret.owner, controller: true, blockOwnerDeletion: true }
     const labels = secret.labels ?? {}
     const annotations = secret.annotations ?? {}
+    const cached = options?.current
     for (let attempt = 1; ; attempt++) {
-      const existing = yield* get(Secrets, key).pipe(
-        Effect.map(Option.some),
-        Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(Option.none<Secret>()))
-      )
+      const existing =
+        attempt === 1 && cached !== undefined
+          ? cached
+          : yield* get(Secrets, key).pipe(
+              Effect.map(Option.some),
+              Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(Option.none<Secret>()))
+            )
       const result = yield* Effect.result(
         Option.match(existing, {
           onNone: () =>
@@ -544,6 +560,8 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
         })
       )
       if (Result.isSuccess(result)) return result.success
+      // The cached read was behind the server: the caller decides again from a fresh read.
+      if (attempt === 1 && cached !== undefined && result.failure.status !== undefined) return yield* result.failure
       // A 409 from the server: someone wrote in between (or created it first); read again. (The
       // not-owned refusal above is ours and carries no HTTP status.)
       const retry =

@@ -31,6 +31,8 @@ export interface KubeRequest {
   /** Sent as JSON. */
   readonly body?: unknown
   readonly contentType?: ContentType
+  /** Default `application/json`; e.g. PartialObjectMetadata for metadata-only reads. */
+  readonly accept?: string
   /** Leave the server's messages out of errors (Secrets). */
   readonly sensitive?: boolean
   /** Per request; default 30 seconds. For `lines`, the time to the response headers. */
@@ -64,7 +66,7 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig) {
     const url = new URL(server + request.path)
     for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
     const ctx = new RequestContext(url.toString(), methodOf(request.method))
-    ctx.setHeaderParam("Accept", "application/json")
+    ctx.setHeaderParam("Accept", request.accept ?? "application/json")
     if (request.body !== undefined) {
       ctx.setHeaderParam("Content-Type", request.contentType ?? ContentType.json)
       ctx.setBody(JSON.stringify(request.body))

@@ -1,10 +1,16 @@
 /**
  * Records Kubernetes Events (events.k8s.io/v1) about the operator's objects.
  *
- * Best effort: recording never fails or slows the caller beyond a short
- * timeout; a failure is logged and dropped. Repeats of the same event (same
- * object, type, reason, action and note) within the aggregation window update
- * one Event's `series` (count, last observed time) instead of creating more.
+ * Best effort: recording never fails the caller, and an API call that takes
+ * longer than a short timeout is given up; a failure is logged and dropped.
+ * Repeats of the same event (same object, type, reason, action and note)
+ * within the aggregation window update one Event's `series` (count, last
+ * observed time) instead of creating more.
+ *
+ * Writes of the same event are serialised (so repeats aggregate instead of
+ * racing to create two); writes of different events run at the same time, up
+ * to `concurrency` API calls at once, so one slow write does not hold up the
+ * Events of every other object.
  */
 import { Clock, Context, Duration, Effect, Layer, Random, Schema, Semaphore } from "effect"
 import { Events } from "../api/Event.ts"
@@ -45,6 +51,8 @@ export interface EventRecorderOptions {
   readonly aggregationWindow?: Duration.Input
   /** Per write. Default 5 seconds. */
   readonly timeout?: Duration.Input
+  /** API calls in flight at once. Default 4. */
+  readonly concurrency?: number
 }
 
 interface Recorded {
@@ -79,9 +87,45 @@ const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options
   const controller = options.reportingController ?? "litellm-operator"
   const window = Duration.toMillis(Duration.fromInputUnsafe(options.aggregationWindow ?? Duration.minutes(10)))
   const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(5))
+  // Ordered by last write (an entry is moved to the end when written), so expired ones are at the front.
   const recent = new Map<string, Recorded>()
-  // One write at a time, so two identical events aggregate instead of racing to create two.
-  const lock = yield* Semaphore.make(1)
+  const inFlight = yield* Semaphore.make(Math.max(1, options.concurrency ?? 4))
+  // One lock per event being written, removed when its last waiter is done.
+  const locks = new Map<string, { readonly lock: Semaphore.Semaphore; users: number }>()
+  const withKeyLock = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => {
+        const entry = locks.get(key) ?? { lock: Semaphore.makeUnsafe(1), users: 0 }
+        entry.users++
+        locks.set(key, entry)
+        return entry
+      }),
+      (entry) => entry.lock.withPermit(effect),
+      (entry) =>
+        Effect.sync(() => {
+          entry.users--
+          if (entry.users === 0) locks.delete(key)
+        })
+    )
+  const remember = (key: string, recorded: Recorded) => {
+    recent.delete(key)
+    recent.set(key, recorded)
+  }
+  const expire = (now: number) => {
+    for (const [k, r] of recent) {
+      if (now - r.lastSeen <= window) break
+      recent.delete(k)
+    }
+  }
+
+  const keyOf = (event: EventInput) =>
+    JSON.stringify([
+      event.regarding.metadata.uid,
+      event.type,
+      event.reason,
+      event.action,
+      event.note.slice(0, MAX_NOTE)
+    ])
 
   const create = Effect.fnUntraced(function* (event: EventInput, now: number) {
     const suffix = (yield* Random.nextIntBetween(0, 0x7fffffff)).toString(16)
@@ -110,16 +154,9 @@ const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options
     return { namespace: created.metadata.namespace, name: created.metadata.name, count: 1, lastSeen: now }
   })
 
-  const write = Effect.fnUntraced(function* (event: EventInput) {
+  const write = Effect.fnUntraced(function* (event: EventInput, key: string) {
     const now = yield* Clock.currentTimeMillis
-    for (const [k, r] of recent) if (now - r.lastSeen > window) recent.delete(k)
-    const key = JSON.stringify([
-      event.regarding.metadata.uid,
-      event.type,
-      event.reason,
-      event.action,
-      event.note.slice(0, MAX_NOTE)
-    ])
+    expire(now)
     const previous = recent.get(key)
     if (previous !== undefined) {
       const count = previous.count + 1
@@ -135,17 +172,18 @@ const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options
           Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(false))
         )
       if (patched) {
-        recent.set(key, { ...previous, count, lastSeen: now })
+        remember(key, { ...previous, count, lastSeen: now })
         return
       }
     }
-    recent.set(key, yield* create(event, now))
+    remember(key, yield* create(event, now))
   })
 
   const record = Effect.fn("EventRecorder.record")(
     function* (input: EventInput) {
       const event = yield* Schema.decodeUnknownEffect(EventInput)(input)
-      yield* lock.withPermit(write(event).pipe(Effect.timeout(timeout)))
+      const key = keyOf(event)
+      yield* withKeyLock(key, inFlight.withPermit(write(event, key).pipe(Effect.timeout(timeout))))
     },
     Effect.catchCause((cause) => Effect.logWarning("an event could not be recorded", cause))
   )

@@ -13,6 +13,13 @@
  *
  * Events only say what changed; reconciles are level-based, so a consumer
  * enqueues the key and reads the current object from the cache.
+ *
+ * Every object passes through `transform` on arrival, before it is cached or
+ * published (controller-runtime's cache transforms): by default it drops the
+ * `kubectl.kubernetes.io/last-applied-configuration` annotation, a full copy
+ * of the object (for a Secret applied with kubectl, of its data too) that no
+ * reconcile reads. `metadata.managedFields` never gets this far: the schemas
+ * decode only the metadata fields the operator reads.
  */
 import type { Scope } from "effect"
 import { Deferred, Duration, Effect, Option, PubSub, Random, Ref, Schedule, Semaphore, Stream } from "effect"
@@ -64,6 +71,21 @@ export interface InformerOptions {
   readonly backoff?: { readonly initial: Duration.Input; readonly max: Duration.Input }
 }
 
+export interface InformerTransform<A> {
+  /** Applied to every object on arrival; default `withoutLastApplied`. Keep only what readers of the cache use. */
+  readonly transform?: (object: A) => A
+}
+
+export const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+/** The object without kubectl's last-applied copy of itself (the same object when it has none). */
+export const withoutLastApplied = <A extends KubeObject>(object: A): A => {
+  const annotations = object.metadata.annotations
+  if (annotations === undefined || !(lastAppliedAnnotation in annotations)) return object
+  const { [lastAppliedAnnotation]: _dropped, ...rest } = annotations
+  return { ...object, metadata: { ...object.metadata, annotations: rest } }
+}
+
 const defaults = {
   watchTimeout: { min: Duration.minutes(5), max: Duration.minutes(10) },
   silenceTimeout: Duration.minutes(3),
@@ -76,10 +98,14 @@ const shortWatch = Duration.seconds(1)
 /** Starts an informer that lives as long as the scope. */
 export const makeInformer = <A extends KubeObject, I>(
   type: ResourceType<A, I>,
-  options: InformerOptions = {}
+  options: InformerOptions & InformerTransform<NoInfer<A>> = {}
 ): Effect.Effect<Informer<A>, never, Scope.Scope | KubeClient> => make(type, options)
 
-const make = Effect.fnUntraced(function* <A extends KubeObject, I>(type: ResourceType<A, I>, options: InformerOptions) {
+const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
+  type: ResourceType<A, I>,
+  options: InformerOptions & InformerTransform<A>
+) {
+  const transform = options.transform ?? withoutLastApplied
   const client = yield* KubeClient
   const silence = Duration.fromInputUnsafe(options.silenceTimeout ?? defaults.silenceTimeout)
   const timeoutRange = options.watchTimeout ?? defaults.watchTimeout
@@ -120,7 +146,8 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(type: Resourc
       Effect.gen(function* () {
         const events: Array<InformerEvent<A>> = []
         const seen = new Set<string>()
-        for (const object of result.items) {
+        for (const received of result.items) {
+          const object = transform(received)
           const k = keyString(object.metadata)
           seen.add(k)
           const previous = cache.get(k)
@@ -165,17 +192,19 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(type: Resourc
             return
           }
           case "DELETED": {
-            cache.delete(keyString(event.object.metadata))
-            resourceVersion = event.object.metadata.resourceVersion
-            yield* PubSub.publish(hub, { type: "Deleted", object: event.object })
+            const object = transform(event.object)
+            cache.delete(keyString(object.metadata))
+            resourceVersion = object.metadata.resourceVersion
+            yield* PubSub.publish(hub, { type: "Deleted", object })
             return
           }
           default: {
-            const k = keyString(event.object.metadata)
+            const object = transform(event.object)
+            const k = keyString(object.metadata)
             const existed = cache.has(k)
-            cache.set(k, event.object)
-            resourceVersion = event.object.metadata.resourceVersion
-            yield* PubSub.publish(hub, { type: existed ? "Modified" : "Added", object: event.object })
+            cache.set(k, object)
+            resourceVersion = object.metadata.resourceVersion
+            yield* PubSub.publish(hub, { type: existed ? "Modified" : "Added", object })
           }
         }
       })
