@@ -90,9 +90,16 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     uid: object.metadata.uid
   }
 
-  /** A version this reconcile wrote: its watch event will not wake the object again. */
-  const own = <B extends { readonly metadata: { readonly resourceVersion: string } }>(written: B) =>
-    Effect.as(ownWrites.record(objectKey, written.metadata.resourceVersion), written)
+  /**
+   * A version this reconcile wrote: its watch event will not wake the object again. Only when the version
+   * holds nothing else that a reconcile reads (spec generation, annotations, deletion) beyond what this
+   * reconcile acted on: a write lands on whatever the server has, which may already carry someone else's change.
+   */
+  const own = <B extends CustomObject<unknown>>(written: B) =>
+    Effect.as(
+      sameInputs(object, written) ? ownWrites.record(objectKey, written.metadata.resourceVersion) : Effect.void,
+      written
+    )
   const recordStatus = (status: St) =>
     kube
       .patchStatus(handler.type, key, status, { previous: object.status })
@@ -260,3 +267,16 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     })
   return {}
 })
+
+/** The parts of an object a reconcile acts on are the same in both versions (the operator's own annotation aside). */
+const sameInputs = (read: CustomObject<unknown>, written: CustomObject<unknown>): boolean => {
+  const { [adoptedAnnotation]: _a, ...readAnnotations } = read.metadata.annotations ?? {}
+  const { [adoptedAnnotation]: _b, ...writtenAnnotations } = written.metadata.annotations ?? {}
+  const readKeys = Object.keys(readAnnotations)
+  return (
+    read.metadata.generation === written.metadata.generation &&
+    read.metadata.deletionTimestamp === written.metadata.deletionTimestamp &&
+    readKeys.length === Object.keys(writtenAnnotations).length &&
+    readKeys.every((k) => readAnnotations[k] === writtenAnnotations[k])
+  )
+}
