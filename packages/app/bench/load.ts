@@ -38,7 +38,7 @@ import {
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Duration, Effect, Exit, Option, Random, Redacted, Ref, Schema, Stream } from "effect"
 import type { OperatorProcess } from "../test/support/childProcess.ts"
-import { memoryOf, spawnOperator } from "../test/support/childProcess.ts"
+import { cpuSecondsOf, memoryOf, spawnOperator } from "../test/support/childProcess.ts"
 import type { AnyResource, Counts } from "../test/support/population.ts"
 import { isReadyObject, namespaceWithConnection, populate, sumCalls, total } from "../test/support/population.ts"
 
@@ -289,6 +289,74 @@ const convergeScoped = Effect.fn("converge")(function* (
       apiRequests
     } satisfies ConvergeResult
   }
+})
+
+export interface LiveResult {
+  readonly counts: Counts
+  readonly workers: number
+  /** From the first create (32 at a time, the operator already running) to every object Ready. */
+  readonly convergeSeconds: number | undefined
+  readonly readyAtEnd: number
+  /** The operator's CPU-seconds (user + system, /proc) over the same span. */
+  readonly cpuSeconds: number
+  readonly litellmCalls: Readonly<Record<string, number>>
+  readonly peakBytes: number
+  readonly work: Readonly<Record<string, Work>>
+  readonly apiRequests: Readonly<Record<string, number>>
+}
+
+/**
+ * Objects created while the operator runs, as GitOps applies them: the
+ * operator starts on an empty namespace, then `counts` are created 32 at a
+ * time; timed from the first create until every object is Ready.
+ */
+export const liveCreation = (
+  env: Environment,
+  counts: Counts,
+  workers: number,
+  options: { readonly timeout: Duration.Input }
+) => Effect.scoped(liveCreationScoped(env, counts, workers, options))
+
+const liveCreationScoped = Effect.fn("liveCreation")(function* (
+  env: Environment,
+  counts: Counts,
+  workers: number,
+  options: { readonly timeout: Duration.Input }
+) {
+  const sim = yield* Simulator
+  const namespace = yield* namespaceWithConnection(yield* freshName(`live-${workers}w`), {
+    url: sim.url,
+    masterKey
+  })
+  const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), {
+    entry: env.entry,
+    nodeArgs: env.nodeOptions
+  })
+  yield* operator.ready("120 seconds")
+  const count = yield* readiness(namespace)
+  yield* sim.resetCalls
+  const requestsBefore = yield* apiServerRequests
+  const cpuBefore = yield* cpuSecondsOf(operator.pid)
+  const started = Date.now()
+  yield* Effect.forkScoped(populate(namespace, counts, namespace, { concurrency: 32 }))
+  const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
+  const cpuSeconds = (yield* cpuSecondsOf(operator.pid)) - cpuBefore
+  const apiRequests = requestsSince(requestsBefore, yield* apiServerRequests)
+  const litellmCalls = yield* sim.calls
+  const memory = yield* memoryOf(operator.pid)
+  const work = yield* reconcileWork(operator)
+  yield* operator.stop
+  return {
+    counts,
+    workers,
+    convergeSeconds: done.ms === undefined ? undefined : seconds(done.ms),
+    readyAtEnd: done.ready,
+    cpuSeconds,
+    litellmCalls,
+    peakBytes: memory.peak,
+    work,
+    apiRequests
+  } satisfies LiveResult
 })
 
 /** Counts every change (watch event) to objects of `type` in the namespace from now on. */

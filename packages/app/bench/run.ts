@@ -16,6 +16,9 @@
  * needs nothing running. Flags: `--scale <f>` shrinks every population (a
  * quick check of the benchmark itself; the file says so), `--out <file>`,
  * `--list-max-age <duration>` (passed to every operator run; `0s`: no lists),
+ * `--only live` (objects created while the operator runs, 32 at a time: time,
+ * operator CPU-seconds, LiteLLM calls by endpoint, API-server requests, peak
+ * RSS; printed as JSON, BENCHMARKS.md untouched),
  * `--only secrets` (only what concerns Secrets: converge at 4 workers,
  * steady state, unrelated Secrets; printed as JSON, BENCHMARKS.md untouched),
  * `--entry <operator.mjs>` (a bundle built elsewhere, e.g. from an older
@@ -35,7 +38,16 @@ import { bundleOperator } from "../bin/bundle.ts"
 import type { Counts } from "../test/support/population.ts"
 import { total } from "../test/support/population.ts"
 import type { ConvergeResult, MemoryResult, SteadyResult, UnrelatedSecretsResult } from "./load.ts"
-import { converge, masterKey, memoryAt, scaled, standardMix, steadyState, unrelatedSecrets } from "./load.ts"
+import {
+  converge,
+  liveCreation,
+  masterKey,
+  memoryAt,
+  scaled,
+  standardMix,
+  steadyState,
+  unrelatedSecrets
+} from "./load.ts"
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..")
 const args = process.argv.slice(2)
@@ -48,6 +60,8 @@ const out = flag("out") ?? join(repoRoot, "BENCHMARKS.md")
 const listMaxAge = flag("list-max-age")
 const operatorFlags = listMaxAge === undefined ? [] : ["--list-max-age", listMaxAge]
 const onlySecrets = flag("only") === "secrets"
+/** `--only live`: the live-creation run alone, printed as JSON (BENCHMARKS.md untouched). */
+const onlyLive = flag("only") === "live"
 /** Unrelated Secrets added for the memory comparison: 150 of 700 KiB (about 100 MiB), as in the issue. */
 const UNRELATED = { secrets: 150, secretBytes: 700 * 1024 }
 const LATENCY_MS = 10
@@ -93,6 +107,15 @@ interface Results {
   readonly finishedAt: Date
 }
 
+/** The API-server client and the simulator, with LATENCY_MS on every LiteLLM call. */
+const benchLayer = (kubeconfig: string) =>
+  Layer.mergeAll(
+    KubeClient.layerFromFile(kubeconfig),
+    Layer.effectDiscard(
+      Effect.flatMap(Simulator, (sim) => sim.setFaults([{ kind: "latency", latencyMs: LATENCY_MS }]))
+    ).pipe(Layer.provideMerge(Simulator.layer({ masterKey, seed: 7 })))
+  )
+
 const program = Effect.gen(function* () {
   const startedAt = new Date()
   const loadBefore = load()
@@ -111,6 +134,14 @@ const program = Effect.gen(function* () {
   const mix = scaled(standardMix, scale)
   const timeout = Duration.minutes(15)
 
+  if (onlyLive) {
+    return yield* Effect.gen(function* () {
+      yield* log(`bench: live creation of ${describeCounts(mix)} at 4 workers…`)
+      const live = yield* liveCreation(env, mix, 4, { timeout })
+      process.stdout.write(`${JSON.stringify({ ...live, loadBefore, loadAfter: load() }, null, 1)}\n`)
+      return undefined
+    }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
+  }
   return yield* Effect.gen(function* () {
     const convergeResults: Array<ConvergeResult & { readonly loadAfter: string }> = []
     let steadyNamespace = ""
@@ -153,16 +184,7 @@ const program = Effect.gen(function* () {
       unrelated,
       finishedAt: new Date()
     } satisfies Results
-  }).pipe(
-    Effect.provide(
-      Layer.mergeAll(
-        KubeClient.layerFromFile(cp.kubeconfig),
-        Layer.effectDiscard(
-          Effect.flatMap(Simulator, (sim) => sim.setFaults([{ kind: "latency", latencyMs: LATENCY_MS }]))
-        ).pipe(Layer.provideMerge(Simulator.layer({ masterKey, seed: 7 })))
-      )
-    )
-  )
+  }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
 })
 
 const verdict = (met: boolean) => (met ? "**met**" : "**missed**")
@@ -362,6 +384,8 @@ NodeRuntime.runMain(
   Effect.scoped(program).pipe(
     Effect.flatMap((results) =>
       Effect.sync(() => {
+        // `--only live` printed its result already.
+        if (results === undefined) return
         if (onlySecrets) {
           process.stdout.write(
             `${JSON.stringify({ converge: results.converge, steady: results.steady, unrelated: results.unrelated }, null, 1)}\n`

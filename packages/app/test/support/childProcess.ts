@@ -43,6 +43,22 @@ export const memoryOf = (pid: number) =>
     })
   )
 
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on Linux for every architecture in use). */
+const USER_HZ = 100
+
+/** CPU-seconds the process has used (user + system), from /proc/<pid>/stat. */
+export const cpuSecondsOf = (pid: number) =>
+  Effect.tryPromise({
+    try: () => readFile(`/proc/${pid}/stat`, "utf8"),
+    catch: (cause) => new ChildError({ message: `cannot read /proc/${pid}/stat: ${String(cause)}` })
+  }).pipe(
+    Effect.map((text) => {
+      // Fields after the command name (which may hold spaces, inside parentheses): utime and stime are 14 and 15.
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ")
+      return (Number(fields[11]) + Number(fields[12])) / USER_HZ
+    })
+  )
+
 const readyz = (url: string) =>
   Effect.promise(() =>
     fetch(url).then(
