@@ -2,7 +2,17 @@ import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
 import { observedKeyArb, observedTeamArb, observedUserArb } from "../src/arbitraries/index.ts"
 import type { Outcome } from "../src/index.ts"
-import { failed, keyStatus, readyOf, reconciled, sameStatus, teamStatus, userStatus } from "../src/index.ts"
+import {
+  failed,
+  keyStatus,
+  MAX_CONDITION_MESSAGE,
+  readyOf,
+  reconciled,
+  sameStatus,
+  teamStatus,
+  userStatus,
+  withReady
+} from "../src/index.ts"
 
 const runs = { numRuns: 300 }
 const T0 = "2026-11-27T10:00:00Z"
@@ -108,5 +118,23 @@ describe("status", () => {
       reason: "InvalidSpec",
       message: "maxBudget must be a non-negative decimal"
     })
+  })
+})
+
+describe("condition messages", () => {
+  it("are bounded, so a huge LiteLLM error or warning can never make the status unwritable", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 10_000 }), (message) => {
+        const [ready] = withReady({
+          previous: undefined,
+          outcome: failed("LiteLLMError", message),
+          generation: 1,
+          now: "2026-12-02T00:00:00Z"
+        })
+        assert.isAtMost(ready?.message?.length ?? 0, MAX_CONDITION_MESSAGE)
+        if (message.length <= MAX_CONDITION_MESSAGE) assert.strictEqual(ready?.message, message)
+      }),
+      { numRuns: 100 }
+    )
   })
 })

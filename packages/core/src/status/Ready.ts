@@ -41,6 +41,16 @@ export const failed = (
   message: string
 ): Outcome => ({ _tag: "Failed", reason, message })
 
+/**
+ * A condition message holds at most this many characters: a message carries
+ * LiteLLM's error text and the spec's own values, and a status must stay small
+ * enough to be written whatever they are.
+ */
+export const MAX_CONDITION_MESSAGE = 2048
+
+const bounded = (message: string): string =>
+  message.length <= MAX_CONDITION_MESSAGE ? message : `${message.slice(0, MAX_CONDITION_MESSAGE - 1)}…`
+
 const readyFrom = (outcome: Outcome): Pick<Condition, "status" | "reason" | "message"> => {
   if (outcome._tag === "Failed") return { status: "False", reason: outcome.reason, message: outcome.message }
   if (outcome.warnings.length === 0)
@@ -68,7 +78,7 @@ export const withReady = (options: {
     observedGeneration: options.generation,
     lastTransitionTime: before !== undefined && before.status === next.status ? before.lastTransitionTime : options.now,
     reason: next.reason,
-    message: next.message
+    message: bounded(next.message)
   }
   return [...previous.filter((c) => c.type !== "Ready"), ready]
 }
