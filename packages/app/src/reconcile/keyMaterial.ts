@@ -47,14 +47,16 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
   const secrets = yield* SecretCache
   const name = keySecretName(options.owner.name)
   const where = { namespace: options.owner.namespace, name }
-  const chooseKey = (current: Option.Option<Secret>): Redacted.Redacted<string> =>
-    options.specKey !== undefined
-      ? options.specKey
-      : options.replace === true
-        ? generateKey()
-        : (Option.getOrUndefined(current)?.data?.key ?? generateKey())
+  /** The value to store, and whether it was generated just now (then no key in LiteLLM can have it yet). */
+  const chooseKey = (
+    current: Option.Option<Secret>
+  ): { readonly key: Redacted.Redacted<string>; readonly fresh: boolean } => {
+    if (options.specKey !== undefined) return { key: options.specKey, fresh: false }
+    const stored = options.replace === true ? undefined : Option.getOrUndefined(current)?.data?.key
+    return stored === undefined ? { key: generateKey(), fresh: true } : { key: stored, fresh: false }
+  }
   const write = (current: Option.Option<Secret>, cached: boolean) => {
-    const key = chooseKey(current)
+    const { key, fresh } = chooseKey(current)
     return client
       .applyOwnedSecret(
         {
@@ -72,12 +74,12 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
         },
         cached ? { current } : {}
       )
-      .pipe(Effect.map((secret) => ({ key, secret })))
+      .pipe(Effect.map((secret) => ({ key, fresh, secret })))
   }
   // From the cache first (it holds what this process wrote even before its watch does). A cache that was
   // behind makes the write fail (409/404) before anything is stored; then the key is chosen again from a
   // fresh read, so a value already stored is never replaced by a second one.
-  const { key, secret } = yield* write(yield* secrets.owned(where), true).pipe(
+  const { key, fresh, secret } = yield* write(yield* secrets.owned(where), true).pipe(
     Effect.catchTag("KubeError", (error) =>
       error.status !== undefined && (error.reason._tag === "Conflict" || error.reason._tag === "NotFound")
         ? Effect.flatMap(
@@ -97,7 +99,7 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
     )
   )
   yield* secrets.wrote(secret)
-  return { key, token: tokenOf(key), secretName: name }
+  return { key, token: tokenOf(key), secretName: name, fresh }
 })
 
 /**

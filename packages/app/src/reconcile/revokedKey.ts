@@ -13,12 +13,15 @@ import type { KeyMaterial } from "./keyMaterial.ts"
 
 export const readOrReplaceKey = Effect.fnUntraced(function* <R, E>(options: {
   readonly client: LiteLLMClient["Service"]
-  readonly material: KeyMaterial & { readonly secretName: string }
+  readonly material: KeyMaterial & { readonly secretName: string; readonly fresh: boolean }
   readonly recordedToken: string | undefined
   /** Writes a fresh key value to the Secret and returns it. */
-  readonly replace: Effect.Effect<KeyMaterial & { readonly secretName: string }, E, R>
+  readonly replace: Effect.Effect<KeyMaterial & { readonly secretName: string; readonly fresh: boolean }, E, R>
 }) {
-  const current: Option.Option<ObservedKey> = yield* options.client.keyInfo(options.material.token)
+  // A value generated this very reconcile (192 random bits, stored first) cannot be in LiteLLM yet: no read.
+  const current: Option.Option<ObservedKey> = options.material.fresh
+    ? Option.none()
+    : yield* options.client.keyInfo(options.material.token)
   if (Option.isSome(current) || options.recordedToken !== options.material.token) {
     return { material: options.material, current, replaced: false }
   }
