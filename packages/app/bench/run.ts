@@ -16,6 +16,8 @@
  * needs nothing running. Flags: `--scale <f>` shrinks every population (a
  * quick check of the benchmark itself; the file says so), `--out <file>`,
  * `--list-max-age <duration>` (passed to every operator run; `0s`: no lists),
+ * `--cpu-prof <dir>` (a V8 CPU profile of every operator run, summarised by
+ * `node packages/app/bench/cpuProfile.ts <file>`),
  * `--only live` (objects created while the operator runs, 32 at a time: time,
  * operator CPU-seconds, LiteLLM calls by endpoint, API-server requests, peak
  * RSS; printed as JSON, BENCHMARKS.md untouched),
@@ -130,7 +132,10 @@ const program = Effect.gen(function* () {
   const given = flag("entry")
   const entry = given ?? join(mkdtempSync(join(tmpdir(), "litellm-operator-bench-")), "operator.mjs")
   if (given === undefined) yield* Effect.promise(() => bundleOperator(entry))
-  const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions: SHIPPED, operatorFlags }
+  // `--cpu-prof <dir>`: every operator run writes a V8 CPU profile there (summarise with bench/cpuProfile.ts).
+  const profileDir = flag("cpu-prof")
+  const nodeOptions = profileDir === undefined ? SHIPPED : [...SHIPPED, "--cpu-prof", `--cpu-prof-dir=${profileDir}`]
+  const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions, operatorFlags }
   const mix = scaled(standardMix, scale)
   const timeout = Duration.minutes(15)
 
