@@ -134,7 +134,10 @@ const program = Effect.gen(function* () {
   if (given === undefined) yield* Effect.promise(() => bundleOperator(entry))
   // `--cpu-prof <dir>`: every operator run writes a V8 CPU profile there (summarise with bench/cpuProfile.ts).
   const profileDir = flag("cpu-prof")
-  const nodeOptions = profileDir === undefined ? SHIPPED : [...SHIPPED, "--cpu-prof", `--cpu-prof-dir=${profileDir}`]
+  // `--node-options "<options>"`: run the operator with these instead of the chart's (to weigh a change of them).
+  const givenNodeOptions = flag("node-options")
+  const base = givenNodeOptions === undefined ? SHIPPED : givenNodeOptions.split(" ").filter((o) => o !== "")
+  const nodeOptions = profileDir === undefined ? base : [...base, "--cpu-prof", `--cpu-prof-dir=${profileDir}`]
   const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions, operatorFlags }
   const mix = scaled(standardMix, scale)
   const timeout = Duration.minutes(15)
