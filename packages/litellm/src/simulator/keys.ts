@@ -3,14 +3,21 @@
  * delete, block/unblock. Tokens are sha256 of the raw key; the raw key is only
  * ever in the generate response.
  */
+import { callerUserId } from "./Auth.ts"
 import { budgetResetAt, expiresAt, parseDuration } from "./Durations.ts"
 import { ok, type Parsed, parse, repr, type SimResponse, shapeA, shapeC } from "./Envelopes.ts"
 import { rawKey } from "./Random.ts"
-import { KeyDeleteBody, KeyGenerateBody, KeyListQuery, KeySelectBody, KeyUpdateBody } from "./Requests.ts"
+import {
+  KeyDeleteBody,
+  KeyGenerateBody,
+  KeyListQuery,
+  KeyRegenerateBody,
+  KeySelectBody,
+  KeyUpdateBody
+} from "./Requests.ts"
 import {
   type Ctx,
   iso,
-  MASTER_USER_ID,
   membersOf,
   objectField,
   paginate,
@@ -190,8 +197,8 @@ export const keyGenerate = (ctx: Ctx, input: unknown): SimResponse => {
     metadata: mergedMetadata({}, body),
     created_at: iso(now),
     updated_at: iso(now),
-    created_by: MASTER_USER_ID,
-    updated_by: MASTER_USER_ID
+    created_by: callerUserId(ctx.caller),
+    updated_by: callerUserId(ctx.caller)
   }
   if (budgetId !== null) {
     // A soft budget lives in a budget row that the key links to (it overrides a passed budget_id).
@@ -268,13 +275,14 @@ export const keyUpdate = (ctx: Ctx, input: unknown): SimResponse => {
   Object.assign(row, changes, {
     metadata: mergedMetadata(objectField(row, "metadata"), body),
     updated_at: iso(now),
-    updated_by: MASTER_USER_ID
+    updated_by: callerUserId(ctx.caller)
   })
   return ok({ key: body.key, ...keyView(row, true) })
 }
 
 export const keyInfo = (ctx: Ctx, query: URLSearchParams): SimResponse => {
-  const sent = query.get("key")
+  // A virtual key asking without `key` reads itself.
+  const sent = query.get("key") ?? (ctx.caller._tag === "Key" ? ctx.caller.token : null)
   const row = sent === null ? undefined : ctx.state.keys.get(tokenOf(sent))
   if (sent === null || row === undefined) return shapeA(404, "Key not found in database", "not_found_error", "key")
   return ok({ key: sent, info: keyView(row, false) })
@@ -355,4 +363,47 @@ export const keyBlock = (ctx: Ctx, input: unknown, blocked: boolean): SimRespons
   row.blocked = blocked
   row.updated_at = iso(ctx.now())
   return ok(keyView(row, true))
+}
+
+const REGENERATE_ENTERPRISE =
+  "Regenerating Virtual Keys is an Enterprise feature, 💸 This feature is only available for LiteLLM Enterprise users. Get a license at https://www.litellm.ai/enterprise"
+
+/**
+ * `/key/regenerate` and `/key/{key}/regenerate` (§7.6): Enterprise-only; the
+ * row keeps its settings, spend and alias under a new secret, update fields
+ * sent along are applied like `/key/update`, and the old secret stops working
+ * at once (a grace period is not simulated).
+ */
+export const keyRegenerate = (ctx: Ctx, input: unknown, pathKey: string | undefined): SimResponse => {
+  const parsed = parse(KeyRegenerateBody, input ?? {})
+  if (!parsed.ok) return parsed.response
+  const { new_key, grace_period: _grace, key: bodyKey, ...fields } = parsed.value
+  const sent = pathKey ?? bodyKey ?? undefined
+  if (sent === undefined) return shapeA(400, "No key passed in.", "bad_request_error", "key")
+  if (!ctx.profile.enterprise) return shapeA(500, REGENERATE_ENTERPRISE, "internal_server_error")
+  // The looser rule of §2: a value containing "sk" anywhere is a raw key.
+  const token = sent.includes("sk") ? sha256(sent) : sent
+  const row = ctx.state.keys.get(token)
+  if (row === undefined) return shapeA(404, repr("error", `Key ${sent} not found.`), "internal_server_error")
+  if (new_key !== undefined && new_key !== null && !new_key.startsWith("sk-"))
+    return shapeA(400, "New key must start with 'sk-'.", "bad_request_error", "new_key")
+  if (Object.keys(fields).length > 0) {
+    const updated = keyUpdate(ctx, { ...fields, key: token })
+    if (updated.status !== 200) return updated
+  }
+  const raw = new_key ?? rawKey(ctx.rng)
+  const newToken = sha256(raw)
+  if (ctx.state.keys.has(newToken)) return shapeA(400, "Key already exists", "bad_request_error", "new_key")
+  const now = iso(ctx.now())
+  ctx.state.keys.delete(token)
+  Object.assign(row, {
+    token: newToken,
+    key_name: keyName(raw),
+    rotation_count: (typeof row.rotation_count === "number" ? row.rotation_count : 0) + 1,
+    last_rotation_at: now,
+    updated_at: now,
+    updated_by: callerUserId(ctx.caller)
+  })
+  ctx.state.keys.insert(newToken, row)
+  return ok({ ...row, key: raw, token_id: newToken, token: null })
 }

@@ -3,6 +3,7 @@
  * delete (cascading to the team's keys), block/unblock, member add/update/
  * delete and member permissions. Error envelopes follow each endpoint's table.
  */
+import { callerUserId } from "./Auth.ts"
 import { budgetResetAt } from "./Durations.ts"
 import { ok, parse, repr, type SimResponse, shapeA, shapeB, shapeC } from "./Envelopes.ts"
 import { uuid4 } from "./Random.ts"
@@ -22,7 +23,6 @@ import {
   addTeamToUser,
   type Ctx,
   iso,
-  MASTER_USER_ID,
   membershipId,
   membersOf,
   paginate,
@@ -221,10 +221,12 @@ export const teamNew = (ctx: Ctx, input: unknown): SimResponse => {
     row.model_id = ctx.state.modelAliases.size
   }
   ctx.state.teams.insert(teamId, row)
-  // The caller (the master key's default_user_id) becomes an admin, then the members are added.
-  const withCaller: Array<Member> = members.some((m) => m.user_id === MASTER_USER_ID)
-    ? [...members]
-    : [...members, { user_id: MASTER_USER_ID, role: "admin" }]
+  // The caller (the master key's default_user_id, or an admin key's user) becomes an admin, then the members are added.
+  const callerId = callerUserId(ctx.caller)
+  const withCaller: Array<Member> =
+    callerId === null || members.some((m) => m.user_id === callerId)
+      ? [...members]
+      : [...members, { user_id: callerId, role: "admin" }]
   const added = addMembers(ctx, row, teamId, withCaller, null)
   if ("status" in added) return added
   const view = teamView(ctx, teamId, row, true)
@@ -276,6 +278,20 @@ export const teamInfo = (ctx: Ctx, query: URLSearchParams): SimResponse => {
   const row = ctx.state.teams.get(teamId)
   if (row === undefined)
     return shapeA(404, repr("message", `Team not found, passed team id: ${teamId}.`), "auth_error", "team_id")
+  // A non-admin key reads its own team, or a team its user is a member of.
+  const caller = ctx.caller
+  if (caller._tag === "Key" && !caller.admin) {
+    const userId = stringField(caller.key, "user_id")
+    const mine =
+      caller.key.team_id === teamId || (userId !== undefined && membersOf(row).some((m) => m.user_id === userId))
+    if (!mine)
+      return shapeA(
+        403,
+        repr("message", `User=${userId ?? null} not authorized to access this team=${teamId}`),
+        "auth_error",
+        "team_id"
+      )
+  }
   return ok({
     team_id: teamId,
     team_info: { ...teamView(ctx, teamId, row, false), team_member_budget_table: null },
