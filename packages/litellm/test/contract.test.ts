@@ -552,6 +552,48 @@ const contract = (it: Vitest.MethodsNonLive<LiteLLMClient | Target>) => {
     })
   )
 
+  it.effect(
+    "messages a client may read: all members already in the team, negative budgets, a key without sk-, a bad role, no team id",
+    () =>
+      Effect.gen(function* () {
+        const client = yield* LiteLLMClient
+        const master = (yield* Target).masterKey
+        const teamId = unique("team")
+        const userId = unique("user")
+        yield* client.teamNew(teamId)
+        yield* client.execute({ _tag: "MemberAdd", teamId, userId, role: "user" })
+        const again = yield* call(master, "POST", "/team/member_add", {
+          body: { team_id: teamId, member: [{ user_id: userId, role: "user" }] }
+        })
+        assert.strictEqual(again.status, 400, again.text)
+        assert.include(errorMessage(again), "All users are already in team. Existing members=")
+
+        const budget = yield* call(master, "POST", "/key/generate", { body: { max_budget: -1 } })
+        assert.strictEqual(budget.status, 400, budget.text)
+        assert.include(errorMessage(budget), "max_budget cannot be negative. Received: -1.0")
+        const soft = yield* call(master, "POST", "/key/generate", { body: { soft_budget: -2 } })
+        assert.strictEqual(soft.status, 400, soft.text)
+        assert.include(errorMessage(soft), "soft_budget cannot be negative. Received: -2.0")
+
+        const secret = `not-sk-${randomBytes(8).toString("hex")}`
+        const format = yield* call(master, "POST", "/key/generate", { body: { key: secret } })
+        assert.strictEqual(format.status, 400, format.text)
+        assert.include(errorMessage(format), `must start with 'sk-'. Received: not-****${secret.slice(-4)}`)
+        assert.notInclude(format.text, secret)
+
+        const role = yield* call(master, "POST", "/user/new", { body: { user_id: unique("user"), user_role: "owner" } })
+        assert.strictEqual(role.status, 422, role.text)
+        assert.deepStrictEqual(at(role.body, "detail", 0, "loc"), ["body", "user_role"])
+
+        const noTeam = yield* call(master, "GET", "/team/info")
+        assert.strictEqual(noTeam.status, 422, noTeam.text)
+        assert.include(errorMessage(noTeam), "No team id passed in")
+
+        yield* client.teamDelete([teamId])
+        yield* client.userDelete([userId])
+      })
+  )
+
   it.effect("a wrong master key is Unauthorized", () =>
     Effect.gen(function* () {
       const target = yield* Target

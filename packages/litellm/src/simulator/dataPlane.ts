@@ -10,6 +10,7 @@ import { Predicate, Schema } from "effect"
 import type { Caller } from "./Auth.ts"
 import { budgetResetAt } from "./Durations.ts"
 import { ok, parse, type SimResponse, shapeA } from "./Envelopes.ts"
+import { pyFloat } from "./keys.ts"
 import { type Ctx, iso, membershipId, objectField, type Row, stringArray, stringField } from "./State.ts"
 
 const ALL_PROXY_MODELS = "all-proxy-models"
@@ -24,9 +25,6 @@ const allows = (allowed: Allowed, ...names: ReadonlyArray<string>) =>
 
 /** Python's repr of a list of strings, as LiteLLM's messages print model lists. */
 const pyList = (items: ReadonlyArray<string>) => `[${items.map((i) => `'${i}'`).join(", ")}]`
-
-/** Python prints floats with a decimal point: 5 → "5.0". */
-const pyFloat = (n: number) => (Number.isInteger(n) ? `${n}.0` : String(n))
 
 const numberField = (row: Row, name: string): number | undefined => {
   const value = row[name]

@@ -98,6 +98,9 @@ export const keyView = (row: Row, withToken: boolean): Row => {
 
 const keyName = (raw: string) => `sk-...${raw.slice(-4)}`
 
+/** Python prints floats with a decimal point: -1 → "-1.0". */
+export const pyFloat = (n: number) => (Number.isInteger(n) ? `${n}.0` : String(n))
+
 const generateResponse = (row: Row, raw: string, softBudget: unknown): Row => {
   const { budget_reset_at: _reset, ...fields } = row
   return {
@@ -121,14 +124,29 @@ export const keyGenerate = (ctx: Ctx, input: unknown): SimResponse => {
   if (enterprise !== undefined) return shapeA(403, enterpriseMessage(enterprise), "auth_error")
   if (!ctx.profile.enterprise && isNonEmpty(body.model_max_budget))
     return shapeA(500, enterpriseMessage("model_max_budget"), "internal_server_error")
-  if ((body.max_budget ?? 0) < 0 || (body.soft_budget ?? 0) < 0)
-    return shapeA(400, "max_budget and soft_budget cannot be negative", "bad_request_error")
+  // One message per field, with the value received (a Python float).
+  for (const field of ["max_budget", "soft_budget"] as const) {
+    const value = body[field]
+    if (value !== undefined && value !== null && value < 0)
+      return shapeA(
+        400,
+        repr("error", `${field} cannot be negative. Received: ${pyFloat(value)}`),
+        "internal_server_error"
+      )
+  }
   // The alias check runs before the key format check (§16.11).
   if (body.key_alias !== undefined && body.key_alias !== null && aliasTaken(ctx, body.key_alias))
     return shapeA(400, aliasMessage(body.key_alias), "bad_request_error", "key_alias")
   const custom = body.key ?? undefined
-  if (custom !== undefined && !custom.startsWith("sk-"))
-    return shapeA(400, "Invalid key format. LiteLLM Virtual Key must start with 'sk-'.", "bad_request_error", "key")
+  if (custom !== undefined && !custom.startsWith("sk-")) {
+    // The key is shown masked: its first and last four characters.
+    const masked = custom.length > 8 ? `${custom.slice(0, 4)}****${custom.slice(-4)}` : "****"
+    return shapeA(
+      400,
+      repr("error", `Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: ${masked}`),
+      "internal_server_error"
+    )
+  }
   const raw = custom ?? rawKey(ctx.rng)
   const token = sha256(raw)
   const now = ctx.now()
@@ -236,7 +254,12 @@ export const keyUpdate = (ctx: Ctx, input: unknown): SimResponse => {
   if (enterprise !== undefined) return shapeA(403, enterpriseMessage(enterprise), "auth_error")
   if (!ctx.profile.enterprise && isNonEmpty(body.model_max_budget))
     return shapeA(400, `Authentication Error, ${enterpriseMessage("model_max_budget")}`, "auth_error")
-  if ((body.max_budget ?? 0) < 0) return shapeA(400, "max_budget cannot be negative", "auth_error")
+  if (body.max_budget !== undefined && body.max_budget !== null && body.max_budget < 0)
+    return shapeA(
+      400,
+      repr("error", `max_budget cannot be negative. Received: ${pyFloat(body.max_budget)}`),
+      "auth_error"
+    )
   if (body.key_alias !== undefined && body.key_alias !== null && aliasTaken(ctx, body.key_alias, token))
     return shapeA(400, aliasMessage(body.key_alias), "auth_error", "key_alias")
   if (body.team_id !== undefined && body.team_id !== null && body.team_id !== row.team_id) {

@@ -86,6 +86,12 @@ const enterpriseField = (ctx: Ctx, body: Readonly<Record<string, unknown>>, allo
         return value !== undefined && value !== null && !(allowEmpty && isEmptyCollection(value))
       })
 
+const pyValue = (value: unknown) => (typeof value === "string" ? `'${value}'` : "None")
+
+/** A member as Python prints LiteLLM's `Member` model. */
+const pyMember = (m: Row) =>
+  `Member(user_id=${pyValue(m.user_id)}, user_email=${pyValue(m.user_email)}, role=${pyValue(m.role)})`
+
 const teamNotFoundB = (teamId: string) => shapeB(404, { error: `Team not found, passed team_id=${teamId}` })
 
 /** Membership rows of a team, as `/team/info` lists them. */
@@ -274,7 +280,8 @@ export const teamUpdate = (ctx: Ctx, input: unknown): SimResponse => {
 
 export const teamInfo = (ctx: Ctx, query: URLSearchParams): SimResponse => {
   const teamId = query.get("team_id")
-  if (teamId === null) return shapeA(422, "Malformed request. No team_id passed in.", "auth_error", "team_id")
+  if (teamId === null)
+    return shapeA(422, repr("message", "Malformed request. No team id passed in."), "auth_error", "None")
   const row = ctx.state.teams.get(teamId)
   if (row === undefined)
     return shapeA(404, repr("message", `Team not found, passed team id: ${teamId}.`), "auth_error", "team_id")
@@ -412,6 +419,14 @@ export const memberAdd = (ctx: Ctx, input: unknown): SimResponse => {
       (c) => (m.user_id != null && c.user_id === m.user_id) || (m.user_email != null && c.user_email === m.user_email)
     )
   const fresh = members.filter((m) => !isDuplicate(m))
+  if (fresh.length === 0 && Array.isArray(body.member))
+    // A list whose members are all in the team: the message lists the team's members as Python objects.
+    return shapeA(
+      400,
+      `All users are already in team. Existing members=[${current.map(pyMember).join(", ")}]`,
+      "team_member_already_in_team",
+      "member"
+    )
   if (fresh.length === 0) {
     const first = members[0]
     return shapeA(
