@@ -9,6 +9,7 @@ import { KubeClient, TeamMemberAssociations, Teams, Users, VirtualKeys } from "@
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Exit, Redacted } from "effect"
 import {
+  capturedLogs,
   eventually,
   freshNamespace,
   harnessLayer,
@@ -114,6 +115,9 @@ describe("the connection credential", () => {
         const snapshot = yield* sim.snapshot
         assert.isUndefined(snapshot.teams.find((t) => t.team_id === team.status?.teamID))
         assert.isUndefined(snapshot.keys.find((k) => k.key_alias === `app-${namespace}`))
+        // The credential and the minted key never reach a log line.
+        assert.notInclude(capturedLogs.join("\n"), Redacted.value(credential))
+        assert.notInclude(capturedLogs.join("\n"), raw)
       })
     )
 
@@ -138,6 +142,7 @@ describe("the connection credential", () => {
         assert.strictEqual(condition?.status, "False")
         assert.include(condition?.message ?? "", "not an admin")
         assert.notInclude(JSON.stringify(refused.status), Redacted.value(credential))
+        assert.notInclude(capturedLogs.join("\n"), Redacted.value(credential))
         assert.isUndefined((yield* sim.snapshot).teams.find((t) => t.team_alias === `plain-${namespace}`))
       })
     )

@@ -12,6 +12,7 @@ import { latestProfile, Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Exit, Redacted } from "effect"
 import fc from "fast-check"
 import {
+  capturedLogs,
   createConnectionSecret,
   eventually,
   freshNamespace,
@@ -241,6 +242,8 @@ describe("keys that work", () => {
         yield* kube.delete(Teams, { namespace, name: "search" })
         yield* eventually("Team gone", Effect.exit(kube.get(Teams, { namespace, name: "search" })), Exit.isFailure)
         assert.strictEqual(yield* chat(appKey, "gpt-4o"), 401)
+        // No key ever reached a log line.
+        for (const raw of [indexerKey, appKey, aliceKey]) assert.notInclude(capturedLogs.join("\n"), raw)
       })
     )
 

@@ -139,6 +139,7 @@ const start = (options: SimulatorOptions): Effect.Effect<Running, SimulatorError
     let state: State = emptyState()
     let profile: Profile = startProfile
     let frozenAt: number | undefined
+    let lastSweep = Number.NEGATIVE_INFINITY
     let calls = new Map<string, number>()
     const faults = new Faults()
     const sockets = new Set<Socket>()
@@ -186,6 +187,7 @@ const start = (options: SimulatorOptions): Effect.Effect<Running, SimulatorError
       profile = startProfile
       rng = seeded(seed)
       frozenAt = undefined
+      lastSweep = Number.NEGATIVE_INFINITY
       calls = new Map()
       faults.set([])
     }
@@ -233,8 +235,13 @@ const start = (options: SimulatorOptions): Effect.Effect<Running, SimulatorError
       const route = routes.get(path) ?? pathRoute(path)
       if (route === undefined) return json(res, { status: 404, body: { detail: "Not Found" } })
       if (route.method !== method) return json(res, { status: 405, body: { detail: "Method Not Allowed" } })
-      // The budget job runs before anything reads spend (LiteLLM runs it in the background).
-      resetDueBudgets(ctx())
+      // The budget job (LiteLLM runs it in the background): before a request, at most once per
+      // second of the clock, so a large table is not swept on every call.
+      const at = now()
+      if (at - lastSweep >= 1000 || at < lastSweep) {
+        lastSweep = at
+        resetDueBudgets(ctx())
+      }
       let caller: Caller = MASTER
       if (route.access !== "public") {
         const presented = presentedKey(req.headers)
