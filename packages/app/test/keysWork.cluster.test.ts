@@ -20,6 +20,7 @@ import {
   isReady,
   startOperator
 } from "./support/operatorHarness.ts"
+import { awaitAllReady, type Counts, populate, total } from "./support/population.ts"
 
 const connectionRef = { secretRef: { name: "litellm" } }
 const MODELS = latestProfile.models
@@ -244,6 +245,31 @@ describe("keys that work", () => {
         assert.strictEqual(yield* chat(appKey, "gpt-4o"), 401)
         // No key ever reached a log line.
         for (const raw of [indexerKey, appKey, aliceKey]) assert.notInclude(capturedLogs.join("\n"), raw)
+      })
+    )
+
+    it.effect("a generated population: every key Secret works as its object says", () =>
+      Effect.gen(function* () {
+        const namespace = yield* freshNamespace("keys-pop")
+        yield* createConnectionSecret(namespace)
+        yield* startOperator(namespace)
+        const counts: Counts = { teams: 3, users: 4, keys: 6, associations: 3 }
+        yield* populate(namespace, counts, namespace)
+        const population = yield* awaitAllReady(namespace, total(counts), "60 seconds")
+        // The population's keys allow gpt-4o only; the users' own keys name no models (every model).
+        for (const key of population.keys) {
+          const raw = yield* keyIn(namespace, key.status?.keySecretRef ?? "")
+          assert.deepStrictEqual(key.spec.models, ["gpt-4o"])
+          assert.strictEqual(yield* listModels(raw), "gpt-4o", key.metadata.name)
+          assert.strictEqual(yield* chat(raw, "gpt-4o"), 200, key.metadata.name)
+          assert.strictEqual(yield* chat(raw, "gpt-4o-mini"), 403, key.metadata.name)
+        }
+        for (const user of population.users) {
+          const raw = yield* keyIn(namespace, user.status?.keySecretRef ?? "")
+          assert.strictEqual(yield* listModels(raw), [...MODELS].sort().join(","), user.metadata.name)
+          for (const model of MODELS) assert.strictEqual(yield* chat(raw, model), 200, `${user.metadata.name} ${model}`)
+        }
+        assert.strictEqual(population.keys.length + population.users.length, counts.keys + counts.users)
       })
     )
 
