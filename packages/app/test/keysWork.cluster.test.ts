@@ -1,5 +1,6 @@
 /**
- * Keys that work: the operator's objects, reconciled into the simulator, give
+ * Keys that work: the operator's objects (the repository's examples, a generated
+ * population, generated key specs), reconciled into the simulator, give
  * keys whose Secrets do exactly what the objects say on LiteLLM's data plane —
  * the allowed models answer and others are refused, budgets hold (also after a
  * change), blocking the key or its team refuses it, deleting the object
@@ -8,9 +9,12 @@
  */
 import { assert, describe, layer } from "@effect/vitest"
 import { KubeClient, TeamMemberAssociations, Teams, Users, VirtualKeys } from "@litellm-operator/k8s"
+import { applyManifests, type Manifest, readManifestDirectory } from "@litellm-operator/k8s/local"
 import { latestProfile, Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Exit, Redacted } from "effect"
 import fc from "fast-check"
+import { inject } from "vitest"
+import { examplesDirectory, operatorObjects, pointConnectionSecrets } from "../src/local/localRun.ts"
 import {
   capturedLogs,
   createConnectionSecret,
@@ -18,11 +22,21 @@ import {
   freshNamespace,
   harnessLayer,
   isReady,
+  masterKey,
   startOperator
 } from "./support/operatorHarness.ts"
 import { awaitAllReady, type Counts, populate, total } from "./support/population.ts"
 
 const connectionRef = { secretRef: { name: "litellm" } }
+/** The examples' connection Secret. */
+const exampleConnection = { secretRef: { name: "litellm-connection" } }
+
+/** A manifest moved to another namespace. */
+const inNamespace = (manifest: Manifest, namespace: string): Manifest => ({
+  ...manifest,
+  header: { ...manifest.header, metadata: { ...manifest.header.metadata, namespace } },
+  object: { ...manifest.object, metadata: { ...manifest.object.metadata, namespace } }
+})
 const MODELS = latestProfile.models
 
 interface Answer {
@@ -95,57 +109,18 @@ describe("keys that work", () => {
         const kube = yield* KubeClient
         const sim = yield* Simulator
         const namespace = yield* freshNamespace("keys-work")
-        yield* createConnectionSecret(namespace)
         yield* startOperator(namespace)
 
-        // The examples, in a namespace of their own (examples/*.yaml), plus a key of the team.
-        yield* kube.create(Teams, {
-          metadata: { namespace, name: "search" },
-          spec: {
-            connectionRef,
-            teamAlias: `search-${namespace}`,
-            models: ["gpt-4o", "gpt-4o-mini"],
-            maxBudget: "250",
-            budgetDuration: "30d",
-            rpmLimit: 600
-          }
-        })
-        yield* kube.create(Users, {
-          metadata: { namespace, name: "alice" },
-          spec: {
-            connectionRef,
-            userEmail: `alice@${namespace}.example.com`,
-            userAlias: "Alice",
-            userRole: "internal_user",
-            maxBudget: "50",
-            budgetDuration: "30d",
-            models: ["gpt-4o-mini"],
-            autoCreateKey: true,
-            keyAlias: `alice-laptop-${namespace}`,
-            duration: "90d"
-          }
-        })
-        yield* kube.create(VirtualKeys, {
-          metadata: { namespace, name: "search-indexer" },
-          spec: {
-            connectionRef,
-            keyAlias: `search-indexer-${namespace}`,
-            models: ["gpt-4o-mini"],
-            maxBudget: "20",
-            budgetDuration: "1d",
-            rpmLimit: 120
-          }
-        })
-        yield* kube.create(TeamMemberAssociations, {
-          metadata: { namespace, name: "alice-in-search" },
-          spec: {
-            connectionRef,
-            teamAlias: `search-${namespace}`,
-            userEmail: `alice@${namespace}.example.com`,
-            role: "user",
-            maxBudgetInTeam: "25"
-          }
-        })
+        // The examples themselves (examples/*.yaml), in a namespace of their own, their connection
+        // Secret pointed at the simulator; plus a key of the example team.
+        const examples = (yield* readManifestDirectory(examplesDirectory)).map((m) => inNamespace(m, namespace))
+        assert.deepStrictEqual(
+          operatorObjects(examples).map((m) => `${m.header.kind}/${m.header.metadata.name}`),
+          ["Team/search", "User/alice", "VirtualKey/search-indexer", "TeamMemberAssociation/alice-in-search"]
+        )
+        const pointed = pointConnectionSecrets(examples, sim.url, masterKey)
+        assert.strictEqual(pointed.rewritten.length, 1)
+        yield* applyManifests(inject("kubeconfig"), pointed.manifests, { fieldManager: "keys-work-test" })
         const team = yield* eventually(
           "Team Ready",
           kube.get(Teams, { namespace, name: "search" }),
@@ -154,7 +129,7 @@ describe("keys that work", () => {
         const teamId = team.status?.teamID ?? ""
         yield* kube.create(VirtualKeys, {
           metadata: { namespace, name: "search-app" },
-          spec: { connectionRef, keyAlias: `search-app-${namespace}`, teamID: teamId }
+          spec: { connectionRef: exampleConnection, keyAlias: "search-app", teamID: teamId }
         })
         const alice = yield* eventually("User Ready", kube.get(Users, { namespace, name: "alice" }), (u) =>
           isReady(u.status)
@@ -189,11 +164,11 @@ describe("keys that work", () => {
 
         // A budget change holds: each request costs 0.5; the indexer has spent 0.5.
         yield* kube.mergePatch(VirtualKeys, { namespace, name: "search-indexer" }, { spec: { maxBudget: "1" } })
-        yield* keyRowBecomes(`search-indexer-${namespace}`, (k) => k.max_budget === 1)
+        yield* keyRowBecomes("search-indexer", (k) => k.max_budget === 1)
         assert.strictEqual(yield* chat(indexerKey, "gpt-4o-mini"), 200)
         assert.strictEqual(yield* chat(indexerKey, "gpt-4o-mini"), 400)
         yield* kube.mergePatch(VirtualKeys, { namespace, name: "search-indexer" }, { spec: { maxBudget: "2" } })
-        yield* keyRowBecomes(`search-indexer-${namespace}`, (k) => k.max_budget === 2)
+        yield* keyRowBecomes("search-indexer", (k) => k.max_budget === 2)
         assert.strictEqual(yield* chat(indexerKey, "gpt-4o-mini"), 200)
         assert.strictEqual(yield* chat(indexerKey, "gpt-4o-mini"), 200)
         assert.strictEqual(yield* chat(indexerKey, "gpt-4o-mini"), 400)
