@@ -88,8 +88,17 @@ export const identify = (state: State, masterKey: string, presented: string, now
   return { _tag: "Key", token, key, user, admin: user?.user_role === "proxy_admin" }
 }
 
-/** LiteLLM masks the caller's id in its admin-route refusal: six characters, stars, the last two. */
-const maskUserId = (id: string) => `${id.slice(0, 6)}${"*".repeat(Math.max(0, id.length - 8))}${id.slice(-2)}`
+/**
+ * LiteLLM masks the caller's id in its admin-route refusal: `***` up to four
+ * characters, otherwise the first six, one `*` per character between, the last
+ * two (ids of five to eight characters are all stars: derived, not confirmed).
+ */
+const maskUserId = (id: string) =>
+  id.length <= 4
+    ? "***"
+    : id.length <= 8
+      ? "*".repeat(id.length)
+      : `${id.slice(0, 6)}${"*".repeat(id.length - 8)}${id.slice(-2)}`
 
 /** The 401 a non-admin key gets on an admin-only route. */
 export const onlyProxyAdmin = (route: string, caller: Caller): SimResponse => {
