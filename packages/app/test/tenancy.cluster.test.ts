@@ -324,12 +324,15 @@ describe("tenancy: no namespace reaches past its own", () => {
         yield* eventually("attacker's own team Ready", kube.get(Teams, { namespace: attacker, name: "mine" }), (o) =>
           isReady(o.status)
         )
-        const byEmail = yield* refusedWith(
-          TeamMemberAssociations,
-          { namespace: attacker, name: "bob-in-mine" },
-          "DependencyNotReady"
+        // Until it is reconciled again after "mine" became Ready it may still say that "mine" is not ready.
+        const byEmail = yield* eventually(
+          "bob-in-mine refused for want of a User in the namespace",
+          kube.get(TeamMemberAssociations, { namespace: attacker, name: "bob-in-mine" }),
+          (o) =>
+            conditionOf(o.status)?.reason === "DependencyNotReady" &&
+            (conditionOf(o.status)?.message ?? "").includes("no User in namespace")
         )
-        assert.include(byEmail.message, "no User in namespace")
+        assert.strictEqual(conditionOf(byEmail.status)?.status, "False")
         yield* refusedWith(Teams, { namespace: attacker, name: "ai-team" }, "OwnershipConflict")
         yield* refusedWith(Users, { namespace: attacker, name: "adopt-bob" }, "OwnershipConflict")
         const forged = yield* refusedWith(Teams, { namespace: attacker, name: "forged" }, "OwnershipConflict")

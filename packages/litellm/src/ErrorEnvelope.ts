@@ -100,6 +100,7 @@ const MISSING = /not found|does not exist|doesn't exist|does_not_exist|no keys f
 // "LLM router not found" is a proxy configuration problem, not a missing object.
 const CONFIG = /router not found|no models configured/i
 const DURATION = /duration/i
+const NOT_ADMIN = /only proxy admin/i
 
 /** What a non-2xx answer means, before any endpoint-specific quirk. */
 export const classify = (status: number, body: ErrorBody, retryAfterMillis: number | undefined): LiteLLMErrorReason => {
@@ -107,7 +108,9 @@ export const classify = (status: number, body: ErrorBody, retryAfterMillis: numb
   const text = `${body.type ?? ""} ${message}`
   if (status === 401) {
     // /key/update before ~1.82: "invalid user key - user key does not exist in db".
-    return /does not exist in db/i.test(message) ? new NotFound({ message }) : new Unauthorized({ message })
+    if (/does not exist in db/i.test(message)) return new NotFound({ message })
+    // A valid key on an admin route: "Only proxy admin can be used to …".
+    return NOT_ADMIN.test(message) ? new Unauthorized({ message, notAdmin: true }) : new Unauthorized({ message })
   }
   if (status === 403) return new Forbidden({ message, enterprise: ENTERPRISE.test(message) })
   if (status === 404) return new NotFound({ message })

@@ -10,9 +10,14 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
   message: Schema.String
 }) {}
 
-/** The master key was missing, malformed or wrong. */
+/**
+ * The credential was missing, malformed or wrong — or, with `notAdmin`, valid
+ * but not an admin's (a virtual key whose user is not `proxy_admin`), which
+ * LiteLLM also answers with a 401.
+ */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
-  message: Schema.String
+  message: Schema.String,
+  notAdmin: Schema.optionalKey(Schema.Boolean)
 }) {}
 
 /** Not allowed; `enterprise` marks features that need a LiteLLM Enterprise license. */

@@ -18,11 +18,21 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
 import { Context, Effect, Layer, Option, Redacted, Schema, type Scope } from "effect"
+import {
+  type Caller,
+  identify,
+  infoRouteCheck,
+  isAdmin,
+  MASTER,
+  onlyProxyAdmin,
+  presentedKey
+} from "./simulator/Auth.ts"
+import { resetDueBudgets } from "./simulator/dataPlane.ts"
 import { ok, parse, type SimResponse, shapeA, shapeC } from "./simulator/Envelopes.ts"
 import { type FaultRule, Faults, FaultsBody } from "./simulator/Faults.ts"
 import { latestProfile, type Profile, ProfilePatch } from "./simulator/Profile.ts"
 import { randomSeed, seeded } from "./simulator/Random.ts"
-import { routes } from "./simulator/routes.ts"
+import { pathRoute, routes } from "./simulator/routes.ts"
 import { type Ctx, emptyState, type Row, type State } from "./simulator/State.ts"
 
 export type { FaultRule } from "./simulator/Faults.ts"
@@ -96,22 +106,13 @@ const json = (res: ServerResponse, response: SimResponse) => {
   res.end(payload)
 }
 
-const authError = (message: string) => shapeA(401, `Authentication Error, ${message}`, "auth_error")
-
-/** The master-key check of LiteLLM's auth layer (§1); `x-litellm-api-key` wins over `Authorization`. */
-const authenticate = (req: IncomingMessage, masterKey: string): SimResponse | undefined => {
-  const litellmHeader = req.headers["x-litellm-api-key"]
-  const authorization = req.headers.authorization
-  let presented: string
-  if (typeof litellmHeader === "string") presented = litellmHeader.replace(/^[Bb]earer /, "")
-  else if (typeof authorization === "string") {
-    if (!/^[Bb]earer /.test(authorization))
-      return authError("Malformed API Key passed in. Ensure Key has `Bearer ` prefix.")
-    presented = authorization.slice("Bearer ".length)
-  } else return authError("No api key passed in.")
-  return presented === masterKey
+/** The simulator's own admin routes take the master key only. */
+const masterOnly = (req: IncomingMessage, masterKey: string): SimResponse | undefined => {
+  const presented = presentedKey(req.headers)
+  if (!presented.ok) return presented.response
+  return presented.key === masterKey
     ? undefined
-    : authError("Invalid proxy server token passed. Unable to find token in cache.")
+    : shapeA(401, "Authentication Error, Invalid proxy server token passed.", "auth_error")
 }
 
 const readBody = (req: IncomingMessage): Promise<string> =>
@@ -138,11 +139,13 @@ const start = (options: SimulatorOptions): Effect.Effect<Running, SimulatorError
     let state: State = emptyState()
     let profile: Profile = startProfile
     let frozenAt: number | undefined
+    let lastSweep = Number.NEGATIVE_INFINITY
     let calls = new Map<string, number>()
     const faults = new Faults()
     const sockets = new Set<Socket>()
 
-    const ctx = (): Ctx => ({ state, profile, rng, now: () => frozenAt ?? Date.now() })
+    const now = () => frozenAt ?? Date.now()
+    const ctx = (caller: Caller = MASTER): Ctx => ({ state, profile, rng, now, caller })
 
     const admin = (method: string, path: string, body: unknown): SimResponse => {
       switch (`${method} ${path}`) {
@@ -184,6 +187,7 @@ const start = (options: SimulatorOptions): Effect.Effect<Running, SimulatorError
       profile = startProfile
       rng = seeded(seed)
       frozenAt = undefined
+      lastSweep = Number.NEGATIVE_INFINITY
       calls = new Map()
       faults.set([])
     }
@@ -198,7 +202,7 @@ const start = (options: SimulatorOptions): Effect.Effect<Running, SimulatorError
       const input = body?.value
 
       if (path.startsWith("/__sim/")) {
-        const denied = authenticate(req, masterKey)
+        const denied = masterOnly(req, masterKey)
         return json(res, denied ?? admin(method, path, input))
       }
 
@@ -228,15 +232,32 @@ const start = (options: SimulatorOptions): Effect.Effect<Running, SimulatorError
       }
 
       if (path === "/") return json(res, ok({ message: "LiteLLM simulator" }))
-      const route = routes.get(path)
+      const route = routes.get(path) ?? pathRoute(path)
       if (route === undefined) return json(res, { status: 404, body: { detail: "Not Found" } })
       if (route.method !== method) return json(res, { status: 405, body: { detail: "Method Not Allowed" } })
-      if (route.public !== true) {
-        const denied = authenticate(req, masterKey)
-        if (denied !== undefined) return json(res, denied)
+      // The budget job (LiteLLM runs it in the background): before a request, at most once per
+      // second of the clock, so a large table is not swept on every call.
+      const at = now()
+      if (at - lastSweep >= 1000 || at < lastSweep) {
+        lastSweep = at
+        resetDueBudgets(ctx())
       }
-      if (route.method === "POST" && input === undefined) return json(res, shapeC("Field required", ["body"]))
-      return json(res, route.handle(ctx(), url.searchParams, input))
+      let caller: Caller = MASTER
+      if (route.access !== "public") {
+        const presented = presentedKey(req.headers)
+        if (!presented.ok) return json(res, presented.response)
+        const identified = identify(state, masterKey, presented.key, now())
+        if ("status" in identified) return json(res, identified)
+        caller = identified
+        if (route.access === "admin" && !isAdmin(caller)) return json(res, onlyProxyAdmin(path, caller))
+        if (route.access === "info") {
+          const denied = infoRouteCheck(path, url.searchParams, caller)
+          if (denied !== undefined) return json(res, denied)
+        }
+      }
+      if (route.method === "POST" && input === undefined && !path.endsWith("/regenerate"))
+        return json(res, shapeC("Field required", ["body"]))
+      return json(res, route.handle(ctx(caller), url.searchParams, input))
     }
 
     const server = createServer((req, res) => {

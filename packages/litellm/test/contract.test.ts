@@ -2,20 +2,79 @@
  * The contract suite: the client against the simulator, and the same tests
  * against a real LiteLLM when LITELLM_URL and LITELLM_MASTER_KEY are set.
  * Tests create objects with run-unique ids and delete them again, so a real
- * proxy can be shared. They assume no Enterprise license and no models.
+ * proxy can be shared. They assume no Enterprise license. The data-plane tests
+ * call models: the simulator's, or on a real proxy the comma-separated
+ * LITELLM_MODELS (at least two, answering without a provider, e.g. with
+ * `mock_response`).
  */
 import { createHash, randomBytes } from "node:crypto"
 import { assert, describe, layer, type Vitest } from "@effect/vitest"
 import { type LiteLLMAction, membershipOf } from "@litellm-operator/core"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { LiteLLMClient } from "../src/LiteLLMClient.ts"
 import type { LiteLLMError } from "../src/LiteLLMError.ts"
-import { Simulator } from "../src/Simulator.ts"
-import { fastRetry, masterKey, simulatorLayer, unique } from "./support/fixtures.ts"
+import { latestProfile, Simulator } from "../src/Simulator.ts"
+import { at, fastRetry, MASTER_KEY, masterKey, simulatorLayer, unique } from "./support/fixtures.ts"
 
-/** Where the suite's client points: enough to build a second client with a wrong key. */
-class Target extends Context.Service<Target, { readonly url: string }>()("test/contract/Target") {}
+/** Where the suite's client points, with which master key, and the models its data plane serves. */
+class Target extends Context.Service<
+  Target,
+  { readonly url: string; readonly masterKey: string; readonly models: ReadonlyArray<string> }
+>()("test/contract/Target") {}
+
+interface Answer {
+  readonly status: number
+  readonly body: unknown
+  readonly text: string
+}
+
+/** One raw request to the target with the given key as the credential. */
+const call = Effect.fnUntraced(
+  function* (
+    key: string,
+    method: "GET" | "POST",
+    path: string,
+    options: { readonly body?: unknown; readonly query?: Record<string, string> } = {}
+  ) {
+    const target = yield* Target
+    const http = yield* HttpClient.HttpClient
+    let request =
+      method === "GET" ? HttpClientRequest.get(`${target.url}${path}`) : HttpClientRequest.post(`${target.url}${path}`)
+    if (options.query !== undefined) request = HttpClientRequest.setUrlParams(request, options.query)
+    if (options.body !== undefined) request = HttpClientRequest.bodyJsonUnsafe(request, options.body)
+    const response = yield* http.execute(HttpClientRequest.setHeader(request, "authorization", `Bearer ${key}`))
+    const text = yield* response.text
+    let body: unknown = null
+    try {
+      body = JSON.parse(text)
+    } catch {
+      body = text
+    }
+    return { status: response.status, body, text } satisfies Answer
+  },
+  Effect.provide(FetchHttpClient.layer),
+  Effect.orDie
+)
+
+const errorMessage = (answer: Answer): string => String(at(answer.body, "error", "message") ?? answer.text)
+
+const chat = (key: string, model: string) =>
+  call(key, "POST", "/chat/completions", { body: { model, messages: [{ role: "user", content: "hi" }] } })
+
+const listedModels = (answer: Answer): Array<string> => {
+  const data = at(answer.body, "data")
+  return Array.isArray(data) ? data.map((m) => String(at(m, "id"))).sort() : []
+}
+
+/** Two models of the target's data plane (the test fails clearly when the target names fewer). */
+const twoModels = Effect.gen(function* () {
+  const { models } = yield* Target
+  const [first, second] = models
+  if (first === undefined || second === undefined)
+    return yield* Effect.die(new Error("the data-plane tests need two models (set LITELLM_MODELS)"))
+  return [first, second] as const
+})
 
 const some = <A, E, R>(effect: Effect.Effect<Option.Option<A>, E, R>) =>
   Effect.flatMap(effect, (o) => (Option.isSome(o) ? Effect.succeed(o.value) : Effect.die("expected Some")))
@@ -284,6 +343,257 @@ const contract = (it: Vitest.MethodsNonLive<LiteLLMClient | Target>) => {
     })
   )
 
+  it.effect(
+    "a virtual key authenticates: its own key, user and team are readable, others' are 403, admin routes 401",
+    () =>
+      Effect.gen(function* () {
+        const client = yield* LiteLLMClient
+        const teamId = unique("team")
+        const otherTeam = unique("team")
+        const userId = unique("user")
+        const otherUser = unique("user")
+        const raw = rawKey()
+        const otherRaw = rawKey()
+        yield* client.teamNew(teamId)
+        yield* client.teamNew(otherTeam)
+        yield* client.userNew(userId, { user_role: "internal_user" })
+        yield* client.userNew(otherUser, { user_role: "internal_user" })
+        yield* client.execute({ _tag: "MemberAdd", teamId, userId, role: "user" })
+        yield* client.keyGenerate(Redacted.make(raw), { user_id: userId, team_id: teamId })
+        yield* client.keyGenerate(Redacted.make(otherRaw), { user_id: otherUser })
+
+        const own = yield* call(raw, "GET", "/key/info", { query: { key: raw } })
+        assert.strictEqual(own.status, 200, own.text)
+        assert.strictEqual(at(own.body, "info", "user_id"), userId)
+        const other = yield* call(raw, "GET", "/key/info", { query: { key: otherRaw } })
+        assert.strictEqual(other.status, 403, other.text)
+        assert.include(errorMessage(other), "not allowed to access this key's info")
+
+        assert.strictEqual((yield* call(raw, "GET", "/team/info", { query: { team_id: teamId } })).status, 200)
+        assert.strictEqual((yield* call(raw, "GET", "/team/info", { query: { team_id: otherTeam } })).status, 403)
+        assert.strictEqual((yield* call(raw, "GET", "/user/info", { query: { user_id: userId } })).status, 200)
+        const otherUserInfo = yield* call(raw, "GET", "/user/info", { query: { user_id: otherUser } })
+        assert.strictEqual(otherUserInfo.status, 403, otherUserInfo.text)
+        assert.include(errorMessage(otherUserInfo), "not allowed to access this user's info")
+
+        const admin = yield* call(raw, "POST", "/team/new", { body: { team_id: unique("team") } })
+        assert.strictEqual(admin.status, 401, admin.text)
+        assert.strictEqual(at(admin.body, "error", "type"), "auth_error")
+        assert.include(
+          errorMessage(admin),
+          "Only proxy admin can be used to generate, delete, update info for new keys/users/teams. Route=/team/new. Your role=internal_user."
+        )
+        // A credential that is valid but not an admin is told apart from a wrong one by the message.
+        assert.notInclude(errorMessage(admin), "Invalid proxy server token")
+        assert.include(
+          errorMessage(yield* call(rawKey(), "GET", "/team/info", { query: { team_id: teamId } })),
+          "Invalid proxy server token"
+        )
+
+        yield* client.teamDelete([teamId, otherTeam])
+        yield* client.userDelete([userId, otherUser])
+      })
+  )
+
+  it.effect("a key of a proxy_admin user is an admin credential", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient
+      const target = yield* Target
+      const adminId = unique("admin")
+      const raw = rawKey()
+      yield* client.userNew(adminId, { user_role: "proxy_admin" })
+      yield* client.keyGenerate(Redacted.make(raw), { user_id: adminId })
+      const asAdmin = yield* LiteLLMClient.make({ url: target.url, masterKey: Redacted.make(raw), retry: fastRetry })
+      const teamId = unique("team")
+      yield* asAdmin.teamNew(teamId, { team_alias: "made by an admin key" })
+      const team = yield* some(asAdmin.teamInfo(teamId))
+      assert.strictEqual(team.team_alias, "made by an admin key")
+      yield* asAdmin.teamDelete([teamId])
+      yield* client.userDelete([adminId])
+    }).pipe(Effect.provide(FetchHttpClient.layer))
+  )
+
+  it.effect("blocked and expired keys and keys of blocked teams are refused", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient
+      const teamId = unique("team")
+      const blocked = rawKey()
+      const expiring = rawKey()
+      const teamKey = rawKey()
+      yield* client.teamNew(teamId)
+      yield* client.keyGenerate(Redacted.make(blocked), {})
+      yield* client.keyGenerate(Redacted.make(expiring), { duration: "1s" })
+      yield* client.keyGenerate(Redacted.make(teamKey), { team_id: teamId })
+      assert.strictEqual((yield* call(blocked, "GET", "/key/info")).status, 200)
+      yield* client.keyBlock(sha256(blocked))
+      const refused = yield* call(blocked, "GET", "/key/info")
+      assert.strictEqual(refused.status, 401, refused.text)
+      assert.include(errorMessage(refused), "Key is blocked. Update via `/key/unblock`")
+
+      yield* Effect.sleep("1500 millis")
+      const expired = yield* call(expiring, "GET", "/key/info")
+      assert.include([400, 401], expired.status, expired.text)
+      assert.include(errorMessage(expired), "Expired Key")
+
+      assert.strictEqual((yield* call(teamKey, "GET", "/key/info")).status, 200)
+      yield* client.teamBlock(teamId)
+      const teamBlocked = yield* call(teamKey, "GET", "/key/info")
+      assert.strictEqual(teamBlocked.status, 401, teamBlocked.text)
+      assert.include(errorMessage(teamBlocked), `Team=${teamId} is blocked`)
+
+      yield* client.keyDelete([sha256(blocked), sha256(expiring)])
+      yield* client.teamDelete([teamId])
+    })
+  )
+
+  it.effect("/user/info carries each team's membership rows with the member's budget", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient
+      const teamId = unique("team")
+      const userId = unique("user")
+      yield* client.teamNew(teamId)
+      yield* client.userNew(userId)
+      yield* client.execute({ _tag: "MemberAdd", teamId, userId, role: "user", maxBudgetInTeam: 3 })
+      const info = yield* call((yield* Target).masterKey, "GET", "/user/info", { query: { user_id: userId } })
+      const teams = at(info.body, "teams")
+      const team = Array.isArray(teams) ? teams.find((t) => at(t, "team_id") === teamId) : undefined
+      assert.isDefined(team, info.text)
+      const memberships = at(team, "team_memberships")
+      assert.isArray(memberships, info.text)
+      const mine = Array.isArray(memberships) ? memberships.find((m) => at(m, "user_id") === userId) : undefined
+      assert.strictEqual(at(mine, "litellm_budget_table", "max_budget"), 3)
+      yield* client.teamDelete([teamId])
+      yield* client.userDelete([userId])
+    })
+  )
+
+  it.effect("/key/regenerate is served: an Enterprise feature without a license", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient
+      const raw = rawKey()
+      yield* client.keyGenerate(Redacted.make(raw), {})
+      const answer = yield* call((yield* Target).masterKey, "POST", "/key/regenerate", { body: { key: raw } })
+      assert.strictEqual(answer.status, 500, answer.text)
+      assert.include(errorMessage(answer), "Regenerating Virtual Keys is an Enterprise feature")
+      const byPath = yield* call((yield* Target).masterKey, "POST", `/key/${raw}/regenerate`, { body: {} })
+      assert.strictEqual(byPath.status, 500, byPath.text)
+      // The old key still works: nothing was rotated.
+      assert.strictEqual((yield* call(raw, "GET", "/key/info")).status, 200)
+      yield* client.keyDelete([sha256(raw)])
+    })
+  )
+
+  it.effect("data plane: a key lists and calls exactly its models; budgets, blocks and deletion refuse it", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient
+      const [allowed, other] = yield* twoModels
+      const raw = rawKey()
+      const broke = rawKey()
+      yield* client.keyGenerate(Redacted.make(raw), { models: [allowed] })
+      yield* client.keyGenerate(Redacted.make(broke), { max_budget: 0 })
+
+      assert.deepStrictEqual(listedModels(yield* call(raw, "GET", "/v1/models")), [allowed])
+      const ok = yield* chat(raw, allowed)
+      assert.strictEqual(ok.status, 200, ok.text)
+      assert.isString(at(ok.body, "choices", 0, "message", "content"))
+      const denied = yield* chat(raw, other)
+      assert.strictEqual(denied.status, 403, denied.text)
+      assert.strictEqual(at(denied.body, "error", "type"), "key_model_access_denied")
+      assert.include(errorMessage(denied), `This key can only access models=['${allowed}']`)
+
+      const overBudget = yield* chat(broke, allowed)
+      assert.include([400, 429], overBudget.status, overBudget.text)
+      assert.strictEqual(at(overBudget.body, "error", "type"), "budget_exceeded")
+
+      yield* client.keyBlock(sha256(raw))
+      assert.strictEqual((yield* chat(raw, allowed)).status, 401)
+      yield* client.keyUnblock(sha256(raw))
+      assert.strictEqual((yield* chat(raw, allowed)).status, 200)
+      yield* client.keyDelete([sha256(raw), sha256(broke)])
+      const gone = yield* chat(raw, allowed)
+      assert.strictEqual(gone.status, 401, gone.text)
+      assert.include(errorMessage(gone), "Invalid proxy server token")
+    })
+  )
+
+  it.effect("data plane: team models bound team keys, and an empty list means every model", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient
+      const target = yield* Target
+      const [allowed, other] = yield* twoModels
+      const teamId = unique("team")
+      const teamKey = rawKey()
+      const free = rawKey()
+      yield* client.teamNew(teamId, { models: [allowed] })
+      yield* client.keyGenerate(Redacted.make(teamKey), { team_id: teamId })
+      yield* client.keyGenerate(Redacted.make(free), {})
+      assert.deepStrictEqual(listedModels(yield* call(teamKey, "GET", "/v1/models")), [allowed])
+      assert.strictEqual((yield* chat(teamKey, allowed)).status, 200)
+      const denied = yield* chat(teamKey, other)
+      assert.include([401, 403], denied.status, denied.text)
+      assert.strictEqual(at(denied.body, "error", "type"), "team_model_access_denied")
+      assert.deepStrictEqual(listedModels(yield* call(free, "GET", "/v1/models")), [...target.models].sort())
+      assert.strictEqual((yield* chat(free, other)).status, 200)
+      yield* client.teamDelete([teamId])
+      yield* client.keyDelete([sha256(free)])
+    })
+  )
+
+  it.effect("data plane: rpm_limit refuses the request over the limit with a 429", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient
+      const [allowed] = yield* twoModels
+      const raw = rawKey()
+      yield* client.keyGenerate(Redacted.make(raw), { rpm_limit: 1 })
+      assert.strictEqual((yield* chat(raw, allowed)).status, 200)
+      const limited = yield* chat(raw, allowed)
+      assert.strictEqual(limited.status, 429, limited.text)
+      yield* client.keyDelete([sha256(raw)])
+    })
+  )
+
+  it.effect(
+    "messages a client may read: all members already in the team, negative budgets, a key without sk-, a bad role, no team id",
+    () =>
+      Effect.gen(function* () {
+        const client = yield* LiteLLMClient
+        const master = (yield* Target).masterKey
+        const teamId = unique("team")
+        const userId = unique("user")
+        yield* client.teamNew(teamId)
+        yield* client.execute({ _tag: "MemberAdd", teamId, userId, role: "user" })
+        const again = yield* call(master, "POST", "/team/member_add", {
+          body: { team_id: teamId, member: [{ user_id: userId, role: "user" }] }
+        })
+        assert.strictEqual(again.status, 400, again.text)
+        assert.include(errorMessage(again), "All users are already in team. Existing members=")
+
+        const budget = yield* call(master, "POST", "/key/generate", { body: { max_budget: -1 } })
+        assert.strictEqual(budget.status, 400, budget.text)
+        assert.include(errorMessage(budget), "max_budget cannot be negative. Received: -1.0")
+        const soft = yield* call(master, "POST", "/key/generate", { body: { soft_budget: -2 } })
+        assert.strictEqual(soft.status, 400, soft.text)
+        assert.include(errorMessage(soft), "soft_budget cannot be negative. Received: -2.0")
+
+        const secret = `not-sk-${randomBytes(8).toString("hex")}`
+        const format = yield* call(master, "POST", "/key/generate", { body: { key: secret } })
+        assert.strictEqual(format.status, 400, format.text)
+        assert.include(errorMessage(format), `must start with 'sk-'. Received: not-****${secret.slice(-4)}`)
+        assert.notInclude(format.text, secret)
+
+        const role = yield* call(master, "POST", "/user/new", { body: { user_id: unique("user"), user_role: "owner" } })
+        assert.strictEqual(role.status, 422, role.text)
+        assert.deepStrictEqual(at(role.body, "detail", 0, "loc"), ["body", "user_role"])
+
+        const noTeam = yield* call(master, "GET", "/team/info")
+        assert.strictEqual(noTeam.status, 422, noTeam.text)
+        assert.include(errorMessage(noTeam), "No team id passed in")
+
+        yield* client.teamDelete([teamId])
+        yield* client.userDelete([userId])
+      })
+  )
+
   it.effect("a wrong master key is Unauthorized", () =>
     Effect.gen(function* () {
       const target = yield* Target
@@ -307,7 +617,7 @@ const simulated = Layer.mergeAll(
     Target,
     Effect.gen(function* () {
       const sim = yield* Simulator
-      return { url: sim.url }
+      return { url: sim.url, masterKey: MASTER_KEY, models: latestProfile.models }
     })
   )
 ).pipe(Layer.provide([FetchHttpClient.layer, simulatorLayer()]))
@@ -318,9 +628,14 @@ const realUrl = process.env.LITELLM_URL
 const realKey = process.env.LITELLM_MASTER_KEY
 if (realUrl !== undefined && realUrl !== "" && realKey !== undefined && realKey !== "") {
   const connection = { url: realUrl, masterKey: Redacted.make(realKey) }
-  layer(Layer.merge(LiteLLMClient.layer(connection), Layer.succeed(Target, { url: realUrl })), {
-    excludeTestServices: true
-  })("contract: real LiteLLM", contract)
+  const models = (process.env.LITELLM_MODELS ?? "")
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "")
+  layer(
+    Layer.merge(LiteLLMClient.layer(connection), Layer.succeed(Target, { url: realUrl, masterKey: realKey, models })),
+    { excludeTestServices: true }
+  )("contract: real LiteLLM", contract)
 } else {
   const reason = "LITELLM_URL and LITELLM_MASTER_KEY are not set"
   console.log(`contract: real LiteLLM skipped: ${reason}`)

@@ -148,6 +148,20 @@ describe("error envelopes", () => {
     assert.strictEqual(reasonOf(status, body)._tag, expected)
   })
 
+  it("tells a valid key without admin rights from a wrong credential", () => {
+    const notAdmin = reasonOf(
+      401,
+      shapeA(
+        401,
+        "Authentication Error, Only proxy admin can be used to generate, delete, update info for new keys/users/teams. Route=/team/new. Your role=internal_user. Your user_id=dev-****01",
+        "auth_error"
+      )
+    )
+    assert.deepStrictEqual(notAdmin._tag === "Unauthorized" && notAdmin.notAdmin, true)
+    const wrong = reasonOf(401, shapeA(401, "Authentication Error, Invalid proxy server token passed.", "auth_error"))
+    assert.deepStrictEqual(wrong._tag === "Unauthorized" && wrong.notAdmin, undefined)
+  })
+
   it("keeps retry-after as milliseconds, from seconds or a date", () => {
     const reason = reasonOf(429, shapeA(429, "slow down"), parseRetryAfter("2", 0))
     assert.deepStrictEqual(reason, new RateLimited({ message: "slow down", retryAfterMillis: 2000 }))

@@ -71,7 +71,12 @@ export const outcomeOf = (error: ReconcileFailure): Outcome => {
     case "LiteLLMError":
       switch (error.reason._tag) {
         case "Unauthorized":
-          return failed("ConnectionError", `LiteLLM rejected the connection's credential: ${error.message}`)
+          return error.reason.notAdmin === true
+            ? failed(
+                "CredentialNotAdmin",
+                `LiteLLM accepted the connection's credential, but it is not an admin key (the master key or a key of a proxy_admin user is needed): ${error.message}`
+              )
+            : failed("ConnectionError", `LiteLLM rejected the connection's credential: ${error.message}`)
         case "Invalid":
         case "AlreadyExists":
         case "Forbidden":

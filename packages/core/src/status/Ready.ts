@@ -21,7 +21,9 @@ export const readyReasons = [
   "AdoptionNotAllowed",
   "PolicyDenied",
   // LiteLLM refused the request in a way that retrying cannot change (400, 403, 409, 422).
-  "LiteLLMRejected"
+  "LiteLLMRejected",
+  // The connection's credential is a valid key, but not an admin's (LiteLLM's 401 "Only proxy admin…").
+  "CredentialNotAdmin"
 ] as const
 export type ReadyReason = (typeof readyReasons)[number]
 

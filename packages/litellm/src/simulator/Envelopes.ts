@@ -2,7 +2,7 @@
  * What the simulator answers: a status, a JSON body, maybe headers — and the
  * three error envelopes LiteLLM uses (litellm-api.md §3.1).
  */
-import { Schema } from "effect"
+import { Schema, SchemaIssue } from "effect"
 
 export interface SimResponse {
   readonly status: number
@@ -35,19 +35,31 @@ export const shapeC = (
 })
 
 /** Python's repr of a one-entry dict, as LiteLLM puts converted `HTTPException`s into shape A messages. */
-export const repr = (key: string, value: string): string => `{'${key}': '${value.replace(/'/g, "\\'")}'}`
+export const repr = (key: string, value: string): string =>
+  // Python quotes a string holding ' (and no ") with double quotes.
+  value.includes("'") && !value.includes('"') ? `{'${key}': "${value}"}` : `{'${key}': '${value.replace(/'/g, "\\'")}'}`
 
 export type Parsed<A> =
   | { readonly ok: true; readonly value: A }
   | { readonly ok: false; readonly response: SimResponse }
 
-/** Decodes a request body or query; a mismatch is a 422 in shape C, as FastAPI answers. */
+const standardIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+/** Decodes a request body or query; a mismatch is a 422 in shape C naming the field in `loc`, as FastAPI answers. */
 export const parse = <S extends Schema.Top & { readonly DecodingServices: never }>(
   schema: S,
   input: unknown
 ): Parsed<S["Type"]> => {
   const result = Schema.decodeUnknownResult(schema)(input)
-  return result._tag === "Success"
-    ? { ok: true, value: result.success }
-    : { ok: false, response: shapeC(result.failure.message.replace(/\s+/g, " ")) }
+  if (result._tag === "Success") return { ok: true, value: result.success }
+  const first = standardIssues(result.failure.issue).issues[0]
+  const path = (first?.path ?? []).map((step) =>
+    typeof step === "object" && step !== null ? String(step.key) : typeof step === "number" ? step : String(step)
+  )
+  let value: unknown = input
+  for (const step of path) value = typeof value === "object" && value !== null ? Reflect.get(value, step) : undefined
+  return {
+    ok: false,
+    response: shapeC(result.failure.message.replace(/\s+/g, " "), ["body", ...path], path.length > 0 ? value : null)
+  }
 }

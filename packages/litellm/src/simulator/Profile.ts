@@ -27,6 +27,10 @@ export interface Profile {
   /** What `/health/readiness` reports. */
   readonly readiness: "connected" | "shutting_down" | "unhealthy"
   readonly version: string
+  /** The model names the proxy serves on its data plane (its config's `model_list`). */
+  readonly models: ReadonlyArray<string>
+  /** USD recorded as spend for every successful chat completion. */
+  readonly spendPerRequest: number
 }
 
 export const latestProfile: Profile = {
@@ -40,7 +44,9 @@ export const latestProfile: Profile = {
   enterprise: false,
   router: false,
   readiness: "connected",
-  version: "1.83.0"
+  version: "1.83.0",
+  models: ["gpt-4o", "gpt-4o-mini", "claude-3-5-haiku"],
+  spendPerRequest: 0.5
 }
 
 export const legacyProfile: Profile = {
@@ -66,5 +72,7 @@ export const ProfilePatch = Schema.Struct({
   enterprise: Schema.optionalKey(Schema.Boolean),
   router: Schema.optionalKey(Schema.Boolean),
   readiness: Schema.optionalKey(Schema.Literals(["connected", "shutting_down", "unhealthy"])),
-  version: Schema.optionalKey(Schema.String)
+  version: Schema.optionalKey(Schema.String),
+  models: Schema.optionalKey(Schema.Array(Schema.String)),
+  spendPerRequest: Schema.optionalKey(Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)))
 })

@@ -69,6 +69,13 @@ export type KeyUpdateBody = typeof KeyUpdateBody.Type
 
 export const KeySelectBody = Schema.Struct({ key: Str })
 
+export const KeyRegenerateBody = Schema.Struct({
+  key: opt(Str),
+  new_key: opt(Str),
+  grace_period: opt(Str),
+  ...KeyFields
+})
+
 export const KeyDeleteBody = Schema.Struct({ keys: opt(Strs), key_aliases: opt(Strs) })
 
 export const KeyListQuery = Schema.Struct({

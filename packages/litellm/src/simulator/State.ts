@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto"
 import { Predicate } from "effect"
+import type { Caller } from "./Auth.ts"
 import type { Profile } from "./Profile.ts"
 import type { Rng } from "./Random.ts"
 
@@ -60,6 +61,8 @@ export interface State {
   readonly memberships: Table
   /** Team model alias maps: a separate table in LiteLLM, so `/team/info` cannot show them. */
   readonly modelAliases: Map<string, Readonly<Record<string, string>>>
+  /** Data-plane requests per key token in the current minute, for `rpm_limit`. */
+  readonly requestsThisMinute: Map<string, { readonly minute: number; count: number }>
 }
 
 export const emptyState = (): State => ({
@@ -67,7 +70,8 @@ export const emptyState = (): State => ({
   users: new Table(),
   keys: new Table(),
   memberships: new Table(),
-  modelAliases: new Map()
+  modelAliases: new Map(),
+  requestsThisMinute: new Map()
 })
 
 /** What every endpoint handler gets. */
@@ -77,6 +81,8 @@ export interface Ctx {
   readonly rng: Rng
   /** Milliseconds since the epoch, from the simulator's (settable) clock. */
   readonly now: () => number
+  /** Who sent the request (the master key outside a request). */
+  readonly caller: Caller
 }
 
 /** The id LiteLLM gives the master key's caller; it leaks into `created_by` and team admins. */

@@ -3,14 +3,21 @@
  * delete, block/unblock. Tokens are sha256 of the raw key; the raw key is only
  * ever in the generate response.
  */
+import { callerUserId } from "./Auth.ts"
 import { budgetResetAt, expiresAt, parseDuration } from "./Durations.ts"
 import { ok, type Parsed, parse, repr, type SimResponse, shapeA, shapeC } from "./Envelopes.ts"
 import { rawKey } from "./Random.ts"
-import { KeyDeleteBody, KeyGenerateBody, KeyListQuery, KeySelectBody, KeyUpdateBody } from "./Requests.ts"
+import {
+  KeyDeleteBody,
+  KeyGenerateBody,
+  KeyListQuery,
+  KeyRegenerateBody,
+  KeySelectBody,
+  KeyUpdateBody
+} from "./Requests.ts"
 import {
   type Ctx,
   iso,
-  MASTER_USER_ID,
   membersOf,
   objectField,
   paginate,
@@ -91,6 +98,9 @@ export const keyView = (row: Row, withToken: boolean): Row => {
 
 const keyName = (raw: string) => `sk-...${raw.slice(-4)}`
 
+/** Python prints floats with a decimal point: -1 → "-1.0". */
+export const pyFloat = (n: number) => (Number.isInteger(n) ? `${n}.0` : String(n))
+
 const generateResponse = (row: Row, raw: string, softBudget: unknown): Row => {
   const { budget_reset_at: _reset, ...fields } = row
   return {
@@ -114,14 +124,29 @@ export const keyGenerate = (ctx: Ctx, input: unknown): SimResponse => {
   if (enterprise !== undefined) return shapeA(403, enterpriseMessage(enterprise), "auth_error")
   if (!ctx.profile.enterprise && isNonEmpty(body.model_max_budget))
     return shapeA(500, enterpriseMessage("model_max_budget"), "internal_server_error")
-  if ((body.max_budget ?? 0) < 0 || (body.soft_budget ?? 0) < 0)
-    return shapeA(400, "max_budget and soft_budget cannot be negative", "bad_request_error")
+  // One message per field, with the value received (a Python float).
+  for (const field of ["max_budget", "soft_budget"] as const) {
+    const value = body[field]
+    if (value !== undefined && value !== null && value < 0)
+      return shapeA(
+        400,
+        repr("error", `${field} cannot be negative. Received: ${pyFloat(value)}`),
+        "internal_server_error"
+      )
+  }
   // The alias check runs before the key format check (§16.11).
   if (body.key_alias !== undefined && body.key_alias !== null && aliasTaken(ctx, body.key_alias))
     return shapeA(400, aliasMessage(body.key_alias), "bad_request_error", "key_alias")
   const custom = body.key ?? undefined
-  if (custom !== undefined && !custom.startsWith("sk-"))
-    return shapeA(400, "Invalid key format. LiteLLM Virtual Key must start with 'sk-'.", "bad_request_error", "key")
+  if (custom !== undefined && !custom.startsWith("sk-")) {
+    // The key is shown masked: its first and last four characters.
+    const masked = custom.length > 8 ? `${custom.slice(0, 4)}****${custom.slice(-4)}` : "****"
+    return shapeA(
+      400,
+      repr("error", `Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: ${masked}`),
+      "internal_server_error"
+    )
+  }
   const raw = custom ?? rawKey(ctx.rng)
   const token = sha256(raw)
   const now = ctx.now()
@@ -190,8 +215,8 @@ export const keyGenerate = (ctx: Ctx, input: unknown): SimResponse => {
     metadata: mergedMetadata({}, body),
     created_at: iso(now),
     updated_at: iso(now),
-    created_by: MASTER_USER_ID,
-    updated_by: MASTER_USER_ID
+    created_by: callerUserId(ctx.caller),
+    updated_by: callerUserId(ctx.caller)
   }
   if (budgetId !== null) {
     // A soft budget lives in a budget row that the key links to (it overrides a passed budget_id).
@@ -229,7 +254,12 @@ export const keyUpdate = (ctx: Ctx, input: unknown): SimResponse => {
   if (enterprise !== undefined) return shapeA(403, enterpriseMessage(enterprise), "auth_error")
   if (!ctx.profile.enterprise && isNonEmpty(body.model_max_budget))
     return shapeA(400, `Authentication Error, ${enterpriseMessage("model_max_budget")}`, "auth_error")
-  if ((body.max_budget ?? 0) < 0) return shapeA(400, "max_budget cannot be negative", "auth_error")
+  if (body.max_budget !== undefined && body.max_budget !== null && body.max_budget < 0)
+    return shapeA(
+      400,
+      repr("error", `max_budget cannot be negative. Received: ${pyFloat(body.max_budget)}`),
+      "auth_error"
+    )
   if (body.key_alias !== undefined && body.key_alias !== null && aliasTaken(ctx, body.key_alias, token))
     return shapeA(400, aliasMessage(body.key_alias), "auth_error", "key_alias")
   if (body.team_id !== undefined && body.team_id !== null && body.team_id !== row.team_id) {
@@ -268,13 +298,14 @@ export const keyUpdate = (ctx: Ctx, input: unknown): SimResponse => {
   Object.assign(row, changes, {
     metadata: mergedMetadata(objectField(row, "metadata"), body),
     updated_at: iso(now),
-    updated_by: MASTER_USER_ID
+    updated_by: callerUserId(ctx.caller)
   })
   return ok({ key: body.key, ...keyView(row, true) })
 }
 
 export const keyInfo = (ctx: Ctx, query: URLSearchParams): SimResponse => {
-  const sent = query.get("key")
+  // A virtual key asking without `key` reads itself.
+  const sent = query.get("key") ?? (ctx.caller._tag === "Key" ? ctx.caller.token : null)
   const row = sent === null ? undefined : ctx.state.keys.get(tokenOf(sent))
   if (sent === null || row === undefined) return shapeA(404, "Key not found in database", "not_found_error", "key")
   return ok({ key: sent, info: keyView(row, false) })
@@ -355,4 +386,47 @@ export const keyBlock = (ctx: Ctx, input: unknown, blocked: boolean): SimRespons
   row.blocked = blocked
   row.updated_at = iso(ctx.now())
   return ok(keyView(row, true))
+}
+
+const REGENERATE_ENTERPRISE =
+  "Regenerating Virtual Keys is an Enterprise feature, 💸 This feature is only available for LiteLLM Enterprise users. Get a license at https://www.litellm.ai/enterprise"
+
+/**
+ * `/key/regenerate` and `/key/{key}/regenerate` (§7.6): Enterprise-only; the
+ * row keeps its settings, spend and alias under a new secret, update fields
+ * sent along are applied like `/key/update`, and the old secret stops working
+ * at once (a grace period is not simulated).
+ */
+export const keyRegenerate = (ctx: Ctx, input: unknown, pathKey: string | undefined): SimResponse => {
+  const parsed = parse(KeyRegenerateBody, input ?? {})
+  if (!parsed.ok) return parsed.response
+  const { new_key, grace_period: _grace, key: bodyKey, ...fields } = parsed.value
+  const sent = pathKey ?? bodyKey ?? undefined
+  if (sent === undefined) return shapeA(400, "No key passed in.", "bad_request_error", "key")
+  if (!ctx.profile.enterprise) return shapeA(500, REGENERATE_ENTERPRISE, "internal_server_error")
+  // The looser rule of §2: a value containing "sk" anywhere is a raw key.
+  const token = sent.includes("sk") ? sha256(sent) : sent
+  const row = ctx.state.keys.get(token)
+  if (row === undefined) return shapeA(404, repr("error", `Key ${sent} not found.`), "internal_server_error")
+  if (new_key !== undefined && new_key !== null && !new_key.startsWith("sk-"))
+    return shapeA(400, "New key must start with 'sk-'.", "bad_request_error", "new_key")
+  if (Object.keys(fields).length > 0) {
+    const updated = keyUpdate(ctx, { ...fields, key: token })
+    if (updated.status !== 200) return updated
+  }
+  const raw = new_key ?? rawKey(ctx.rng)
+  const newToken = sha256(raw)
+  if (ctx.state.keys.has(newToken)) return shapeA(400, "Key already exists", "bad_request_error", "new_key")
+  const now = iso(ctx.now())
+  ctx.state.keys.delete(token)
+  Object.assign(row, {
+    token: newToken,
+    key_name: keyName(raw),
+    rotation_count: (typeof row.rotation_count === "number" ? row.rotation_count : 0) + 1,
+    last_rotation_at: now,
+    updated_at: now,
+    updated_by: callerUserId(ctx.caller)
+  })
+  ctx.state.keys.insert(newToken, row)
+  return ok({ ...row, key: raw, token_id: newToken, token: null })
 }

@@ -3,6 +3,7 @@
  * delete (cascading to the team's keys), block/unblock, member add/update/
  * delete and member permissions. Error envelopes follow each endpoint's table.
  */
+import { callerUserId } from "./Auth.ts"
 import { budgetResetAt } from "./Durations.ts"
 import { ok, parse, repr, type SimResponse, shapeA, shapeB, shapeC } from "./Envelopes.ts"
 import { uuid4 } from "./Random.ts"
@@ -22,7 +23,6 @@ import {
   addTeamToUser,
   type Ctx,
   iso,
-  MASTER_USER_ID,
   membershipId,
   membersOf,
   paginate,
@@ -85,6 +85,12 @@ const enterpriseField = (ctx: Ctx, body: Readonly<Record<string, unknown>>, allo
         const value = body[f]
         return value !== undefined && value !== null && !(allowEmpty && isEmptyCollection(value))
       })
+
+const pyValue = (value: unknown) => (typeof value === "string" ? `'${value}'` : "None")
+
+/** A member as Python prints LiteLLM's `Member` model. */
+const pyMember = (m: Row) =>
+  `Member(user_id=${pyValue(m.user_id)}, user_email=${pyValue(m.user_email)}, role=${pyValue(m.role)})`
 
 const teamNotFoundB = (teamId: string) => shapeB(404, { error: `Team not found, passed team_id=${teamId}` })
 
@@ -221,10 +227,12 @@ export const teamNew = (ctx: Ctx, input: unknown): SimResponse => {
     row.model_id = ctx.state.modelAliases.size
   }
   ctx.state.teams.insert(teamId, row)
-  // The caller (the master key's default_user_id) becomes an admin, then the members are added.
-  const withCaller: Array<Member> = members.some((m) => m.user_id === MASTER_USER_ID)
-    ? [...members]
-    : [...members, { user_id: MASTER_USER_ID, role: "admin" }]
+  // The caller (the master key's default_user_id, or an admin key's user) becomes an admin, then the members are added.
+  const callerId = callerUserId(ctx.caller)
+  const withCaller: Array<Member> =
+    callerId === null || members.some((m) => m.user_id === callerId)
+      ? [...members]
+      : [...members, { user_id: callerId, role: "admin" }]
   const added = addMembers(ctx, row, teamId, withCaller, null)
   if ("status" in added) return added
   const view = teamView(ctx, teamId, row, true)
@@ -272,10 +280,25 @@ export const teamUpdate = (ctx: Ctx, input: unknown): SimResponse => {
 
 export const teamInfo = (ctx: Ctx, query: URLSearchParams): SimResponse => {
   const teamId = query.get("team_id")
-  if (teamId === null) return shapeA(422, "Malformed request. No team_id passed in.", "auth_error", "team_id")
+  if (teamId === null)
+    return shapeA(422, repr("message", "Malformed request. No team id passed in."), "auth_error", "None")
   const row = ctx.state.teams.get(teamId)
   if (row === undefined)
     return shapeA(404, repr("message", `Team not found, passed team id: ${teamId}.`), "auth_error", "team_id")
+  // A non-admin key reads its own team, or a team its user is a member of.
+  const caller = ctx.caller
+  if (caller._tag === "Key" && !caller.admin) {
+    const userId = stringField(caller.key, "user_id")
+    const mine =
+      caller.key.team_id === teamId || (userId !== undefined && membersOf(row).some((m) => m.user_id === userId))
+    if (!mine)
+      return shapeA(
+        403,
+        repr("message", `User=${userId ?? null} not authorized to access this team=${teamId}`),
+        "auth_error",
+        "team_id"
+      )
+  }
   return ok({
     team_id: teamId,
     team_info: { ...teamView(ctx, teamId, row, false), team_member_budget_table: null },
@@ -396,6 +419,14 @@ export const memberAdd = (ctx: Ctx, input: unknown): SimResponse => {
       (c) => (m.user_id != null && c.user_id === m.user_id) || (m.user_email != null && c.user_email === m.user_email)
     )
   const fresh = members.filter((m) => !isDuplicate(m))
+  if (fresh.length === 0 && Array.isArray(body.member))
+    // A list whose members are all in the team: the message lists the team's members as Python objects.
+    return shapeA(
+      400,
+      `All users are already in team. Existing members=[${current.map(pyMember).join(", ")}]`,
+      "team_member_already_in_team",
+      "member"
+    )
   if (fresh.length === 0) {
     const first = members[0]
     return shapeA(

@@ -214,7 +214,11 @@ const keysOf = (ctx: Ctx, userId: string): Array<Row> =>
     })
 
 export const userInfo = (ctx: Ctx, query: URLSearchParams): SimResponse => {
-  const userId = query.get("user_id")
+  // A virtual key asking without `user_id` reads its own user.
+  const userId =
+    query.get("user_id") ?? (ctx.caller._tag === "Key" ? (stringField(ctx.caller.key, "user_id") ?? null) : null)
+  if (userId === null && ctx.caller._tag === "Key" && !ctx.caller.admin)
+    return shapeA(403, "key not allowed to access this user's info. user_id=None, key's user_id=None", "auth_error")
   if (userId === null)
     return ok({ user_id: null, user_info: null, keys: ctx.state.keys.values(), teams: ctx.state.teams.values() })
   const user = ctx.state.users.get(userId)
@@ -222,9 +226,11 @@ export const userInfo = (ctx: Ctx, query: URLSearchParams): SimResponse => {
     return ctx.profile.userInfoMissing === 404
       ? shapeA(404, `User ${userId} not found`, "not_found_error", "user_id")
       : ok({ user_id: userId, user_info: { spend: 0 }, keys: [], teams: [] })
+  // Each team carries this user's membership rows (per-member budgets), as a real proxy's /user/info does.
   const teams = stringArray(user, "teams").flatMap((id) => {
     const team = ctx.state.teams.get(id)
-    return team === undefined ? [] : [team]
+    const memberships = ctx.state.memberships.values().filter((m) => m.team_id === id && m.user_id === userId)
+    return team === undefined ? [] : [{ ...team, team_memberships: memberships }]
   })
   return ok({ user_id: userId, user_info: user, keys: keysOf(ctx, userId), teams })
 }
