@@ -299,11 +299,12 @@ describe("operator, end to end", () => {
         yield* eventually("Ready", kube.get(VirtualKeys, { namespace, name: "once" }), (o) => isReady(o.status))
         yield* Effect.sleep("1500 millis")
         const calls = yield* sim.calls
-        // The create and one read back for the status (by id, or here from the one list page the harness's
-        // list-based observation takes): a key value generated this reconcile, stored in its Secret first,
-        // cannot be in LiteLLM yet, so it is not looked for before the create.
+        // The create and one read back for the status: a key value generated this reconcile, stored in its
+        // Secret first, cannot be in LiteLLM yet, so it is not looked for before the create. (The harness's
+        // list-based observation may add one list page, taken at the first read.)
         assert.strictEqual(calls["POST /key/generate"], 1, JSON.stringify(calls))
-        assert.strictEqual((calls["GET /key/info"] ?? 0) + (calls["GET /key/list"] ?? 0), 1, JSON.stringify(calls))
+        assert.isAtMost(calls["GET /key/info"] ?? 0, 1, JSON.stringify(calls))
+        assert.isAtMost(calls["GET /key/list"] ?? 0, 1, JSON.stringify(calls))
         assert.deepStrictEqual(
           Object.keys(calls).sort(),
           Object.keys(calls)

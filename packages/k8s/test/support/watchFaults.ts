@@ -6,7 +6,7 @@
  * which the server answers with 410 Gone.
  */
 import type { Stream as StreamType } from "effect"
-import { Deferred, Effect, Latch, Ref, Stream } from "effect"
+import { Deferred, Effect, Latch, Ref, Schedule, Stream } from "effect"
 import type { KubeObject, ResourceType, WatchEvent, WatchOptions } from "../../src/index.ts"
 import { KubeClient, KubeError, Unavailable } from "../../src/index.ts"
 
@@ -16,6 +16,8 @@ export const makeWatchFaults = Effect.gen(function* () {
   const cut = yield* Ref.make(yield* Deferred.make<void>())
   const pending = yield* Ref.make<{ readonly resumeFrom?: string; readonly failures: number }>({ failures: 0 })
   const opened = yield* Ref.make(0)
+  /** Watches whose stream has not ended yet: closing waits for them, so no event of an old watch comes after. */
+  const open = yield* Ref.make(0)
 
   const watch = <A extends KubeObject, I>(
     type: ResourceType<A, I>,
@@ -36,9 +38,10 @@ export const makeWatchFaults = Effect.gen(function* () {
         }
         yield* Ref.update(opened, (n) => n + 1)
         const stop = yield* Ref.get(cut)
+        yield* Ref.update(open, (n) => n + 1)
         return real
           .watch(type, { ...options, resourceVersion: next.resumeFrom ?? options.resourceVersion })
-          .pipe(Stream.interruptWhen(Deferred.await(stop)))
+          .pipe(Stream.interruptWhen(Deferred.await(stop)), Stream.ensuring(Ref.update(open, (n) => n - 1)))
       })
     )
 
@@ -47,12 +50,20 @@ export const makeWatchFaults = Effect.gen(function* () {
     const old = yield* Ref.getAndSet(cut, yield* Deferred.make<void>())
     yield* Deferred.succeed(old, undefined)
   })
+  /** Closes open watches and waits until their streams have ended (a partition holds new ones back meanwhile). */
+  const closeAndDrain = Effect.andThen(
+    closeWatches,
+    Ref.get(open).pipe(
+      Effect.repeat({ schedule: Schedule.spaced("10 millis"), until: (n) => n === 0 }),
+      Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.void })
+    )
+  )
 
   return {
     client: KubeClient.of({ ...real, watch }),
     closeWatches,
     /** Closes open watches and holds new ones back until `heal`. */
-    partition: Effect.andThen(gate.close, closeWatches),
+    partition: Effect.andThen(gate.close, closeAndDrain),
     /** Lets watches through again; with `expired`, the next resumes from a compacted resourceVersion. */
     heal: (options: { readonly expired?: boolean } = {}) =>
       Effect.andThen(
