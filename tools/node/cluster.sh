@@ -38,7 +38,7 @@ stop_pid() {
   local name="$1" tenths="${2:-50}" pidfile="$state/pids/$1" pid i
   [ -f "$pidfile" ] || return 0
   pid="$(cat "$pidfile")"
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$state"; then
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF "$state"; then
     kill -TERM "$pid" 2>/dev/null || true
     for i in $(seq 1 "$tenths"); do
       kill -0 "$pid" 2>/dev/null || break
@@ -58,7 +58,7 @@ stray_pids() {
   for p in /proc/[0-9]*; do
     p="${p#/proc/}"
     [ "$p" = "$$" ] && continue
-    if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$state/"; then echo "$p"; fi
+    if tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$state/"; then echo "$p"; fi
   done
 }
 
@@ -354,7 +354,10 @@ printf '{"kubeconfig":"%s","server":"%s","stateDir":"%s","containerd":"unix://%s
 
 # Run until stopped; any of the daemons dying is an error worth stopping for.
 if [ "$exit_on_stdin_close" = 1 ]; then
-  (cat >/dev/null 9>&-; kill -TERM $$ 2>/dev/null) &
+  # Without job control bash gives a background job /dev/null as its stdin: hand it ours as fd 3.
+  exec 3<&0
+  (exec 9>&-; cat <&3 >/dev/null; kill -TERM $$ 2>/dev/null) &
+  exec 3<&-
 fi
 while :; do
   for p in containerd launcher kube-controller-manager kube-scheduler kubelet; do

@@ -1,0 +1,398 @@
+/**
+ * The operator as users run it: its image (built from this repository),
+ * installed by Helm with the chart's ServiceAccount, RBAC, probes, resources
+ * and security context, on a real one-node cluster (kubelet, controller
+ * manager, scheduler, containerd). LiteLLM is the simulator on 127.0.0.1
+ * (pods use the node's network). The tests run in order and share one
+ * release until it is uninstalled.
+ */
+
+import { execFile } from "node:child_process"
+import { createHash } from "node:crypto"
+import { join } from "node:path"
+import { assert, layer } from "@effect/vitest"
+import { readyOf } from "@litellm-operator/core"
+import {
+  KubeClient,
+  KubeTransport,
+  Secrets,
+  TeamMemberAssociations,
+  Teams,
+  Users,
+  VirtualKeys
+} from "@litellm-operator/k8s"
+import { Simulator } from "@litellm-operator/litellm/simulator"
+import { type Duration, Effect, Layer, Redacted } from "effect"
+import { inject } from "vitest"
+import {
+  CommandError,
+  getPod,
+  helm,
+  installChart,
+  isGone,
+  isRunningReady,
+  leaseHolder,
+  operatorPods,
+  repoRoot,
+  send
+} from "./support/nodeCluster.ts"
+import { eventually, isReady, MASTER_KEY, masterKey } from "./support/operatorHarness.ts"
+import {
+  awaitAllReady,
+  createConnectionSecretFor,
+  integrityProblems,
+  keySecretTokens,
+  listAll,
+  namespaceWithConnection,
+  populate
+} from "./support/population.ts"
+
+const RELEASE = "ops"
+const OPS_NAMESPACE = "litellm-system"
+
+const testLayer = Layer.mergeAll(
+  Layer.suspend(() => KubeClient.layerFromFile(inject("kubeconfig"))),
+  Simulator.layer({ masterKey, seed: 12 })
+)
+
+/** kubectl apply of example files, as a user would. */
+const kubectlApply = (...files: ReadonlyArray<string>) =>
+  Effect.callback<string, CommandError>((resume) => {
+    execFile(
+      inject("nodeCluster").kubectl,
+      ["--kubeconfig", inject("kubeconfig"), "apply", ...files.flatMap((f) => ["-f", join(repoRoot, "examples", f)])],
+      { encoding: "utf8" },
+      (error, stdout, stderr) =>
+        resume(error === null ? Effect.succeed(stdout) : Effect.fail(new CommandError({ message: stderr })))
+    )
+  })
+
+/** Waits for one operator pod of the release to run, be ready and hold the Lease; returns its name. */
+const awaitLeader = (
+  namespace: string,
+  release: string,
+  exclude: ReadonlyArray<string> = [],
+  timeout: Duration.Input = "120 seconds"
+) =>
+  Effect.gen(function* () {
+    const holder = yield* eventually(
+      "a running operator pod holding the Lease",
+      Effect.gen(function* () {
+        const pods = yield* operatorPods(namespace, release)
+        const holder = yield* leaseHolder(namespace).pipe(Effect.orElseSucceed(() => ""))
+        return pods.some((p) => p.metadata.name === holder && isRunningReady(p)) ? holder : ""
+      }),
+      (holder) => holder !== "" && !exclude.includes(holder),
+      timeout
+    )
+    return holder
+  })
+
+const examples = ["10-team.yaml", "20-user.yaml", "30-virtualkey.yaml", "40-teammemberassociation.yaml"]
+
+/** The four examples' objects, all Ready for their current generation. */
+const examplesReady = Effect.gen(function* () {
+  const population = yield* listAll("default")
+  const all = [...population.teams, ...population.users, ...population.keys, ...population.associations]
+  return (
+    all.length === 4 &&
+    all.every((o) => {
+      const ready = readyOf(o.status?.conditions ?? [])
+      return ready?.status === "True" && ready.observedGeneration === o.metadata.generation
+    })
+  )
+})
+
+/** Problems in LiteLLM's tables given the objects of the namespace (duplicates, orphans, missing). */
+const problemsIn = (namespace: string) =>
+  Effect.gen(function* () {
+    const sim = yield* Simulator
+    return integrityProblems(yield* sim.snapshot, yield* listAll(namespace), yield* keySecretTokens(namespace))
+  })
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
+
+/** A pod from the operator's image that mounts `secret` and prints the sha256 of its key (never the key). */
+const keyReaderPod = (namespace: string, name: string, secret: string) => {
+  const cluster = inject("nodeCluster")
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { namespace, name },
+    spec: {
+      restartPolicy: "Never",
+      hostNetwork: true,
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 },
+      containers: [
+        {
+          name: "reader",
+          image: `${cluster.imageRepository}:${cluster.imageTag}`,
+          imagePullPolicy: "Never",
+          command: [
+            "/nodejs/bin/node",
+            "-e",
+            "const key = require('fs').readFileSync('/key/key', 'utf8'); console.log('sha256=' + require('crypto').createHash('sha256').update(key).digest('hex'))"
+          ],
+          volumeMounts: [{ name: "key", mountPath: "/key", readOnly: true }],
+          securityContext: {
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] }
+          },
+          resources: { limits: { memory: "64Mi" }, requests: { cpu: "10m", memory: "32Mi" } }
+        }
+      ],
+      volumes: [{ name: "key", secret: { secretName: secret } }]
+    }
+  }
+}
+
+/** The pod's log (through the kubelet). */
+const podLog = (namespace: string, name: string) =>
+  Effect.gen(function* () {
+    const transport = yield* KubeTransport
+    return yield* transport.request({ method: "GET", path: `/api/v1/namespaces/${namespace}/pods/${name}/log` })
+  })
+
+layer(testLayer, { timeout: "60 seconds", excludeTestServices: true })("the chart on a real one-node cluster", (it) => {
+  let leader = ""
+
+  it.effect(
+    "installs with two replicas; one runs and leads, under the chart's ServiceAccount and hardening",
+    () =>
+      Effect.gen(function* () {
+        yield* installChart(RELEASE, OPS_NAMESPACE, ["operator.resyncPeriod=1m"])
+        leader = yield* awaitLeader(OPS_NAMESPACE, RELEASE)
+        const pods = yield* operatorPods(OPS_NAMESPACE, RELEASE)
+        assert.strictEqual(pods.length, 2)
+        // One node, the node's network: the other replica waits for the port (the scheduler says why).
+        const standby = pods.find((p) => p.metadata.name !== leader)
+        assert.strictEqual(standby?.status.phase, "Pending")
+        const running = yield* getPod(OPS_NAMESPACE, leader)
+        assert.strictEqual(running.status.qosClass, "Burstable")
+        assert.strictEqual(running.status.containerStatuses?.[0]?.restartCount, 0)
+      }),
+    { timeout: 180_000 }
+  )
+
+  it.effect(
+    "the examples converge, and a workload pod reads the key from the Secret it mounts",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* Simulator
+        const kube = yield* KubeClient
+        yield* createConnectionSecretFor("default", { url: sim.url, masterKey }, "litellm-connection")
+        yield* kubectlApply(...examples)
+        yield* eventually("the four examples Ready", examplesReady, (ok) => ok, "90 seconds")
+        assert.deepStrictEqual(yield* problemsIn("default"), [])
+
+        const vk = yield* kube.get(VirtualKeys, { namespace: "default", name: "search-indexer" })
+        const secretName = `${vk.metadata.name}-litellm-key`
+        yield* send("POST", "/api/v1/namespaces/default/pods", keyReaderPod("default", "key-reader", secretName))
+        yield* eventually(
+          "the key reader to finish",
+          getPod("default", "key-reader"),
+          (p) => p.status.phase === "Succeeded" || p.status.phase === "Failed",
+          "90 seconds"
+        )
+        const log = yield* podLog("default", "key-reader")
+        assert.notInclude(log, MASTER_KEY)
+        const printed = /sha256=([0-9a-f]{64})/.exec(log)?.[1]
+        // The key in the mounted file is the one LiteLLM holds for this VirtualKey.
+        assert.strictEqual(printed, vk.status?.token)
+        assert.isDefined(
+          (yield* sim.snapshot).keys.find((k) => k.token === printed && k.key_alias === "search-indexer")
+        )
+        const secret = yield* kube.get(Secrets, { namespace: "default", name: secretName })
+        const key = secret.data?.key
+        assert.strictEqual(key === undefined ? "" : sha256(Redacted.value(key)), printed)
+        yield* send("DELETE", "/api/v1/namespaces/default/pods/key-reader")
+      }),
+    { timeout: 240_000 }
+  )
+
+  it.effect(
+    "deleting the leader pod hands leadership to the other replica, which reconciles the next change",
+    () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const before = yield* kube.get(VirtualKeys, { namespace: "default", name: "search-indexer" })
+        const t0 = Date.now()
+        yield* send("DELETE", `/api/v1/namespaces/${OPS_NAMESPACE}/pods/${leader}`)
+        const changed = yield* kube.mergePatch(
+          VirtualKeys,
+          { namespace: "default", name: "search-indexer" },
+          { spec: { maxBudget: "21" } }
+        )
+        assert.isAbove(changed.metadata.generation ?? 0, before.metadata.generation ?? 0)
+        const next = yield* awaitLeader(OPS_NAMESPACE, RELEASE, [leader], "180 seconds")
+        const tLeader = Date.now()
+        yield* eventually(
+          "the change reconciled by the new leader",
+          kube.get(VirtualKeys, { namespace: "default", name: "search-indexer" }),
+          (vk) => {
+            const ready = readyOf(vk.status?.conditions ?? [])
+            return ready?.status === "True" && ready.observedGeneration === changed.metadata.generation
+          },
+          "120 seconds"
+        )
+        const tReconciled = Date.now()
+        const key = (yield* sim.snapshot).keys.find((k) => k.key_alias === "search-indexer")
+        assert.strictEqual(Number(key?.max_budget), 21)
+        assert.notStrictEqual(next, leader)
+        process.stderr.write(
+          `node: leader ${leader} deleted; ${next} led after ${((tLeader - t0) / 1000).toFixed(1)} s, ` +
+            `reconciled the change after ${((tReconciled - t0) / 1000).toFixed(1)} s\n`
+        )
+        leader = next
+        assert.deepStrictEqual(yield* problemsIn("default"), [])
+      }),
+    { timeout: 300_000 }
+  )
+
+  it.effect(
+    "helm upgrade with a changed value replaces the pods without losing or duplicating a key",
+    () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const tokensBefore = yield* keySecretTokens("default")
+        const keysBefore = (yield* sim.snapshot).keys.length
+        const podsBefore = (yield* operatorPods(OPS_NAMESPACE, RELEASE)).map((p) => p.metadata.name)
+        yield* helm(
+          "upgrade",
+          RELEASE,
+          join(repoRoot, "deploy", "chart"),
+          "--namespace",
+          OPS_NAMESPACE,
+          "--reuse-values",
+          "--set",
+          "operator.logLevel=Debug"
+        )
+        const next = yield* awaitLeader(OPS_NAMESPACE, RELEASE, podsBefore, "180 seconds")
+        const pods = yield* operatorPods(OPS_NAMESPACE, RELEASE)
+        assert.isFalse(
+          pods.some((p) => podsBefore.includes(p.metadata.name)),
+          "every pod is new"
+        )
+        // The new leader has been through every object: a change made now is reconciled after all of them.
+        const changed = yield* kube.mergePatch(
+          Teams,
+          { namespace: "default", name: "search" },
+          { spec: { maxBudget: "251" } }
+        )
+        yield* eventually(
+          "the Team change reconciled after the upgrade",
+          kube.get(Teams, { namespace: "default", name: "search" }),
+          (t) => readyOf(t.status?.conditions ?? [])?.observedGeneration === changed.metadata.generation,
+          "120 seconds"
+        )
+        yield* eventually("the examples Ready", examplesReady, (ok) => ok, "60 seconds")
+        assert.deepStrictEqual(yield* keySecretTokens("default"), tokensBefore)
+        assert.strictEqual((yield* sim.snapshot).keys.length, keysBefore)
+        assert.deepStrictEqual(yield* problemsIn("default"), [])
+        leader = next
+      }),
+    { timeout: 300_000 }
+  )
+
+  it.effect(
+    "key Secrets carry an owner reference to their object and are collected with it",
+    () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        yield* kube.create(VirtualKeys, {
+          metadata: { namespace: "default", name: "short-lived" },
+          spec: { connectionRef: { secretRef: { name: "litellm-connection" } }, keyAlias: "short-lived" }
+        })
+        const vk = yield* eventually(
+          "short-lived Ready",
+          kube.get(VirtualKeys, { namespace: "default", name: "short-lived" }),
+          (o) => isReady(o.status),
+          "60 seconds"
+        )
+        const secret = yield* kube.get(Secrets, { namespace: "default", name: "short-lived-litellm-key" })
+        const owner = secret.metadata.ownerReferences?.[0]
+        assert.strictEqual(owner?.uid, vk.metadata.uid)
+        assert.strictEqual(owner?.controller, true)
+        yield* kube.delete(VirtualKeys, { namespace: "default", name: "short-lived" })
+        yield* eventually(
+          "the key Secret gone",
+          isGone("/api/v1/namespaces/default/secrets/short-lived-litellm-key"),
+          (gone) => gone,
+          "60 seconds"
+        )
+        const sim = yield* Simulator
+        assert.isUndefined((yield* sim.snapshot).keys.find((k) => k.key_alias === "short-lived"))
+      }),
+    { timeout: 180_000 }
+  )
+
+  it.effect(
+    "deleting a namespace removes its LiteLLM objects, and the namespace finishes deleting",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* Simulator
+        const namespace = yield* namespaceWithConnection("doomed", { url: sim.url, masterKey })
+        yield* populate(namespace, { teams: 1, users: 1, keys: 1, associations: 1 }, "doomed")
+        const population = yield* awaitAllReady(namespace, 4, "90 seconds")
+        const teamId = population.teams[0]?.status?.teamID
+        const userId = population.users[0]?.status?.userID
+        assert.isDefined(teamId)
+        assert.isDefined(userId)
+        yield* send("DELETE", `/api/v1/namespaces/${namespace}`)
+        yield* eventually(
+          "the namespace gone",
+          isGone(`/api/v1/namespaces/${namespace}`),
+          (gone) => gone,
+          "150 seconds"
+        )
+        const snapshot = yield* sim.snapshot
+        assert.isUndefined(snapshot.teams.find((t) => t.team_id === teamId))
+        assert.isUndefined(snapshot.users.find((u) => u.user_id === userId))
+        assert.isUndefined(snapshot.keys.find((k) => String(k.key_alias ?? "").startsWith("doomed-")))
+      }),
+    { timeout: 240_000 }
+  )
+
+  it.effect(
+    "helm uninstall removes the operator and leaves the CRDs, the objects, their key Secrets and LiteLLM's objects",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* Simulator
+        const before = yield* sim.snapshot
+        const tokens = yield* keySecretTokens("default")
+        yield* helm("uninstall", RELEASE, "--namespace", OPS_NAMESPACE, "--wait")
+        yield* eventually(
+          "no operator pod",
+          operatorPods(OPS_NAMESPACE, RELEASE),
+          (pods) => pods.length === 0,
+          "90 seconds"
+        )
+        for (const crd of ["teams", "users", "virtualkeys", "teammemberassociations"])
+          assert.isFalse(
+            yield* isGone(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}.auth.litellm.ai`)
+          )
+        const population = yield* listAll("default")
+        assert.strictEqual(
+          population.teams.length + population.users.length + population.keys.length + population.associations.length,
+          4
+        )
+        // Finalizers stay: deleting an object now waits for an operator to come back.
+        assert.include(population.keys[0]?.metadata.finalizers ?? [], "auth.litellm.ai/finalizer")
+        assert.deepStrictEqual(yield* keySecretTokens("default"), tokens)
+        const after = yield* sim.snapshot
+        assert.strictEqual(after.keys.length, before.keys.length)
+        assert.strictEqual(after.teams.length, before.teams.length)
+        assert.strictEqual(after.users.length, before.users.length)
+        const kube = yield* KubeClient
+        assert.isTrue(
+          (yield* kube.list(TeamMemberAssociations, { namespace: "default" })).items.length === 1 &&
+            (yield* kube.list(Users, { namespace: "default" })).items.length === 1
+        )
+      }),
+    { timeout: 180_000 }
+  )
+})
