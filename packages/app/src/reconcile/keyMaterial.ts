@@ -81,3 +81,26 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
     )
   return { key, token: tokenOf(key), secretName: name }
 })
+
+/**
+ * The key material of an object being deleted, without writing anything: the
+ * Secret's key if it is still there; else the chosen value; else a value
+ * nothing holds, so that the key LiteLLM has is found by the token the
+ * object's status recorded. (In a namespace being deleted the Secret may be
+ * gone already, and no Secret can be created there again.)
+ */
+export const keyMaterialForDeletion = Effect.fn("keyMaterialForDeletion")(function* (options: {
+  readonly owner: { readonly name: string; readonly namespace: string }
+  readonly specKey: string | undefined
+}) {
+  const client = yield* KubeClient
+  const name = keySecretName(options.owner.name)
+  const existing = yield* client.readSecret({ namespace: options.owner.namespace, name }).pipe(
+    Effect.map((secret) => secret.data?.key),
+    Effect.catchTag("KubeError", (error) =>
+      error.reason._tag === "NotFound" ? Effect.succeed(undefined) : Effect.fail(error)
+    )
+  )
+  const key = existing ?? (options.specKey === undefined ? generateKey() : Redacted.make(options.specKey))
+  return { key, token: tokenOf(key), secretName: name }
+})

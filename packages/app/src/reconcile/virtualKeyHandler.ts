@@ -5,7 +5,7 @@ import type { KubeClient, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
-import { ensureKeyMaterial, keySecretName } from "./keyMaterial.ts"
+import { ensureKeyMaterial, keyMaterialForDeletion, keySecretName } from "./keyMaterial.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
 
@@ -31,7 +31,10 @@ export const virtualKeyHandler: KindHandler<VirtualKeyResource, VirtualKeyStatus
         specKey,
         url: connection.url
       }
-      const stored = yield* ensureKeyMaterial(keyOptions)
+      // While deleting, the Secret is only read, never written (a namespace being deleted refuses new Secrets).
+      const stored = lifecycle.deleting
+        ? yield* keyMaterialForDeletion(keyOptions)
+        : yield* ensureKeyMaterial(keyOptions)
       // A user-chosen key value cannot be replaced by the operator; it is minted again as it is.
       const { material, current, replaced } = lifecycle.deleting
         ? { material: stored, current: undefined, replaced: false }
