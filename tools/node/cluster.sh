@@ -4,8 +4,9 @@
 # (Debian's containerd 1.6 and runc; a loopback-only CNI, so pods use hostNetwork). Recipe and
 # reasons: shared/real-node.md; README "Real one-node cluster".
 #
-#   tools/node/cluster.sh [--image ARCHIVE]... [--exit-on-stdin-close]   start; runs until stopped
-#   tools/node/cluster.sh clean                                          remove what a killed run left
+#   tools/node/cluster.sh [--image ARCHIVE]... [--exit-on-stdin-close] [--wait-lock SECONDS]
+#                                        start; runs until stopped
+#   tools/node/cluster.sh clean          remove what a killed run left
 #
 # Start prints one JSON line on stdout when the node is Ready:
 #   {"kubeconfig":"…","server":"https://127.0.0.1:<port>","stateDir":"…","containerd":"unix://…",
@@ -15,7 +16,10 @@
 # docker archive) is imported into containerd's k8s.io namespace before the JSON line.
 #
 # One such cluster per machine (the kubelet's ports and /var/lib/kubelet/device-plugins are fixed):
-# a lock file (/run/lock/litellm-operator-node.lock) makes a second start fail at once. The state
+# a lock file (/run/lock/litellm-operator-node.lock) makes a second start fail at once, or wait
+# up to --wait-lock SECONDS for the first to stop. LITELLM_OPERATOR_NODE_AUDIT_LOG=<file> makes the
+# API server write an audit log of every request by a ServiceAccount there (JSON lines; what
+# tools/node/rbac-usage.mjs summarises for the chart's RBAC audit). The state
 # dir is fixed too (LITELLM_OPERATOR_NODE_DIR, default /var/tmp/litellm-operator-node), so a start
 # after a killed run first removes what that run left. Needs root; installs containerd, runc,
 # containernetworking-plugins and openssl from Debian's apt when missing.
@@ -114,6 +118,7 @@ teardown() {
 mode="start"
 images=()
 exit_on_stdin_close=0
+wait_lock=0
 while [ $# -gt 0 ]; do
   case "$1" in
     clean) mode="clean" ;;
@@ -121,7 +126,8 @@ while [ $# -gt 0 ]; do
     --image) images+=("$2"); shift ;;
     --image=*) images+=("${1#--image=}") ;;
     --exit-on-stdin-close) exit_on_stdin_close=1 ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    --wait-lock) wait_lock="$2"; shift ;;
+    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "cluster.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -133,7 +139,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 mkdir -p "$(dirname "$lock")"
 exec 9>"$lock"
-if ! flock --nonblock 9; then
+if ! flock --wait "$wait_lock" 9; then
   echo "cluster.sh: another one-node cluster runs on this machine (lock $lock held); stop it first" >&2
   exit 1
 fi
@@ -251,12 +257,26 @@ t_containerd="$(now_ms)"
 # --- kube-apiserver + etcd (the launcher), with what a node needs: ServiceAccount admission (token
 # volumes), the Node authorizer and NodeRestriction, and a client cert to reach the kubelet ---
 cp_dir="$state/control-plane"
+audit_args=()
+if [ -n "${LITELLM_OPERATOR_NODE_AUDIT_LOG:-}" ]; then
+  cat >"$state/audit-policy.yaml" <<EOF
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: Metadata
+    userGroups: ["system:serviceaccounts"]
+  - level: None
+EOF
+  audit_args=(--apiserver-arg=--audit-policy-file="$state/audit-policy.yaml"
+    --apiserver-arg=--audit-log-path="$LITELLM_OPERATOR_NODE_AUDIT_LOG" --apiserver-arg=--audit-log-format=json)
+fi
 spawn launcher "$launcher" --data-dir "$cp_dir" --exit-with-parent \
   --apiserver-arg=--disable-admission-plugins=StorageObjectInUseProtection \
   --apiserver-arg=--enable-admission-plugins=NodeRestriction \
   --apiserver-arg=--authorization-mode=Node,RBAC \
   --apiserver-arg=--kubelet-client-certificate="$cp_dir/pki/admin.crt" \
-  --apiserver-arg=--kubelet-client-key="$cp_dir/pki/admin.key"
+  --apiserver-arg=--kubelet-client-key="$cp_dir/pki/admin.key" ${audit_args[@]+"${audit_args[@]}"}
 # The launcher's JSON line goes to its log (stdout and stderr are one file here).
 ready_line() { grep -m1 '^{"kubeconfig"' "$state/logs/launcher.log"; }
 wait_for "kube-apiserver" 1200 launcher ready_line

@@ -9,6 +9,7 @@
 
 import { execFile } from "node:child_process"
 import { createHash } from "node:crypto"
+import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { assert, layer } from "@effect/vitest"
 import { readyOf } from "@litellm-operator/core"
@@ -22,7 +23,7 @@ import {
   VirtualKeys
 } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { type Duration, Effect, Layer, Redacted } from "effect"
+import { type Duration, Effect, Layer, Redacted, Schema } from "effect"
 import { inject } from "vitest"
 import {
   CommandError,
@@ -33,6 +34,7 @@ import {
   isRunningReady,
   leaseHolder,
   operatorPods,
+  type Pod,
   repoRoot,
   send
 } from "./support/nodeCluster.ts"
@@ -44,7 +46,8 @@ import {
   keySecretTokens,
   listAll,
   namespaceWithConnection,
-  populate
+  populate,
+  total
 } from "./support/population.ts"
 
 const RELEASE = "ops"
@@ -147,6 +150,63 @@ const keyReaderPod = (namespace: string, name: string, secret: string) => {
     }
   }
 }
+
+/** Whether `user` may `verb` `resource` (of the operator's API group or core) in `namespace` ("" = cluster-wide). */
+const can = (user: string, verb: string, resource: string, namespace: string) =>
+  Effect.gen(function* () {
+    const body = yield* send("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SubjectAccessReview",
+      spec: {
+        user,
+        groups: ["system:serviceaccounts", "system:authenticated"],
+        resourceAttributes: {
+          verb,
+          resource,
+          group: resource === "secrets" ? "" : "auth.litellm.ai",
+          ...(namespace === "" ? {} : { namespace })
+        }
+      }
+    })
+    const review = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(AccessReview))(body)
+    return review.status.allowed
+  })
+const AccessReview = Schema.Struct({ status: Schema.Struct({ allowed: Schema.Boolean }) })
+
+const Rule = Schema.Struct({
+  apiGroups: Schema.Array(Schema.String),
+  resources: Schema.Array(Schema.String),
+  verbs: Schema.Array(Schema.String),
+  resourceNames: Schema.optionalKey(Schema.Array(Schema.String))
+})
+const Role = Schema.Struct({ rules: Schema.Array(Rule) })
+const getRole = (path: string) =>
+  Effect.gen(function* () {
+    const transport = yield* KubeTransport
+    return yield* Schema.decodeUnknownEffect(Schema.fromJsonString(Role))(
+      yield* transport.request({ method: "GET", path })
+    )
+  })
+
+/**
+ * The operator container's memory: the cgroup's peak usage (what the memory
+ * limit is enforced on) and the node process's peak RSS, read on this node
+ * (cgroup v1, the kubelet's cgroupfs layout).
+ */
+const containerMemory = (pod: Pod) =>
+  Effect.promise(async () => {
+    const id = (pod.status.containerStatuses?.[0]?.containerID ?? "").replace(/^containerd:\/\//, "")
+    const qos = (pod.status.qosClass ?? "").toLowerCase()
+    const dir = `/sys/fs/cgroup/memory/kubepods/${qos === "guaranteed" ? "" : `${qos}/`}pod${pod.metadata.uid}/${id}`
+    const read = (file: string) => readFile(join(dir, file), "utf8").then((t) => t.trim())
+    const pid = (await read("cgroup.procs")).split("\n")[0] ?? ""
+    const status = await readFile(`/proc/${pid}/status`, "utf8")
+    return {
+      peakBytes: Number(await read("memory.max_usage_in_bytes")),
+      limitBytes: Number(await read("memory.limit_in_bytes")),
+      peakRssBytes: Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) * 1024
+    }
+  })
 
 /** The pod's log (through the kubelet). */
 const podLog = (namespace: string, name: string) =>
@@ -394,5 +454,116 @@ layer(testLayer, { timeout: "60 seconds", excludeTestServices: true })("the char
         )
       }),
     { timeout: 180_000 }
+  )
+
+  it.effect(
+    "namespace-scoped: only a Role in the watched namespace; another namespace is out of reach; a missing rule is a clear condition, not a crash loop",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* Simulator
+        const kube = yield* KubeClient
+        const connection = { url: sim.url, masterKey }
+        yield* namespaceWithConnection("scoped-a", connection)
+        yield* namespaceWithConnection("scoped-b", connection)
+        yield* installChart("scoped", "scoped-ops", ["watchNamespace=scoped-a", "replicas=1"])
+        yield* awaitLeader("scoped-ops", "scoped")
+        const serviceAccount = "system:serviceaccount:scoped-ops:scoped-litellm-operator"
+        assert.isTrue(yield* can(serviceAccount, "list", "teams", "scoped-a"))
+        assert.isFalse(yield* can(serviceAccount, "list", "teams", "scoped-b"))
+        assert.isFalse(yield* can(serviceAccount, "get", "secrets", "scoped-b"))
+        assert.isFalse(yield* can(serviceAccount, "list", "teams", ""))
+
+        const team = (namespace: string) =>
+          kube.create(Teams, {
+            metadata: { namespace, name: "scoped" },
+            spec: { connectionRef: { secretRef: { name: "litellm" } }, teamAlias: `scoped-${namespace}` }
+          })
+        yield* team("scoped-a")
+        yield* team("scoped-b")
+        yield* eventually(
+          "the Team in the watched namespace Ready",
+          kube.get(Teams, { namespace: "scoped-a", name: "scoped" }),
+          (t) => isReady(t.status),
+          "60 seconds"
+        )
+        // The other namespace's Team is not touched: no status, no finalizer, nothing in LiteLLM.
+        const other = yield* kube.get(Teams, { namespace: "scoped-b", name: "scoped" })
+        assert.isUndefined(other.status)
+        assert.deepStrictEqual(other.metadata.finalizers ?? [], [])
+        assert.isUndefined((yield* sim.snapshot).teams.find((t) => t.team_alias === "scoped-scoped-b"))
+
+        // Take away the right to create Secrets: a VirtualKey cannot get its key Secret.
+        const rolePath = "/apis/rbac.authorization.k8s.io/v1/namespaces/scoped-a/roles/scoped-litellm-operator"
+        const role = yield* getRole(rolePath)
+        const without = role.rules.map((r) =>
+          r.resources.includes("secrets") ? { ...r, verbs: r.verbs.filter((v) => v !== "create") } : r
+        )
+        yield* send("PATCH", rolePath, { rules: without })
+        yield* eventually(
+          "RBAC to take the rule away",
+          can(serviceAccount, "create", "secrets", "scoped-a"),
+          (allowed) => !allowed,
+          "30 seconds"
+        )
+        yield* kube.create(VirtualKeys, {
+          metadata: { namespace: "scoped-a", name: "no-secret" },
+          spec: { connectionRef: { secretRef: { name: "litellm" } }, keyAlias: "scoped-no-secret" }
+        })
+        const refused = yield* eventually(
+          "the VirtualKey Ready=False",
+          kube.get(VirtualKeys, { namespace: "scoped-a", name: "no-secret" }),
+          (vk) => readyOf(vk.status?.conditions ?? [])?.status === "False",
+          "60 seconds"
+        )
+        const message = readyOf(refused.status?.conditions ?? [])?.message ?? ""
+        assert.include(message, "Forbidden")
+        assert.include(message, "secrets")
+        assert.notInclude(message, MASTER_KEY)
+        // The operator keeps running (and ready) while it waits for the rule.
+        yield* Effect.sleep("5 seconds")
+        const pods = yield* operatorPods("scoped-ops", "scoped")
+        const running = pods.find(isRunningReady)
+        assert.isDefined(running)
+        assert.strictEqual(running?.status.containerStatuses?.[0]?.restartCount, 0)
+
+        // Give the rule back: the VirtualKey converges without anyone touching it.
+        yield* send("PATCH", rolePath, { rules: role.rules })
+        yield* eventually(
+          "the VirtualKey Ready once the rule is back",
+          kube.get(VirtualKeys, { namespace: "scoped-a", name: "no-secret" }),
+          (vk) => isReady(vk.status),
+          "120 seconds"
+        )
+        yield* helm("uninstall", "scoped", "--namespace", "scoped-ops", "--wait")
+      }),
+    { timeout: 300_000 }
+  )
+
+  it.effect(
+    "a pod with the chart's defaults reconciles 2,000 objects within its memory limit",
+    () =>
+      Effect.gen(function* () {
+        const sim = yield* Simulator
+        const namespace = yield* namespaceWithConnection("load", { url: sim.url, masterKey })
+        const counts = { teams: 200, users: 400, keys: 1000, associations: 400 }
+        yield* installChart("load", "load-ops", [])
+        const leaderPod = yield* awaitLeader("load-ops", "load")
+        const t0 = Date.now()
+        yield* populate(namespace, counts, "load")
+        yield* awaitAllReady(namespace, total(counts), "10 minutes", "2 seconds")
+        const converged = (Date.now() - t0) / 1000
+        const pod = yield* getPod("load-ops", leaderPod)
+        const status = pod.status.containerStatuses?.[0]
+        assert.strictEqual(status?.restartCount, 0, "not restarted (no OOM kill)")
+        const memory = yield* containerMemory(pod)
+        process.stderr.write(
+          `node: ${total(counts)} objects Ready in ${converged.toFixed(1)} s (populated and reconciled); ` +
+            `operator container peak ${(memory.peakBytes / 2 ** 20).toFixed(0)} MiB (cgroup), ` +
+            `node process peak RSS ${(memory.peakRssBytes / 2 ** 20).toFixed(0)} MiB, limit ${(memory.limitBytes / 2 ** 20).toFixed(0)} MiB\n`
+        )
+        assert.isBelow(memory.peakBytes, memory.limitBytes)
+        yield* helm("uninstall", "load", "--namespace", "load-ops", "--wait")
+      }),
+    { timeout: 900_000 }
   )
 })

@@ -63,7 +63,14 @@ export default async function setup(project: TestProject) {
 
   const child = spawn(
     "bash",
-    [join(root, "tools", "node", "cluster.sh"), "--exit-on-stdin-close", "--image", image.archive],
+    [
+      join(root, "tools", "node", "cluster.sh"),
+      "--exit-on-stdin-close",
+      "--wait-lock",
+      "1800",
+      "--image",
+      image.archive
+    ],
     {
       stdio: ["pipe", "pipe", "inherit"]
     }
