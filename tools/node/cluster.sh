@@ -255,7 +255,9 @@ done
 t_containerd="$(now_ms)"
 
 # --- kube-apiserver + etcd (the launcher), with what a node needs: ServiceAccount admission (token
-# volumes), the Node authorizer and NodeRestriction, and a client cert to reach the kubelet ---
+# volumes), the Node authorizer and NodeRestriction, and a client cert to reach the kubelet; and
+# OwnerReferencesPermissionEnforcement (as OpenShift has it), so that the chart's RBAC is checked
+# for the owner references the operator writes ---
 cp_dir="$state/control-plane"
 audit_args=()
 if [ -n "${LITELLM_OPERATOR_NODE_AUDIT_LOG:-}" ]; then
@@ -273,7 +275,7 @@ EOF
 fi
 spawn launcher "$launcher" --data-dir "$cp_dir" --exit-with-parent \
   --apiserver-arg=--disable-admission-plugins=StorageObjectInUseProtection \
-  --apiserver-arg=--enable-admission-plugins=NodeRestriction \
+  --apiserver-arg=--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement \
   --apiserver-arg=--authorization-mode=Node,RBAC \
   --apiserver-arg=--kubelet-client-certificate="$cp_dir/pki/admin.crt" \
   --apiserver-arg=--kubelet-client-key="$cp_dir/pki/admin.key" ${audit_args[@]+"${audit_args[@]}"}

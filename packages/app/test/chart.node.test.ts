@@ -359,6 +359,39 @@ layer(testLayer, { timeout: "60 seconds", excludeTestServices: true })("the char
   )
 
   it.effect(
+    "a key revoked in LiteLLM is replaced and the workload's Secret updated in place",
+    () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const key = { namespace: "default", name: "search-indexer" }
+        const before = yield* kube.get(VirtualKeys, key)
+        const revoked = yield* Effect.promise(() =>
+          fetch(`${sim.url}/key/delete`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${MASTER_KEY}`, "content-type": "application/json" },
+            body: JSON.stringify({ keys: [before.status?.token] })
+          }).then((r) => r.status)
+        )
+        assert.strictEqual(revoked, 200)
+        const changed = yield* kube.mergePatch(VirtualKeys, key, { spec: { maxBudget: "22" } })
+        const after = yield* eventually(
+          "a new key, Ready",
+          kube.get(VirtualKeys, key),
+          (vk) =>
+            readyOf(vk.status?.conditions ?? [])?.observedGeneration === changed.metadata.generation &&
+            isReady(vk.status) &&
+            vk.status?.token !== before.status?.token,
+          "90 seconds"
+        )
+        const tokens = yield* keySecretTokens("default")
+        assert.strictEqual(tokens.get("search-indexer-litellm-key"), after.status?.token)
+        assert.deepStrictEqual(yield* problemsIn("default"), [])
+      }),
+    { timeout: 180_000 }
+  )
+
+  it.effect(
     "key Secrets carry an owner reference to their object and are collected with it",
     () =>
       Effect.gen(function* () {
