@@ -151,7 +151,7 @@ const keyReaderPod = (namespace: string, name: string, secret: string) => {
   }
 }
 
-/** Whether `user` may `verb` `resource` (of the operator's API group or core) in `namespace` ("" = cluster-wide). */
+/** Whether `user` may `verb` `resource` (`kind` or `kind/subresource`, of the operator's API group; or core `secrets`) in `namespace` ("" = cluster-wide). */
 const can = (user: string, verb: string, resource: string, namespace: string) =>
   Effect.gen(function* () {
     const body = yield* send("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
@@ -162,7 +162,8 @@ const can = (user: string, verb: string, resource: string, namespace: string) =>
         groups: ["system:serviceaccounts", "system:authenticated"],
         resourceAttributes: {
           verb,
-          resource,
+          resource: resource.split("/")[0],
+          ...(resource.includes("/") ? { subresource: resource.split("/")[1] } : {}),
           group: resource === "secrets" ? "" : "auth.litellm.ai",
           ...(namespace === "" ? {} : { namespace })
         }
@@ -564,6 +565,36 @@ layer(testLayer, { timeout: "60 seconds", excludeTestServices: true })("the char
         yield* eventually(
           "the VirtualKey Ready once the rule is back",
           kube.get(VirtualKeys, { namespace: "scoped-a", name: "no-secret" }),
+          (vk) => isReady(vk.status),
+          "120 seconds"
+        )
+
+        // Without the finalizers rule the owner reference of a key Secret (blockOwnerDeletion) is refused
+        // by OwnerReferencesPermissionEnforcement: the same clear condition.
+        yield* send("PATCH", rolePath, {
+          rules: role.rules.filter((r) => !r.resources.some((resource) => resource.endsWith("/finalizers")))
+        })
+        yield* eventually(
+          "RBAC to take the finalizers rule away",
+          can(serviceAccount, "update", "virtualkeys/finalizers", "scoped-a"),
+          (allowed) => !allowed,
+          "30 seconds"
+        )
+        yield* kube.create(VirtualKeys, {
+          metadata: { namespace: "scoped-a", name: "no-owner" },
+          spec: { connectionRef: { secretRef: { name: "litellm" } }, keyAlias: "scoped-no-owner" }
+        })
+        const noOwner = yield* eventually(
+          "the second VirtualKey Ready=False",
+          kube.get(VirtualKeys, { namespace: "scoped-a", name: "no-owner" }),
+          (vk) => readyOf(vk.status?.conditions ?? [])?.status === "False",
+          "60 seconds"
+        )
+        assert.include(readyOf(noOwner.status?.conditions ?? [])?.message ?? "", "Forbidden")
+        yield* send("PATCH", rolePath, { rules: role.rules })
+        yield* eventually(
+          "the second VirtualKey Ready once the rule is back",
+          kube.get(VirtualKeys, { namespace: "scoped-a", name: "no-owner" }),
           (vk) => isReady(vk.status),
           "120 seconds"
         )
