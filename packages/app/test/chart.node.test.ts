@@ -42,7 +42,9 @@ import { eventually, isReady, MASTER_KEY, masterKey } from "./support/operatorHa
 import {
   awaitAllReady,
   createConnectionSecretFor,
+  everything,
   integrityProblems,
+  isReadyObject,
   keySecretTokens,
   listAll,
   namespaceWithConnection,
@@ -95,15 +97,8 @@ const examples = ["10-team.yaml", "20-user.yaml", "30-virtualkey.yaml", "40-team
 
 /** The four examples' objects, all Ready for their current generation. */
 const examplesReady = Effect.gen(function* () {
-  const population = yield* listAll("default")
-  const all = [...population.teams, ...population.users, ...population.keys, ...population.associations]
-  return (
-    all.length === 4 &&
-    all.every((o) => {
-      const ready = readyOf(o.status?.conditions ?? [])
-      return ready?.status === "True" && ready.observedGeneration === o.metadata.generation
-    })
-  )
+  const all = everything(yield* listAll("default"))
+  return all.length === 4 && all.every(isReadyObject)
 })
 
 /** Problems in LiteLLM's tables given the objects of the namespace (duplicates, orphans, missing). */
