@@ -2,7 +2,7 @@
 # A real one-node Kubernetes cluster on this machine, loopback only: the control-plane launcher's
 # kube-apiserver + etcd, plus kube-controller-manager, kube-scheduler, a kubelet and containerd
 # (Debian's containerd 1.6 and runc; a loopback-only CNI, so pods use hostNetwork). Recipe and
-# reasons: shared/real-node.md; README "Real one-node cluster".
+# reasons: shared/real-node.md; README, "real-cluster tier".
 #
 #   tools/node/cluster.sh [--image ARCHIVE]... [--exit-on-stdin-close] [--wait-lock SECONDS]
 #                                        start; runs until stopped
@@ -127,7 +127,7 @@ while [ $# -gt 0 ]; do
     --image=*) images+=("${1#--image=}") ;;
     --exit-on-stdin-close) exit_on_stdin_close=1 ;;
     --wait-lock) wait_lock="$2"; shift ;;
-    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "cluster.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
