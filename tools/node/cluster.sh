@@ -127,7 +127,7 @@ while [ $# -gt 0 ]; do
     --image=*) images+=("${1#--image=}") ;;
     --exit-on-stdin-close) exit_on_stdin_close=1 ;;
     --wait-lock) wait_lock="$2"; shift ;;
-    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "cluster.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
