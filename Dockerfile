@@ -1,30 +1,22 @@
-# The operator's image: the bundle of packages/app/src/main.ts (one ES module, no node_modules)
-# on a distroless Node 24 base, as the non-root user 65532. Build from the repository root:
-#   docker build -t litellm-operator:0.1.0 .
-# The bundle is the same file `pnpm run build` writes to dist/operator.mjs.
-
-# --- build: the pinned pnpm from the npm registry, the frozen lockfile, esbuild ---
-FROM node:24-bookworm-slim AS build
-WORKDIR /src
-RUN npm install --global --no-audit --no-fund --loglevel=error pnpm@11.28.11
-# Manifests first, so the dependency layer is cached until they change.
-COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
-COPY packages/core/package.json packages/core/
-COPY packages/litellm/package.json packages/litellm/
-COPY packages/k8s/package.json packages/k8s/
-COPY packages/app/package.json packages/app/
-RUN pnpm install --frozen-lockfile --reporter=append-only
-COPY tsconfig.json ./
-COPY packages/ packages/
-RUN pnpm run build && node dist/operator.mjs --version
-
-# --- runtime: distroless Node 24 (no shell, no package manager), non-root ---
-FROM gcr.io/distroless/nodejs24-debian12:nonroot
+# The operator's image: the bundle of packages/app/src/main.ts (one ES module, no node_modules) on a
+# Node 24 base with no shell, as the non-root user 65532, fit for a read-only root file system.
+#
+# The bundle comes from the build context (`pnpm run build` writes dist/operator.mjs), so the image
+# users build is the image CI builds and tests:
+#   pnpm run build && docker build -t litellm-operator:0.1.0 .
+# or, with no registry at all (a Debian base made from Debian packages and the npm Node package):
+#   tools/image/build.sh        (buildah; writes an OCI archive, cached by its inputs)
+#
+# BASE: any image with Node 24 at /nodejs/bin/node (the layout of the distroless Node images) and
+# the user 65532. The default is the public distroless image; tools/image/base.sh makes one locally.
+ARG BASE=gcr.io/distroless/nodejs24-debian12:nonroot
+FROM ${BASE}
 WORKDIR /app
-COPY --from=build /src/dist/operator.mjs /src/dist/operator.mjs.LEGAL.txt /app/
+COPY dist/operator.mjs dist/operator.mjs.LEGAL.txt /app/
 USER 65532:65532
 # The heap settings the chart uses too (values.yaml operator.nodeOptions); the chart's value wins.
 ENV NODE_OPTIONS="--max-semi-space-size=1 --max-old-space-size=192"
 EXPOSE 8080
-# The base image's entrypoint is node; flags and environment variables as in `operator.mjs --help`.
+# Node itself is the entrypoint (no shell); flags and environment variables as in `operator.mjs --help`.
+ENTRYPOINT ["/nodejs/bin/node"]
 CMD ["/app/operator.mjs"]

@@ -16,7 +16,12 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/test/**/*.test.ts"],
-          exclude: ["**/node_modules/**", "packages/*/test/**/*.cluster.test.ts"]
+          exclude: [
+            "**/node_modules/**",
+            "packages/*/test/**/*.cluster.test.ts",
+            // The real-cluster tier (vitest.node.config.ts, `pnpm run test:node`).
+            "packages/*/test/**/*.node.test.ts"
+          ]
         }
       },
       {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: from a fresh clone, bootstrap the toolchain, install with
 # the frozen lockfile, type-check, lint, build the operator bundle (what the image ships) and
-# smoke-run it, and run every test.
+# smoke-run it, and run every test; then the real-cluster tier: build the image and run the
+# chart's suite on a one-node cluster (tools/node; needs root, installs Debian packages when
+# missing; the first run builds kubelet & co. from Go modules, cached afterwards).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . scripts/bootstrap.sh
@@ -11,3 +13,4 @@ pnpm run lint
 pnpm run build
 node dist/operator.mjs --version
 pnpm run test:unit
+pnpm run test:node

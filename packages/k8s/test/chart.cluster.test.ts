@@ -101,6 +101,11 @@ describe("Helm chart", () => {
         assert.include(deployment, hardening)
       }
       assert.include(deployment, '"path":"/readyz"')
+      // The owner markers name this installation: the release by default, or the value given.
+      assert.include(deployment, '{"name":"INSTALLATION_ID","value":"litellm-system/ops"}')
+      assert.include(deployment, '{"name":"REFUSED_RETRY_PERIOD","value":"10m"}')
+      const named = JSON.stringify(render("operator.installationId=prod-eu").find((d) => d.kind === "Deployment"))
+      assert.include(named, '{"name":"INSTALLATION_ID","value":"prod-eu"}')
     })
   )
 

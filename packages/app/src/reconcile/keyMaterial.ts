@@ -151,3 +151,21 @@ export const chosenKeyFromSecret = Effect.fnUntraced(function* (
   }
   return Redacted.make(text)
 })
+
+/**
+ * The key material of an object being deleted, without writing anything: the
+ * Secret's key if it is still there; else the chosen value; else a value
+ * nothing holds, so that the key LiteLLM has is found by the token the
+ * object's status recorded. (In a namespace being deleted the Secret may be
+ * gone already, and no Secret can be created there again.)
+ */
+export const keyMaterialForDeletion = Effect.fn("keyMaterialForDeletion")(function* (options: {
+  readonly owner: { readonly name: string; readonly namespace: string }
+  readonly specKey: Redacted.Redacted<string> | undefined
+}) {
+  const name = keySecretName(options.owner.name)
+  const stored = Option.getOrUndefined(yield* (yield* SecretCache).owned({ namespace: options.owner.namespace, name }))
+    ?.data?.key
+  const key = stored ?? options.specKey ?? generateKey()
+  return { key, token: tokenOf(key), secretName: name, fresh: false }
+})

@@ -5,7 +5,13 @@ import type { KubeClient, SecretCache, VirtualKeyResource } from "@litellm-opera
 import { VirtualKeys } from "@litellm-operator/k8s"
 import { Effect, Option, Redacted } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
-import { chosenKeyFromSecret, ensureKeyMaterial, keySecretName, ownsKeySecret } from "./keyMaterial.ts"
+import {
+  chosenKeyFromSecret,
+  ensureKeyMaterial,
+  keyMaterialForDeletion,
+  keySecretName,
+  ownsKeySecret
+} from "./keyMaterial.ts"
 import { NamespaceObjects } from "./NamespaceObjects.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
@@ -86,7 +92,10 @@ export const virtualKeyHandler: KindHandler<
         specKey,
         url: connection.url
       }
-      const stored = yield* ensureKeyMaterial(keyOptions)
+      // While deleting, the Secret is only read, never written (a namespace being deleted refuses new Secrets).
+      const stored = lifecycle.deleting
+        ? yield* keyMaterialForDeletion(keyOptions)
+        : yield* ensureKeyMaterial(keyOptions)
       // A user-chosen key value cannot be replaced by the operator; it is minted again as it is.
       const { material, current, replaced } = lifecycle.deleting
         ? { material: stored, current: undefined, replaced: false }
