@@ -45,6 +45,26 @@ const createSecret = Effect.fnUntraced(function* (
   })
 })
 
+/** Waits until LiteLLM has had `n` /key/generate calls, then checks that several resyncs add none. */
+const generatesSettleAt = Effect.fnUntraced(function* (what: string, n: number) {
+  const sim = yield* Simulator
+  yield* eventually(what, sim.calls, (calls) => calls["POST /key/generate"] === n)
+  yield* Effect.sleep(Duration.times(RESYNC, 3))
+  assert.strictEqual((yield* sim.calls)["POST /key/generate"], n, `${what}: no more /key/generate`)
+})
+
+/** A merge patch of a Secret (its annotations: the connection owner's policy; or its data). */
+const patchSecret = Effect.fnUntraced(function* (namespace: string, name: string, body: Record<string, unknown>) {
+  const transport = yield* KubeTransport
+  yield* transport.request({
+    method: "PATCH",
+    path: `/api/v1/namespaces/${namespace}/secrets/${name}`,
+    contentType: "application/merge-patch+json",
+    body,
+    sensitive: true
+  })
+})
+
 /**
  * The setting: a connection owner's namespace holding the LiteLLM instance
  * Secret (shared with the two tenants by `allow-namespaces`, plus any policy
@@ -417,29 +437,12 @@ describe("tenancy: no namespace reaches past its own", () => {
 
           // A new generation is tried again, once.
           yield* kube.mergePatch(VirtualKeys, { namespace: attacker, name: "taken" }, { spec: { maxBudget: "5" } })
-          yield* eventually(
-            "tried again for the new generation",
-            sim.calls,
-            (calls) => calls["POST /key/generate"] === 3
-          )
-          yield* Effect.sleep(Duration.times(RESYNC, 3))
-          assert.strictEqual((yield* sim.calls)["POST /key/generate"], 3)
+          yield* generatesSettleAt("tried again for the new generation", 3)
           // So is a change of the connection (here its policy): both objects once more.
-          const transport = yield* KubeTransport
-          yield* transport.request({
-            method: "PATCH",
-            path: `/api/v1/namespaces/${conn}/secrets/litellm-secrets`,
-            contentType: "application/merge-patch+json",
-            body: { metadata: { annotations: { "auth.litellm.ai/allow-adoption": "true" } } },
-            sensitive: true
+          yield* patchSecret(conn, "litellm-secrets", {
+            metadata: { annotations: { "auth.litellm.ai/allow-adoption": "true" } }
           })
-          yield* eventually(
-            "tried again for the new connection",
-            sim.calls,
-            (calls) => calls["POST /key/generate"] === 5
-          )
-          yield* Effect.sleep(Duration.times(RESYNC, 3))
-          assert.strictEqual((yield* sim.calls)["POST /key/generate"], 5)
+          yield* generatesSettleAt("tried again for the new connection", 5)
           // A fix of the spec makes it Ready.
           yield* kube.mergePatch(
             VirtualKeys,
@@ -486,13 +489,8 @@ describe("tenancy: no namespace reaches past its own", () => {
 
         // The connection owner allows adoption: the object that asked adopts, with the policy it asked for.
         yield* kube.delete(Teams, { namespace: victim, name: "implicit" })
-        const transport = yield* KubeTransport
-        yield* transport.request({
-          method: "PATCH",
-          path: `/api/v1/namespaces/${conn}/secrets/litellm-secrets`,
-          contentType: "application/merge-patch+json",
-          body: { metadata: { annotations: { "auth.litellm.ai/allow-adoption": "true" } } },
-          sensitive: true
+        yield* patchSecret(conn, "litellm-secrets", {
+          metadata: { annotations: { "auth.litellm.ai/allow-adoption": "true" } }
         })
         const adopted = yield* eventually("adopted", kube.get(Teams, { namespace: victim, name: "asks" }), (o) =>
           isReady(o.status)
@@ -636,14 +634,7 @@ describe("tenancy: no namespace reaches past its own", () => {
         })
         yield* eventually("Ready", kube.get(Teams, { namespace: victim, name: "rotated" }), (o) => isReady(o.status))
         // The Secret now holds a wrong master key (rotated in LiteLLM, not yet here).
-        const transport = yield* KubeTransport
-        yield* transport.request({
-          method: "PATCH",
-          path: `/api/v1/namespaces/${victim}/secrets/good`,
-          contentType: "application/merge-patch+json",
-          body: { stringData: { masterkey: "sk-wrong-master-key" } },
-          sensitive: true
-        })
+        yield* patchSecret(victim, "good", { stringData: { masterkey: "sk-wrong-master-key" } })
         const wrong = yield* refusedWith(Teams, { namespace: victim, name: "rotated" }, "ConnectionError")
         assert.include(wrong.message, "credential")
         yield* kube.delete(Teams, { namespace: victim, name: "rotated" })
