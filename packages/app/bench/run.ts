@@ -18,6 +18,7 @@
  * `--list-max-age <duration>` (passed to every operator run; `0s`: no lists),
  * `--cpu-prof <dir>` (a V8 CPU profile of every operator run, summarised by
  * `node packages/app/bench/cpuProfile.ts <file>`),
+ * `--only memory <n>` (the operator's memory at n objects, as JSON),
  * `--only live` (objects created while the operator runs, 32 at a time: time,
  * operator CPU-seconds, LiteLLM calls by endpoint, API-server requests, peak
  * RSS; printed as JSON, BENCHMARKS.md untouched),
@@ -64,6 +65,8 @@ const operatorFlags = listMaxAge === undefined ? [] : ["--list-max-age", listMax
 const onlySecrets = flag("only") === "secrets"
 /** `--only live`: the live-creation run alone, printed as JSON (BENCHMARKS.md untouched). */
 const onlyLive = flag("only") === "live"
+/** `--only memory <n>`: the operator's memory at n objects (the standard mix), the chart's options; JSON. */
+const onlyMemory = flag("only") === "memory" ? Number(args[args.indexOf("memory") + 1] ?? "10000") : undefined
 /** Unrelated Secrets added for the memory comparison: 150 of 700 KiB (about 100 MiB), as in the issue. */
 const UNRELATED = { secrets: 150, secretBytes: 700 * 1024 }
 const LATENCY_MS = 10
@@ -142,6 +145,14 @@ const program = Effect.gen(function* () {
   const mix = scaled(standardMix, scale)
   const timeout = Duration.minutes(15)
 
+  if (onlyMemory !== undefined) {
+    return yield* Effect.gen(function* () {
+      yield* log(`bench: memory at ${onlyMemory} objects, Node options ${JSON.stringify(nodeOptions)}…`)
+      const memory = yield* memoryAt(env, onlyMemory, { timeout, nodeOptions })
+      process.stdout.write(`${JSON.stringify({ ...memory, loadBefore, loadAfter: load() }, null, 1)}\n`)
+      return undefined
+    }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
+  }
   if (onlyLive) {
     return yield* Effect.gen(function* () {
       yield* log(`bench: live creation of ${describeCounts(mix)} at 4 workers…`)
