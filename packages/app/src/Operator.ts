@@ -162,8 +162,8 @@ const startKind = Effect.fnUntraced(function* <
   return { informer, queue, wake } satisfies Running<A>
 })
 
-/** An object to requeue when what it names changes. */
-type Dependent = { readonly wake: Effect.Effect<void> }
+/** An object to requeue when what it names changes: its key, and its kind's (shared) way to wake one. */
+type Dependent = { readonly key: string; readonly wake: (key: string) => Effect.Effect<void> }
 
 /** Runs the operator until the scope closes. */
 export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions) {
@@ -200,7 +200,7 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
     Effect.forkScoped(
       Stream.runForEach(source, (event) =>
         Effect.flatMap(dependentsOf(event), (dependents) =>
-          Effect.forEach(dependents, (d) => d.wake, { discard: true })
+          Effect.forEach(dependents, (d) => d.wake(d.key), { discard: true })
         )
       )
     )
@@ -217,7 +217,8 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
         const key = keyString(keyOf(event.object))
         const id = `${event.object.kind}/${key}`
         const released = index.set(id, event.type === "Deleted" ? undefined : refOf(event.object), {
-          wake: running.wake(key)
+          key,
+          wake: running.wake
         })
         return released === undefined ? Effect.void : onReleased(released)
       })
@@ -262,7 +263,7 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
       const ids = new Set([teamIdFor(team.spec, team.metadata.uid), team.status?.teamID])
       const joining = (yield* users.informer.list(namespace))
         .filter((user) => (user.spec.teams ?? []).some((id) => ids.has(id)))
-        .map((user) => ({ wake: users.wake(keyString(keyOf(user))) }))
+        .map((user) => ({ key: keyString(keyOf(user)), wake: users.wake }))
       return [
         ...byAlias.dependents(`${namespace}/${team.spec.teamAlias}`),
         ...[...ids].flatMap((id) => (id === undefined ? [] : byTeamId.dependents(`${namespace}/${id}`))),
