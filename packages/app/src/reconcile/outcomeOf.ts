@@ -67,7 +67,12 @@ export const outcomeOf = (error: ReconcileFailure): Outcome => {
     case "KeySecretUnusable":
       return failed("InvalidSpec", error.message)
     case "KubeError":
-      return failed("ConnectionError", error.message)
+      return error.reason._tag === "Forbidden"
+        ? failed(
+            "PermissionDenied",
+            `Kubernetes refused one of the operator's requests: ${error.message}; the operator's Role or ClusterRole lacks a rule (deploy/chart/README.md lists them)`
+          )
+        : failed("ConnectionError", error.message)
     case "LiteLLMError":
       switch (error.reason._tag) {
         case "Unauthorized":

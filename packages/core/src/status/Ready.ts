@@ -22,6 +22,8 @@ export const readyReasons = [
   "PolicyDenied",
   // LiteLLM refused the request in a way that retrying cannot change (400, 403, 409, 422).
   "LiteLLMRejected",
+  // Kubernetes refused one of the operator's own requests (RBAC): the operator's Role lacks a rule.
+  "PermissionDenied",
   // The connection's credential is a valid key, but not an admin's (LiteLLM's 401 "Only proxy admin…").
   "CredentialNotAdmin"
 ] as const
