@@ -98,6 +98,16 @@ describe("plans against the LiteLLM simulator", () => {
             previousToken: key?.token
           })
           assert.deepStrictEqual(second.plan.actions, [], `user ${i}: ${JSON.stringify(second.plan.actions)}`)
+          if (key !== undefined) {
+            // The user's own key carries what a VirtualKey's would: per-model budgets and the initial spend.
+            const minted = first.key
+            assert.deepStrictEqual(
+              Object.keys(minted?.model_max_budget ?? {}).sort(),
+              Object.keys(spec.modelMaxBudget ?? {}).sort(),
+              `user ${i} key model_max_budget`
+            )
+            if (spec.spend !== undefined) assert.strictEqual(minted?.spend, Number(spec.spend), `user ${i} key spend`)
+          }
         }
       })
     )

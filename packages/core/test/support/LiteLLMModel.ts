@@ -15,7 +15,7 @@ type Row = Record<string, unknown>
 
 const TEAM_METADATA_FIELDS = ["tags", "guardrails"]
 const KEY_METADATA_FIELDS = ["tags", "guardrails", "enforced_params", "model_rpm_limit", "model_tpm_limit"]
-const USER_METADATA_FIELDS = ["model_rpm_limit", "model_tpm_limit"]
+const USER_METADATA_FIELDS = ["model_rpm_limit", "model_tpm_limit", "guardrails"]
 
 const isEmpty = (v: unknown) =>
   v === null ||
