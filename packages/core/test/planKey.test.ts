@@ -165,6 +165,27 @@ describe("planKey", () => {
     assert.strictEqual(later.warnings.length, 2)
   })
 
+  it("names a modelMaxBudget in a warning: LiteLLM keeps it but never counts spend against it without a time period", () => {
+    fc.assert(
+      fc.property(virtualKeySpecArb, rawKeyArb, (spec, raw) => {
+        const plan = planKey(desiredFor(raw, spec), {
+          current: undefined,
+          previous: undefined,
+          lastApplied: { fields: [] }
+        })
+        const generate = plan.actions[0]
+        if (generate?._tag === "KeyGenerate" && generate.fields.model_max_budget !== undefined)
+          for (const entry of Object.values(generate.fields.model_max_budget ?? {}))
+            assert.deepStrictEqual(Object.keys(entry ?? {}), ["budget_limit"])
+        assert.strictEqual(
+          plan.warnings.some((w) => w.startsWith("key field modelMaxBudget")),
+          Object.keys(spec.modelMaxBudget ?? {}).length > 0
+        )
+      }),
+      runs
+    )
+  })
+
   it("sends duration only when it differs from what was last applied", () => {
     const model = new LiteLLMModel()
     const spec: VirtualKeySpec = { connectionRef: { secretRef: { name: "c" } }, keyAlias: "svc", duration: "30d" }

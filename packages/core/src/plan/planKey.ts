@@ -189,6 +189,23 @@ const budgetIDWarning = (intent: KeyIntent): ReadonlyArray<string> =>
       ]
     : []
 
+/**
+ * LiteLLM stores `{model: {budget_limit}}` as sent, but counts a key's per-model
+ * spend only for budgets with a `time_period`, which the API has no field for:
+ * such a budget is never reached.
+ */
+const modelMaxBudgetWarning = (intent: KeyIntent): ReadonlyArray<string> =>
+  intent.modelMaxBudget !== undefined && Object.keys(intent.modelMaxBudget).length > 0
+    ? [
+        "key field modelMaxBudget is stored in LiteLLM but not enforced: LiteLLM counts per-model spend only for budgets with a time period, which this API does not set"
+      ]
+    : []
+
+const keyWarnings = (intent: KeyIntent): ReadonlyArray<string> => [
+  ...budgetIDWarning(intent),
+  ...modelMaxBudgetWarning(intent)
+]
+
 export const planKey = (desired: KeyDesired, observed: KeyObserved): Plan => {
   const { intent, token } = desired
   const { current, previous } = observed
@@ -220,7 +237,7 @@ export const planKey = (desired: KeyDesired, observed: KeyObserved): Plan => {
       ...(intent.blocked === undefined ? [] : ["blocked"]),
       ...createOnlyRecords(keyCreateOnlyRules, intent)
     ]
-    return { actions, warnings: budgetIDWarning(intent), applied: { fields: fieldsOwned, duration: intent.duration } }
+    return { actions, warnings: keyWarnings(intent), applied: { fields: fieldsOwned, duration: intent.duration } }
   }
 
   const diff = diffFields({
@@ -247,7 +264,7 @@ export const planKey = (desired: KeyDesired, observed: KeyObserved): Plan => {
   }
   return {
     actions,
-    warnings: [...diff.warnings, ...edits.warnings, ...budgetIDWarning(intent)],
+    warnings: [...diff.warnings, ...edits.warnings, ...keyWarnings(intent)],
     applied: { fields: applied, duration: intent.duration }
   }
 }
