@@ -295,17 +295,17 @@ describe("operator, end to end", () => {
           yield* createConnectionSecret(namespace)
           yield* startOperator(namespace)
           const connectionRef = { secretRef: { name: "litellm" } }
-          const userKey = { namespace, name: "carol" }
+          const userKey = { namespace, name: "dana" }
           yield* kube.create(Users, {
             metadata: userKey,
             spec: {
               connectionRef,
-              userEmail: "carol@example.com",
+              userEmail: "dana@example.com",
               blocked: true,
               permissions: { get_spend_routes: "false" },
               guardrails: ["pii-mask"],
               spend: "1",
-              ssoUserID: "sso-carol"
+              ssoUserID: "sso-dana"
             }
           })
           const messageOf = (status: { readonly conditions?: TeamStatus["conditions"] } | undefined) =>
