@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto"
 import { assert, describe, layer } from "@effect/vitest"
+import type { TeamStatus } from "@litellm-operator/core"
+import { readyOf } from "@litellm-operator/core"
 import type { NewObject, TeamResource } from "@litellm-operator/k8s"
 import {
   Events,
@@ -280,6 +282,67 @@ describe("operator, end to end", () => {
           assert.isDefined(snapshot.users.find((u) => u.user_id === userId))
           assert.isDefined(snapshot.keys.find((k) => k.token === back.status?.token))
           assert.isUndefined(snapshot.keys.find((k) => k.token === user.status?.token))
+        })
+    )
+
+    it.effect(
+      "fields that cannot take effect say so; guardrails reach the user; budgetID with softBudget settles",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          const sim = yield* Simulator
+          const namespace = yield* freshNamespace("e2e-fields")
+          yield* createConnectionSecret(namespace)
+          yield* startOperator(namespace)
+          const connectionRef = { secretRef: { name: "litellm" } }
+          const userKey = { namespace, name: "dana" }
+          yield* kube.create(Users, {
+            metadata: userKey,
+            spec: {
+              connectionRef,
+              userEmail: "dana@example.com",
+              blocked: true,
+              permissions: { get_spend_routes: "false" },
+              guardrails: ["pii-mask"],
+              spend: "1",
+              ssoUserID: "sso-dana"
+            }
+          })
+          const messageOf = (status: { readonly conditions?: TeamStatus["conditions"] } | undefined) =>
+            readyOf(status?.conditions)?.message ?? ""
+          const user = yield* eventually(
+            "User Ready with warnings",
+            kube.get(Users, userKey),
+            (u) => readyOf(u.status?.conditions)?.reason === "ReconciledWithWarnings"
+          )
+          assert.isTrue(isReady(user.status))
+          assert.include(messageOf(user.status), "User field blocked applies only to the user's own key")
+          assert.include(messageOf(user.status), "User field permissions applies only to the user's own key")
+          const userId = user.status?.userID
+          const row = (yield* sim.snapshot).users.find((u) => u.user_id === userId)
+          assert.include(JSON.stringify(row?.metadata), '"guardrails":["pii-mask"]')
+
+          // Later edits: spend is sent once; the SSO id, which /user/update ignores, is named.
+          yield* kube.mergePatch(Users, userKey, {
+            spec: { blocked: null, permissions: null, ssoUserID: "sso-other", spend: "3" }
+          })
+          const edited = yield* eventually("ssoUserID edit named", kube.get(Users, userKey), (u) =>
+            messageOf(u.status).includes("User field ssoUserID was changed after creation")
+          )
+          assert.notInclude(messageOf(edited.status), "User field blocked")
+          yield* eventually("spend sent", sim.snapshot, (s) => s.users.find((u) => u.user_id === userId)?.spend === 3)
+
+          // Both budget fields on one key: Ready with budgetID named, and resyncs send nothing more.
+          const vkKey = { namespace, name: "budgeted" }
+          yield* kube.create(VirtualKeys, {
+            metadata: vkKey,
+            spec: { connectionRef, keyAlias: "budgeted", budgetID: "shared-budget", softBudget: "2" }
+          })
+          const vk = yield* eventually("VirtualKey Ready", kube.get(VirtualKeys, vkKey), (k) => isReady(k.status))
+          assert.include(messageOf(vk.status), "budgetID is not applied")
+          yield* sim.resetCalls
+          yield* Effect.sleep("5 seconds") // resyncs every 2 seconds
+          assert.isUndefined((yield* sim.calls)["POST /key/update"])
         })
     )
 

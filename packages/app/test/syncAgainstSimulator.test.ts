@@ -29,14 +29,18 @@ const clientFor = Effect.gen(function* () {
 const raw = (i: number) => `sk-sync-${i}-${"x".repeat(20)}`
 const tokenOf = (s: string) => createHash("sha256").update(s).digest("hex")
 
-/** Fields that need objects this test does not make (an organization, a budget row, teams). */
+/** Fields that need objects this test does not make (an organization, teams); LiteLLM does not check budget_id. */
 const teamSpecs = fc
   .sample(teamSpecArb, { numRuns: samples, seed: 7 })
   .map(({ organizationID: _o, ...spec }): TeamSpec => spec)
 const userSpecs = fc.sample(userSpecArb, { numRuns: samples, seed: 8 }).map(({ teams: _t, ...spec }): UserSpec => spec)
-const keySpecs = fc
-  .sample(virtualKeySpecArb, { numRuns: samples, seed: 9 })
-  .map(({ budgetID: _b, ...spec }): VirtualKeySpec => spec)
+const keySpecs: ReadonlyArray<VirtualKeySpec> = [
+  ...fc.sample(virtualKeySpecArb, { numRuns: samples, seed: 9 }),
+  // Both budget fields on one key: LiteLLM links it to the soft budget's own row.
+  ...fc
+    .sample(virtualKeySpecArb, { numRuns: 5, seed: 10 })
+    .map((spec): VirtualKeySpec => ({ ...spec, budgetID: "shared-budget", softBudget: "3.5" }))
+]
 
 describe("plans against the LiteLLM simulator", () => {
   layer(Simulator.layer({ masterKey, seed: 1, profile: { enterprise: true } }))((it) => {
@@ -94,6 +98,16 @@ describe("plans against the LiteLLM simulator", () => {
             previousToken: key?.token
           })
           assert.deepStrictEqual(second.plan.actions, [], `user ${i}: ${JSON.stringify(second.plan.actions)}`)
+          if (key !== undefined) {
+            // The user's own key carries what a VirtualKey's would: per-model budgets and the initial spend.
+            const minted = first.key
+            assert.deepStrictEqual(
+              Object.keys(minted?.model_max_budget ?? {}).sort(),
+              Object.keys(spec.modelMaxBudget ?? {}).sort(),
+              `user ${i} key model_max_budget`
+            )
+            if (spec.spend !== undefined) assert.strictEqual(minted?.spend, Number(spec.spend), `user ${i} key spend`)
+          }
         }
       })
     )

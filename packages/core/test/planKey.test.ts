@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import { observedKeyArb, virtualKeySpecArb } from "../src/arbitraries/index.ts"
+import { budgetArb, nameArb, observedKeyArb, virtualKeySpecArb } from "../src/arbitraries/index.ts"
 import type { KeyIntent, LastApplied, VirtualKeySpec } from "../src/index.ts"
-import { keyRules, planKey, wireEquals } from "../src/index.ts"
+import { keyCreateOnlyRules, keyRules, planKey, wireEquals } from "../src/index.ts"
 import { keyMaterial, rawKeyArb } from "./support/keys.ts"
 import { LiteLLMModel } from "./support/LiteLLMModel.ts"
 
@@ -94,7 +94,7 @@ describe("planKey", () => {
           lastApplied: applied
         })
         const changed = new Set(
-          keyRules
+          [...keyRules, ...keyCreateOnlyRules]
             .filter((r) => !wireEquals(r.desired(intentOf(before)), r.desired(intentOf(after))))
             .map((r) => r.wire)
         )
@@ -111,6 +111,76 @@ describe("planKey", () => {
           lastApplied: plan.applied
         })
         assert.deepStrictEqual(again.actions, [])
+      }),
+      runs
+    )
+  })
+
+  it("converges with budgetID and softBudget together: LiteLLM keeps the soft budget's row, budgetID is named in a warning", () => {
+    const bothArb = fc
+      .tuple(virtualKeySpecArb, nameArb, budgetArb)
+      .map(([spec, budgetID, softBudget]): VirtualKeySpec => ({ ...spec, budgetID, softBudget }))
+    fc.assert(
+      fc.property(bothArb, rawKeyArb, (spec, raw) => {
+        const model = new LiteLLMModel()
+        const first = step(model, raw, spec, { fields: [] })
+        const { token } = keyMaterial(raw)
+        assert.notStrictEqual(model.key(token)?.budget_id, spec.budgetID)
+        const again = planKey(desiredFor(raw, spec), {
+          current: model.key(token),
+          previous: undefined,
+          lastApplied: first.applied
+        })
+        assert.deepStrictEqual(again.actions, [])
+        assert.isTrue(again.warnings.some((w) => w.includes("budgetID")))
+      }),
+      runs
+    )
+  })
+
+  it("sends an edited spend once, and names an edited softBudget or sendInviteEmail in a warning", () => {
+    const model = new LiteLLMModel()
+    const spec: VirtualKeySpec = {
+      connectionRef: { secretRef: { name: "c" } },
+      keyAlias: "svc",
+      spend: "1",
+      softBudget: "5",
+      sendInviteEmail: false
+    }
+    const raw = "sk-bbbbbbbbbbbbbbbbbbbbbb"
+    const { token } = keyMaterial(raw)
+    const created = step(model, raw, spec, { fields: [] })
+    const spent = step(model, raw, { ...spec, spend: "2.5" }, created.applied)
+    assert.deepStrictEqual(spent.actions, [{ _tag: "KeyUpdate", token, fields: { spend: 2.5 } }])
+    assert.deepStrictEqual(spent.warnings, [])
+    const settled = step(model, raw, { ...spec, spend: "2.5" }, spent.applied)
+    assert.deepStrictEqual(settled.actions, [])
+    const edited = step(model, raw, { ...spec, spend: "2.5", softBudget: "9", sendInviteEmail: true }, settled.applied)
+    assert.deepStrictEqual(edited.actions, [])
+    assert.strictEqual(edited.warnings.length, 2)
+    assert.isTrue(edited.warnings[0]?.includes("softBudget"))
+    assert.isTrue(edited.warnings[1]?.includes("sendInviteEmail"))
+    // The warning stays while the spec differs from what LiteLLM was given.
+    const later = step(model, raw, { ...spec, spend: "2.5", softBudget: "9", sendInviteEmail: true }, edited.applied)
+    assert.strictEqual(later.warnings.length, 2)
+  })
+
+  it("names a modelMaxBudget in a warning: LiteLLM keeps it but never counts spend against it without a time period", () => {
+    fc.assert(
+      fc.property(virtualKeySpecArb, rawKeyArb, (spec, raw) => {
+        const plan = planKey(desiredFor(raw, spec), {
+          current: undefined,
+          previous: undefined,
+          lastApplied: { fields: [] }
+        })
+        const generate = plan.actions[0]
+        if (generate?._tag === "KeyGenerate" && generate.fields.model_max_budget !== undefined)
+          for (const entry of Object.values(generate.fields.model_max_budget ?? {}))
+            assert.deepStrictEqual(Object.keys(entry ?? {}), ["budget_limit"])
+        assert.strictEqual(
+          plan.warnings.some((w) => w.startsWith("key field modelMaxBudget")),
+          Object.keys(spec.modelMaxBudget ?? {}).length > 0
+        )
       }),
       runs
     )

@@ -121,4 +121,62 @@ describe("planUser", () => {
     assert.strictEqual(plan.warnings.length, 2)
     assert.isTrue(plan.warnings.some((w) => w.includes("tpmLimit")))
   })
+  it("gives the user's own key modelMaxBudget and spend, as a VirtualKey gets them", () => {
+    fc.assert(
+      fc.property(userSpecArb, rawKeyArb, (spec0, raw) => {
+        const spec: UserSpec = { ...spec0, autoCreateKey: true }
+        const model = new LiteLLMModel()
+        const first = step(model, spec, raw, { fields: [] })
+        const generate = first.actions.find((a) => a._tag === "KeyGenerate")
+        assert.isDefined(generate)
+        if (generate?._tag !== "KeyGenerate") return
+        assert.strictEqual(generate.fields.spend === undefined, spec.spend === undefined)
+        assert.strictEqual(generate.fields.model_max_budget === undefined, spec.modelMaxBudget === undefined)
+      }),
+      runs
+    )
+  })
+
+  it("stores guardrails on the user itself; key-only fields without autoCreateKey are named in a warning", () => {
+    fc.assert(
+      fc.property(userSpecArb, rawKeyArb, (spec0, raw) => {
+        const spec: UserSpec = { ...spec0, autoCreateKey: false }
+        const model = new LiteLLMModel()
+        const first = step(model, spec, raw, { fields: [] })
+        assert.deepStrictEqual(model.user(USER)?.metadata?.guardrails ?? [], spec.guardrails ?? [])
+        for (const field of ["keyAlias", "duration", "aliases", "permissions", "blocked"] as const)
+          assert.strictEqual(
+            first.warnings.some((w) => w.startsWith(`User field ${field} `)),
+            spec[field] !== undefined,
+            field
+          )
+      }),
+      runs
+    )
+  })
+
+  it("sends an edited spend once, and names edited ssoUserID or sendInviteEmail in a warning", () => {
+    const model = new LiteLLMModel()
+    const spec: UserSpec = {
+      connectionRef: { secretRef: { name: "c" } },
+      userEmail: "a@example.com",
+      spend: "1",
+      ssoUserID: "sso-1"
+    }
+    const created = step(model, spec, "sk-x", { fields: [] })
+    const spent = step(model, { ...spec, spend: "4" }, "sk-x", created.applied)
+    assert.deepStrictEqual(spent.actions, [{ _tag: "UserUpdate", userId: USER, fields: { spend: 4 } }])
+    assert.strictEqual(model.user(USER)?.spend, 4)
+    const edited = step(
+      model,
+      { ...spec, spend: "4", ssoUserID: "sso-2", sendInviteEmail: true },
+      "sk-x",
+      spent.applied
+    )
+    assert.deepStrictEqual(edited.actions, [])
+    assert.deepStrictEqual(
+      edited.warnings.map((w) => w.split(" ")[2]),
+      ["sendInviteEmail", "ssoUserID"]
+    )
+  })
 })

@@ -142,17 +142,11 @@ export const REDACTED_HEADER_NAMES: ReadonlyArray<string> = [
 export const LIST_PAGE_SIZE = 100
 const MAX_PAGES = 1000
 
-/** Fields `/user/update` rejects with a 400 because users have no such column (litellm-api.md §6.2). */
-const NOT_USER_COLUMNS = [
-  "blocked",
-  "aliases",
-  "config",
-  "permissions",
-  "key_alias",
-  "duration",
-  "guardrails",
-  "prompts"
-]
+/**
+ * Fields `/user/update` rejects with a 400 because users have no such column (litellm-api.md §6.2).
+ * `guardrails` is not one: LiteLLM's source moves it into the user's metadata, like `model_rpm_limit`.
+ */
+const NOT_USER_COLUMNS = ["blocked", "aliases", "config", "permissions", "key_alias", "duration", "prompts"]
 
 const TOKEN = /^[0-9a-f]{64}$/
 

@@ -605,6 +605,38 @@ const contract = (it: Vitest.MethodsNonLive<LiteLLMClient | Target>) => {
   )
 }
 
+/**
+ * What needs an Enterprise license: run against the simulator with one, and
+ * against a real LiteLLM when LITELLM_ENTERPRISE=true says it has one.
+ */
+const enterpriseContract = (it: Vitest.MethodsNonLive<LiteLLMClient | Target>) => {
+  it.effect(
+    "model_max_budget: {model: {budget_limit}} without time_period is kept as sent, with one too; a bare number is Invalid",
+    () =>
+      Effect.gen(function* () {
+        const client = yield* LiteLLMClient
+        const raw = rawKey()
+        const token = sha256(raw)
+        // The operator's shape: no time_period (LiteLLM's BudgetConfig takes both fields as optional).
+        const created = yield* client.keyGenerate(Redacted.make(raw), {
+          key_alias: unique("key"),
+          model_max_budget: { "gpt-4o": { budget_limit: 5 } }
+        })
+        assert.deepStrictEqual(created.model_max_budget, { "gpt-4o": { budget_limit: 5 } })
+        const read = yield* some(client.keyInfo(token))
+        assert.deepStrictEqual(read.model_max_budget, { "gpt-4o": { budget_limit: 5 } })
+        const withPeriod = yield* client.keyUpdate(token, {
+          model_max_budget: { "gpt-4o": { budget_limit: 2.5, time_period: "1d" } }
+        })
+        assert.deepStrictEqual(withPeriod.model_max_budget, { "gpt-4o": { budget_limit: 2.5, time_period: "1d" } })
+        const bare = yield* failure(client.keyUpdate(token, { model_max_budget: { "gpt-4o": 5 } }))
+        assert.strictEqual(bare.reason._tag, "Invalid")
+        assert.include(bare.reason.message, "model_max_budget")
+        yield* client.execute({ _tag: "KeyDelete", token })
+      })
+  )
+}
+
 const simulated = Layer.mergeAll(
   Layer.effect(
     LiteLLMClient,
@@ -624,6 +656,25 @@ const simulated = Layer.mergeAll(
 
 layer(simulated, { excludeTestServices: true })("contract: simulator", contract)
 
+const simulatedEnterprise = Layer.mergeAll(
+  Layer.effect(
+    LiteLLMClient,
+    Effect.gen(function* () {
+      const sim = yield* Simulator
+      return yield* LiteLLMClient.make({ url: sim.url, masterKey, retry: fastRetry })
+    })
+  ),
+  Layer.effect(
+    Target,
+    Effect.gen(function* () {
+      const sim = yield* Simulator
+      return { url: sim.url, masterKey: MASTER_KEY, models: latestProfile.models }
+    })
+  )
+).pipe(Layer.provide([FetchHttpClient.layer, simulatorLayer({ profile: { enterprise: true } })]))
+
+layer(simulatedEnterprise, { excludeTestServices: true })("contract: simulator with a license", enterpriseContract)
+
 const realUrl = process.env.LITELLM_URL
 const realKey = process.env.LITELLM_MASTER_KEY
 if (realUrl !== undefined && realUrl !== "" && realKey !== undefined && realKey !== "") {
@@ -636,6 +687,11 @@ if (realUrl !== undefined && realUrl !== "" && realKey !== undefined && realKey 
     Layer.merge(LiteLLMClient.layer(connection), Layer.succeed(Target, { url: realUrl, masterKey: realKey, models })),
     { excludeTestServices: true }
   )("contract: real LiteLLM", contract)
+  if (process.env.LITELLM_ENTERPRISE === "true")
+    layer(
+      Layer.merge(LiteLLMClient.layer(connection), Layer.succeed(Target, { url: realUrl, masterKey: realKey, models })),
+      { excludeTestServices: true }
+    )("contract: real LiteLLM with a license", enterpriseContract)
 } else {
   const reason = "LITELLM_URL and LITELLM_MASTER_KEY are not set"
   console.log(`contract: real LiteLLM skipped: ${reason}`)

@@ -37,9 +37,15 @@ export interface FieldRule<Spec, O> {
   readonly inMetadata?: boolean
 }
 
-/** A field that is sent once on create and never compared afterwards (initial spend, invite email). */
+/** A field sent on create that LiteLLM cannot be compared against afterwards (initial spend, invite email). */
 export interface CreateOnlyRule<Spec> {
   readonly name: string
   readonly wire: string
   readonly desired: (spec: Spec) => WireValue | undefined
+  /**
+   * What a later edit of the field does: "send" it once on the update call (LiteLLM
+   * takes it there), or "warn" that it does not reach LiteLLM (the update endpoint
+   * ignores it). Without it the field is handled elsewhere (a key's `blocked`).
+   */
+  readonly onEdit?: "send" | "warn"
 }

@@ -4,7 +4,7 @@
  * keys written by others (or by LiteLLM itself) are never touched.
  */
 import type { WireValue } from "../litellm/Json.ts"
-import type { CreateOnlyRule, FieldRule, Observation } from "./FieldRule.ts"
+import type { CreateOnlyRule, FieldRule, LastApplied, Observation } from "./FieldRule.ts"
 import { isUnset, wireEquals } from "./wireEquals.ts"
 
 export interface FieldDiff {
@@ -136,3 +136,69 @@ export const createdFields = <Spec>(
   ...rules.filter((r) => r.desired(spec) !== undefined).map((r) => r.name),
   ...Object.keys(specMetadata ?? {}).map((k) => METADATA_PREFIX + k)
 ]
+
+const CREATED_PREFIX = "created."
+
+const createdRecord = (name: string, value: WireValue | undefined) =>
+  `${CREATED_PREFIX}${name}=${JSON.stringify(value ?? null)}`
+
+/**
+ * What a create call sent of its create-only fields, kept in the applied
+ * fields: LiteLLM does not return these values, so a later edit is found by
+ * comparing with this record.
+ */
+export const createOnlyRecords = <Spec>(
+  rules: ReadonlyArray<CreateOnlyRule<Spec>>,
+  spec: Spec
+): ReadonlyArray<string> =>
+  rules.filter((r) => r.onEdit !== undefined).map((r) => createdRecord(r.name, r.desired(spec)))
+
+export interface CreateOnlyEdits {
+  /** Wire fields to send for edits LiteLLM's update endpoint takes. */
+  readonly changes: Readonly<Record<string, WireValue>>
+  readonly warnings: ReadonlyArray<string>
+  /** The records to keep: the value now in LiteLLM for each field. */
+  readonly records: ReadonlyArray<string>
+}
+
+/**
+ * Edits of create-only fields since the object was created: sent once where
+ * the update endpoint takes them, otherwise named in a warning. An object
+ * created before records were kept has none; its fields are left alone.
+ */
+export const createOnlyEdits = <Spec>(options: {
+  readonly rules: ReadonlyArray<CreateOnlyRule<Spec>>
+  readonly spec: Spec
+  readonly lastApplied: LastApplied
+  readonly kind: string
+}): CreateOnlyEdits => {
+  const recorded = new Map<string, string>()
+  for (const field of options.lastApplied.fields) {
+    if (!field.startsWith(CREATED_PREFIX)) continue
+    const at = field.indexOf("=")
+    if (at > 0) recorded.set(field.slice(CREATED_PREFIX.length, at), field.slice(at + 1))
+  }
+  const changes: Record<string, WireValue> = {}
+  const warnings: Array<string> = []
+  const records: Array<string> = []
+  for (const rule of options.rules) {
+    const had = recorded.get(rule.name)
+    if (rule.onEdit === undefined || had === undefined) continue
+    const value = rule.desired(options.spec)
+    const now = JSON.stringify(value ?? null)
+    if (now === had) {
+      records.push(createdRecord(rule.name, value))
+    } else if (rule.onEdit === "send") {
+      // A new value is sent once; a removed one stops being managed and LiteLLM keeps its value.
+      if (value !== undefined) changes[rule.wire] = value
+      records.push(createdRecord(rule.name, value))
+    } else {
+      // LiteLLM keeps what it was given at creation; the record keeps saying so.
+      records.push(`${CREATED_PREFIX}${rule.name}=${had}`)
+      warnings.push(
+        `${options.kind} field ${rule.name} was changed after creation, but LiteLLM takes it only on create; the change does not reach LiteLLM`
+      )
+    }
+  }
+  return { changes, warnings, records }
+}

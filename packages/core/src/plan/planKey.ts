@@ -11,7 +11,7 @@ import type { ObservedKey } from "../litellm/ObservedKey.ts"
 import type { LiteLLMAction, Plan } from "./Action.ts"
 import { LiteLLMAction as Action } from "./Action.ts"
 import type { Lifecycle } from "./Deletion.ts"
-import { createdFields, createFields, diffFields } from "./diffFields.ts"
+import { createdFields, createFields, createOnlyEdits, createOnlyRecords, diffFields } from "./diffFields.ts"
 import type { CreateOnlyRule, FieldRule, LastApplied } from "./FieldRule.ts"
 import { modelBudgetsFromWire, modelBudgetsToWire } from "./modelLimits.ts"
 
@@ -148,16 +148,62 @@ export const keyRules: ReadonlyArray<FieldRule<KeyIntent, ObservedKey>> = [
   }
 ]
 
-/** Sent on `/key/generate` only: spend is a live counter, the others are ignored by `/key/update`. */
+/**
+ * Sent on `/key/generate` and not compared afterwards: spend is a live counter
+ * (an edited value is sent once; `/key/update` overwrites spend), the soft
+ * budget and invite email are ignored by `/key/update`, `blocked` is compared
+ * by `planKey` itself.
+ */
 export const keyCreateOnlyRules: ReadonlyArray<CreateOnlyRule<KeyIntent>> = [
-  { name: "spend", wire: "spend", desired: (s) => (s.spend === undefined ? undefined : budgetToNumber(s.spend)) },
+  {
+    name: "spend",
+    wire: "spend",
+    desired: (s) => (s.spend === undefined ? undefined : budgetToNumber(s.spend)),
+    onEdit: "send"
+  },
   {
     name: "softBudget",
     wire: "soft_budget",
-    desired: (s) => (s.softBudget === undefined ? undefined : budgetToNumber(s.softBudget))
+    desired: (s) => (s.softBudget === undefined ? undefined : budgetToNumber(s.softBudget)),
+    onEdit: "warn"
   },
-  { name: "sendInviteEmail", wire: "send_invite_email", desired: (s) => s.sendInviteEmail },
+  { name: "sendInviteEmail", wire: "send_invite_email", desired: (s) => s.sendInviteEmail, onEdit: "warn" },
   { name: "blocked", wire: "blocked", desired: (s) => s.blocked }
+]
+
+/**
+ * `/key/generate` links a key with a soft budget to a budget row of its own,
+ * replacing a `budget_id` sent with it; LiteLLM keeps the soft budget. So with
+ * both set, `budgetID` is left out (and named in a warning) instead of being
+ * sent again on every reconcile.
+ */
+const rulesFor = (intent: KeyIntent): ReadonlyArray<FieldRule<KeyIntent, ObservedKey>> =>
+  intent.softBudget !== undefined && intent.budgetID !== undefined
+    ? keyRules.filter((r) => r.name !== "budgetID")
+    : keyRules
+
+const budgetIDWarning = (intent: KeyIntent): ReadonlyArray<string> =>
+  intent.softBudget !== undefined && intent.budgetID !== undefined
+    ? [
+        "key field budgetID is not applied: softBudget is also set, and LiteLLM links the key to the soft budget's own budget row instead"
+      ]
+    : []
+
+/**
+ * LiteLLM stores `{model: {budget_limit}}` as sent, but counts a key's per-model
+ * spend only for budgets with a `time_period`, which the API has no field for:
+ * such a budget is never reached.
+ */
+const modelMaxBudgetWarning = (intent: KeyIntent): ReadonlyArray<string> =>
+  intent.modelMaxBudget !== undefined && Object.keys(intent.modelMaxBudget).length > 0
+    ? [
+        "key field modelMaxBudget is stored in LiteLLM but not enforced: LiteLLM counts per-model spend only for budgets with a time period, which this API does not set"
+      ]
+    : []
+
+const keyWarnings = (intent: KeyIntent): ReadonlyArray<string> => [
+  ...budgetIDWarning(intent),
+  ...modelMaxBudgetWarning(intent)
 ]
 
 export const planKey = (desired: KeyDesired, observed: KeyObserved): Plan => {
@@ -177,35 +223,48 @@ export const planKey = (desired: KeyDesired, observed: KeyObserved): Plan => {
       actions.push(Action.cases.KeyDelete.make({ token }))
     return { actions: desired.deletionPolicy === "Delete" ? actions : [], warnings: [], applied: { fields: [] } }
   }
+  const rules = rulesFor(intent)
   if (current === undefined) {
     const fields = createFields({
-      rules: keyRules,
+      rules,
       createOnly: keyCreateOnlyRules,
       spec: intent,
       specMetadata: intent.metadata
     })
     actions.push(Action.cases.KeyGenerate.make({ key: desired.key, token, fields }))
     const fieldsOwned = [
-      ...createdFields(keyRules, intent, intent.metadata),
-      ...(intent.blocked === undefined ? [] : ["blocked"])
+      ...createdFields(rules, intent, intent.metadata),
+      ...(intent.blocked === undefined ? [] : ["blocked"]),
+      ...createOnlyRecords(keyCreateOnlyRules, intent)
     ]
-    return { actions, warnings: [], applied: { fields: fieldsOwned, duration: intent.duration } }
+    return { actions, warnings: keyWarnings(intent), applied: { fields: fieldsOwned, duration: intent.duration } }
   }
 
   const diff = diffFields({
-    rules: keyRules,
+    rules,
     spec: intent,
     observation: { object: current, lastApplied: observed.lastApplied },
     specMetadata: intent.metadata,
     observedMetadata: current.metadata,
     kind: "key"
   })
-  if (Object.keys(diff.changes).length > 0) actions.push(Action.cases.KeyUpdate.make({ token, fields: diff.changes }))
-  const applied = [...diff.appliedFields]
+  const edits = createOnlyEdits({
+    rules: keyCreateOnlyRules,
+    spec: intent,
+    lastApplied: observed.lastApplied,
+    kind: "key"
+  })
+  const changes = { ...diff.changes, ...edits.changes }
+  if (Object.keys(changes).length > 0) actions.push(Action.cases.KeyUpdate.make({ token, fields: changes }))
+  const applied = [...diff.appliedFields, ...edits.records]
   const wantBlocked = intent.blocked ?? (observed.lastApplied.fields.includes("blocked") ? false : undefined)
   if (intent.blocked !== undefined) applied.push("blocked")
   if (wantBlocked !== undefined && wantBlocked !== (current.blocked ?? false)) {
     actions.push(wantBlocked ? Action.cases.KeyBlock.make({ token }) : Action.cases.KeyUnblock.make({ token }))
   }
-  return { actions, warnings: diff.warnings, applied: { fields: applied, duration: intent.duration } }
+  return {
+    actions,
+    warnings: [...diff.warnings, ...edits.warnings, ...keyWarnings(intent)],
+    applied: { fields: applied, duration: intent.duration }
+  }
 }

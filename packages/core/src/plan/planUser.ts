@@ -11,7 +11,7 @@ import type { ObservedUser } from "../litellm/ObservedUser.ts"
 import type { LiteLLMAction, Plan } from "./Action.ts"
 import { LiteLLMAction as Action } from "./Action.ts"
 import type { Lifecycle } from "./Deletion.ts"
-import { createdFields, createFields, diffFields } from "./diffFields.ts"
+import { createdFields, createFields, createOnlyEdits, createOnlyRecords, diffFields } from "./diffFields.ts"
 import type { CreateOnlyRule, FieldRule, LastApplied } from "./FieldRule.ts"
 import { modelBudgetsFromWire, modelBudgetsToWire, modelLimitsToWire } from "./modelLimits.ts"
 import type { KeyIntent } from "./planKey.ts"
@@ -126,6 +126,15 @@ const userRulesAsWritten: ReadonlyArray<FieldRule<UserSpec, ObservedUser>> = [
     observed: (o) => fromMetadata(o.object, "model_tpm_limit"),
     clear: null,
     inMetadata: true
+  },
+  // /user/new and /user/update both move guardrails into the user's metadata (an enterprise feature).
+  {
+    name: "guardrails",
+    wire: "guardrails",
+    desired: (s) => s.guardrails,
+    observed: (o) => fromMetadata(o.object, "guardrails"),
+    clear: null,
+    inMetadata: true
   }
 ]
 
@@ -134,12 +143,26 @@ export const userRules: ReadonlyArray<FieldRule<UserSpec, ObservedUser>> = userR
   updateDropsEmpty: true
 }))
 
-/** Accepted by `/user/new` only; `spend` is a live counter, never reset by the operator. */
+/**
+ * Sent on `/user/new` and not compared afterwards: `spend` is a live counter
+ * (an edited value is sent once; `/user/update` overwrites spend), the invite
+ * email and SSO id are ignored by `/user/update`.
+ */
 export const userCreateOnlyRules: ReadonlyArray<CreateOnlyRule<UserSpec>> = [
-  { name: "spend", wire: "spend", desired: (s) => (s.spend === undefined ? undefined : budgetToNumber(s.spend)) },
-  { name: "sendInviteEmail", wire: "send_invite_email", desired: (s) => s.sendInviteEmail },
-  { name: "ssoUserID", wire: "sso_user_id", desired: (s) => s.ssoUserID }
+  {
+    name: "spend",
+    wire: "spend",
+    desired: (s) => (s.spend === undefined ? undefined : budgetToNumber(s.spend)),
+    onEdit: "send"
+  },
+  { name: "sendInviteEmail", wire: "send_invite_email", desired: (s) => s.sendInviteEmail, onEdit: "warn" },
+  { name: "ssoUserID", wire: "sso_user_id", desired: (s) => s.ssoUserID, onEdit: "warn" }
 ]
+
+/** Fields LiteLLM keeps only on keys: a User's go to its own key, so without `autoCreateKey` they do nothing. */
+const keyOnlyFields = ["keyAlias", "duration", "aliases", "permissions", "blocked"] as const satisfies ReadonlyArray<
+  keyof UserSpec
+>
 
 /** The settings of a user's own key, as `/user/new` would have given its auto-created key. */
 export const userKeyIntent = (spec: UserSpec, userId: string): KeyIntent => {
@@ -156,6 +179,8 @@ export const userKeyIntent = (spec: UserSpec, userId: string): KeyIntent => {
   if (spec.permissions !== undefined) intent.permissions = spec.permissions
   if (spec.blocked !== undefined) intent.blocked = spec.blocked
   if (spec.guardrails !== undefined) intent.guardrails = spec.guardrails
+  if (spec.modelMaxBudget !== undefined) intent.modelMaxBudget = spec.modelMaxBudget
+  if (spec.spend !== undefined) intent.spend = spec.spend
   const rpm = modelLimitsToWire(spec.modelRPMLimit)
   if (rpm !== undefined) intent.modelRPMLimit = rpm
   const tpm = modelLimitsToWire(spec.modelTPMLimit)
@@ -188,6 +213,14 @@ export const planUser = (desired: UserDesired, observed: UserObserved): Plan => 
   const applied: Array<string> = []
   if (spec.softBudget !== undefined)
     warnings.push("User field softBudget is not stored by LiteLLM's user API; it is ignored")
+  if (spec.autoCreateKey !== true) {
+    for (const field of keyOnlyFields) {
+      if (spec[field] !== undefined)
+        warnings.push(
+          `User field ${field} applies only to the user's own key (autoCreateKey: true); LiteLLM users have no such setting, so it has no effect`
+        )
+    }
+  }
 
   if (user === undefined) {
     const fields = createFields({
@@ -197,7 +230,7 @@ export const planUser = (desired: UserDesired, observed: UserObserved): Plan => 
       specMetadata: spec.metadata
     })
     actions.push(Action.cases.UserCreate.make({ userId, fields }))
-    applied.push(...createdFields(userRules, spec, spec.metadata))
+    applied.push(...createdFields(userRules, spec, spec.metadata), ...createOnlyRecords(userCreateOnlyRules, spec))
   } else {
     const diff = diffFields({
       rules: userRules,
@@ -208,10 +241,16 @@ export const planUser = (desired: UserDesired, observed: UserObserved): Plan => 
       kind: "User",
       updateDropsEmptyMetadata: true
     })
-    if (Object.keys(diff.changes).length > 0)
-      actions.push(Action.cases.UserUpdate.make({ userId, fields: diff.changes }))
-    warnings.push(...diff.warnings)
-    applied.push(...diff.appliedFields)
+    const edits = createOnlyEdits({
+      rules: userCreateOnlyRules,
+      spec,
+      lastApplied: observed.lastApplied,
+      kind: "User"
+    })
+    const changes = { ...diff.changes, ...edits.changes }
+    if (Object.keys(changes).length > 0) actions.push(Action.cases.UserUpdate.make({ userId, fields: changes }))
+    warnings.push(...diff.warnings, ...edits.warnings)
+    applied.push(...diff.appliedFields, ...edits.records)
   }
 
   const memberOf = new Set(user?.teams ?? [])

@@ -15,7 +15,7 @@ type Row = Record<string, unknown>
 
 const TEAM_METADATA_FIELDS = ["tags", "guardrails"]
 const KEY_METADATA_FIELDS = ["tags", "guardrails", "enforced_params", "model_rpm_limit", "model_tpm_limit"]
-const USER_METADATA_FIELDS = ["model_rpm_limit", "model_tpm_limit"]
+const USER_METADATA_FIELDS = ["model_rpm_limit", "model_tpm_limit", "guardrails"]
 
 const isEmpty = (v: unknown) =>
   v === null ||
@@ -175,7 +175,7 @@ export class LiteLLMModel {
       }
       case "KeyGenerate": {
         if (this.keys.has(action.token)) throw new Error("400 key exists")
-        const { metadata, soft_budget: _soft, send_invite_email: _email, duration, ...fields } = action.fields
+        const { metadata, soft_budget: softBudget, send_invite_email: _email, duration, ...fields } = action.fields
         const rest: Row = { ...fields }
         const alias = rest.key_alias
         if (alias != null && [...this.keys.values()].some((k) => k.key_alias === alias))
@@ -187,6 +187,8 @@ export class LiteLLMModel {
             delete rest[f]
           }
         this.rawKeys.set(action.token, Redacted.value(action.key))
+        // A soft budget gets a budget row of its own, which replaces a passed budget_id.
+        if (softBudget !== undefined && softBudget !== null) rest.budget_id = `budget-${action.token.slice(0, 12)}`
         this.keys.set(action.token, {
           models: [],
           aliases: {},

@@ -75,6 +75,34 @@ const enterpriseField = (ctx: Ctx, body: Readonly<Record<string, unknown>>): str
 const enterpriseMessage = (field: string) =>
   `This feature is only available for LiteLLM Enterprise users. ${field} is an Enterprise feature. Get a license at https://www.litellm.ai/enterprise`
 
+/**
+ * LiteLLM checks each `model_max_budget` entry as a budget config (with a license): an object whose
+ * `budget_limit` (a number, or a numeric string it turns into one) and optional `time_period` are
+ * kept as sent; anything else is "Invalid model_max_budget". The stored value, or why it is refused.
+ */
+const checkedModelMaxBudget = (
+  value: Readonly<Record<string, unknown>>
+): { readonly ok: true; readonly value: Row } | { readonly ok: false; readonly error: string } => {
+  const stored: Row = {}
+  for (const [model, entry] of Object.entries(value)) {
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry))
+      return { ok: false, error: `Invalid model_max_budget: the budget of ${model} is not an object` }
+    const budget: Row = { ...entry }
+    const limit = budget.budget_limit
+    if (limit !== undefined && limit !== null) {
+      const n = typeof limit === "number" ? limit : typeof limit === "string" ? Number(limit) : Number.NaN
+      if (!Number.isFinite(n))
+        return { ok: false, error: `Invalid model_max_budget: budget_limit of ${model} is not a number` }
+      budget.budget_limit = n
+    }
+    const period = budget.time_period
+    if (period !== undefined && period !== null && typeof period !== "string")
+      return { ok: false, error: `Invalid model_max_budget: time_period of ${model} is not a string` }
+    stored[model] = budget
+  }
+  return { ok: true, value: stored }
+}
+
 const aliasTaken = (ctx: Ctx, alias: string, except?: string): boolean =>
   ctx.state.keys.entries().some(([token, row]) => token !== except && row.key_alias === alias)
 
@@ -124,6 +152,8 @@ export const keyGenerate = (ctx: Ctx, input: unknown): SimResponse => {
   if (enterprise !== undefined) return shapeA(403, enterpriseMessage(enterprise), "auth_error")
   if (!ctx.profile.enterprise && isNonEmpty(body.model_max_budget))
     return shapeA(500, enterpriseMessage("model_max_budget"), "internal_server_error")
+  const modelBudgets = checkedModelMaxBudget(body.model_max_budget ?? {})
+  if (!modelBudgets.ok) return shapeA(500, modelBudgets.error, "internal_server_error")
   // One message per field, with the value received (a Python float).
   for (const field of ["max_budget", "soft_budget"] as const) {
     const value = body[field]
@@ -200,7 +230,6 @@ export const keyGenerate = (ctx: Ctx, input: unknown): SimResponse => {
       body.key_type !== undefined && body.key_type !== null ? [...(ROUTES_BY_TYPE[body.key_type] ?? [])] : [],
     soft_budget_cooldown: false,
     model_spend: {},
-    model_max_budget: {},
     object_permission_id: null,
     auto_rotate: false,
     rotation_interval: null,
@@ -210,6 +239,7 @@ export const keyGenerate = (ctx: Ctx, input: unknown): SimResponse => {
     last_active: null,
     litellm_budget_table: null,
     ...columns,
+    model_max_budget: modelBudgets.value,
     budget_duration: body.budget_duration ?? null,
     budget_reset_at: resetAt,
     metadata: mergedMetadata({}, body),
@@ -254,6 +284,12 @@ export const keyUpdate = (ctx: Ctx, input: unknown): SimResponse => {
   if (enterprise !== undefined) return shapeA(403, enterpriseMessage(enterprise), "auth_error")
   if (!ctx.profile.enterprise && isNonEmpty(body.model_max_budget))
     return shapeA(400, `Authentication Error, ${enterpriseMessage("model_max_budget")}`, "auth_error")
+  const modelBudgets =
+    body.model_max_budget === undefined || body.model_max_budget === null
+      ? undefined
+      : checkedModelMaxBudget(body.model_max_budget)
+  if (modelBudgets !== undefined && !modelBudgets.ok)
+    return shapeA(400, `Authentication Error, ${modelBudgets.error}`, "auth_error")
   if (body.max_budget !== undefined && body.max_budget !== null && body.max_budget < 0)
     return shapeA(
       400,
@@ -295,6 +331,7 @@ export const keyUpdate = (ctx: Ctx, input: unknown): SimResponse => {
     changes.key_rotation_at = iso(expiresAt(now, interval.value).getTime())
   }
   for (const [name, value] of Object.entries(present(body))) if (!NOT_COLUMNS.has(name)) changes[name] = value
+  if (modelBudgets?.ok === true) changes.model_max_budget = modelBudgets.value
   Object.assign(row, changes, {
     metadata: mergedMetadata(objectField(row, "metadata"), body),
     updated_at: iso(now),

@@ -51,7 +51,6 @@ const NOT_COLUMNS = [
   "permissions",
   "key_alias",
   "duration",
-  "guardrails",
   "prompts",
   "agent_id"
 ] as const
@@ -196,7 +195,8 @@ export const userUpdate = (ctx: Ctx, input: unknown): SimResponse => {
   }
   let metadata = objectField(user, "metadata")
   if (body.metadata != null && !isEmpty(body.metadata)) metadata = { ...body.metadata }
-  for (const field of ["model_rpm_limit", "model_tpm_limit"] as const)
+  // Metadata-backed fields are merged into the metadata (guardrails too: they are not a column).
+  for (const field of ["model_rpm_limit", "model_tpm_limit", "guardrails"] as const)
     if (body[field] != null && !isEmpty(body[field])) metadata[field] = body[field]
   Object.assign(user, changes, { metadata, updated_at: iso(ctx.now()) })
   return ok({ user_id: userId, data: user })
