@@ -116,6 +116,23 @@ describe("Helm chart", () => {
       assert.include(deployment, '{"name":"REFUSED_RETRY_PERIOD","value":"10m"}')
       const named = JSON.stringify(render("operator.installationId=prod-eu").find((d) => d.kind === "Deployment"))
       assert.include(named, '{"name":"INSTALLATION_ID","value":"prod-eu"}')
+      // Traces only when a collector is named.
+      assert.notInclude(deployment, "OTEL_")
+      const traced = render(
+        "tracing.otlpEndpoint=http://collector.observability:4318",
+        "extraEnv[0].name=OTEL_RESOURCE_ATTRIBUTES",
+        "extraEnv[0].value=k8s.cluster.name=eu"
+      )
+      yield* dryRunApply(objects, traced)
+      const tracedDeployment = JSON.stringify(traced.find((d) => d.kind === "Deployment"))
+      for (const env of [
+        '{"name":"OTEL_EXPORTER_OTLP_ENDPOINT","value":"http://collector.observability:4318"}',
+        '{"name":"OTEL_EXPORTER_OTLP_PROTOCOL","value":"http/protobuf"}',
+        '{"name":"OTEL_SERVICE_NAME","value":"litellm-operator"}',
+        '{"name":"OTEL_RESOURCE_ATTRIBUTES","value":"k8s.cluster.name=eu"}'
+      ]) {
+        assert.include(tracedDeployment, env)
+      }
     })
   )
 
