@@ -83,6 +83,8 @@ describe("traces", () => {
           `Kubernetes calls below the reconcile: ${[...names].join(", ")}`
         )
         assert.isTrue(names.has("syncKey"), [...names].join(", "))
+        // The HTTP request to LiteLLM itself, with its headers as attributes (the master key's Authorization redacted).
+        assert.isTrue(names.has("POST"), [...names].join(", "))
         assert.strictEqual(minted.root.serviceName, "operator-under-test")
         assert.deepStrictEqual(
           minted.root.attributes?.find((a) => a.key === "key")?.value.stringValue,
