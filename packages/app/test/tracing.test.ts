@@ -41,6 +41,19 @@ describe("tracing settings from the OpenTelemetry variables", () => {
     assert.isDefined(tracingSettingsFrom({ ...endpoint, OTEL_TRACES_EXPORTER: "console, otlp" }, defaults))
   })
 
+  it("an endpoint that is not a URL is refused at start", () => {
+    for (const endpoint of ["collector:4318", "not a url"]) {
+      assert.instanceOf(tracingSettingsFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }, defaults), TracingConfigError)
+    }
+    // An empty traces endpoint leaves the general one in force.
+    const settings = tracingSettingsFrom(
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "", OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318" },
+      defaults
+    )
+    assert.isDefined(settings)
+    assert.isFalse(settings instanceof TracingConfigError)
+  })
+
   it("gRPC is refused with a message that says what works", () => {
     const settings = tracingSettingsFrom(
       { OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4317", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" },

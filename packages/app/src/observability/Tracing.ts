@@ -37,8 +37,8 @@ export const tracingSettingsFrom = (
   env: Readonly<Record<string, string | undefined>>,
   defaults: { readonly serviceName: string; readonly serviceVersion: string }
 ): TracingSettings | TracingConfigError | undefined => {
-  const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT
-  if (!present(endpoint)) return undefined
+  const endpoint = [env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, env.OTEL_EXPORTER_OTLP_ENDPOINT].find(present)
+  if (endpoint === undefined) return undefined
   if ((env.OTEL_SDK_DISABLED ?? "").trim().toLowerCase() === "true") return undefined
   const exporters = (env.OTEL_TRACES_EXPORTER ?? "otlp")
     .split(",")
@@ -49,6 +49,12 @@ export const tracingSettingsFrom = (
   if (protocol !== "http/protobuf" && protocol !== "http/json") {
     return new TracingConfigError({
       message: `OTEL_EXPORTER_OTLP_PROTOCOL: "${protocol}" is not supported; use http/protobuf (the default) or http/json`
+    })
+  }
+  const url = URL.parse(endpoint.trim())
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return new TracingConfigError({
+      message: `OTEL_EXPORTER_OTLP_ENDPOINT: "${endpoint}" is not an http:// or https:// URL`
     })
   }
   const filled: Record<string, string> = {}
