@@ -7,7 +7,7 @@
  */
 import type { Stream as StreamType } from "effect"
 import { Deferred, Effect, Latch, Ref, Schedule, Stream } from "effect"
-import type { KubeObject, ResourceType, WatchEvent, WatchOptions } from "../../src/index.ts"
+import type { KubeObject, ListOptions, ResourceType, WatchEvent, WatchOptions } from "../../src/index.ts"
 import { KubeClient, KubeError, Unavailable } from "../../src/index.ts"
 
 export const makeWatchFaults = Effect.gen(function* () {
@@ -45,6 +45,13 @@ export const makeWatchFaults = Effect.gen(function* () {
       })
     )
 
+  /**
+   * Lists wait out a partition too: otherwise an informer whose watch the partition cut at once (no event yet,
+   * so it counts as an error) relists straight through it and sees what the partition should hide.
+   */
+  const list = <A extends KubeObject, I>(type: ResourceType<A, I>, options?: ListOptions) =>
+    Effect.andThen(gate.await, real.list(type, options))
+
   /** Ends every open watch, as a dropped connection would. */
   const closeWatches = Effect.gen(function* () {
     const old = yield* Ref.getAndSet(cut, yield* Deferred.make<void>())
@@ -60,9 +67,9 @@ export const makeWatchFaults = Effect.gen(function* () {
   )
 
   return {
-    client: KubeClient.of({ ...real, watch }),
+    client: KubeClient.of({ ...real, list, watch }),
     closeWatches,
-    /** Closes open watches and holds new ones back until `heal`. */
+    /** Closes open watches and holds new ones, and lists, back until `heal`. */
     partition: Effect.andThen(gate.close, closeAndDrain),
     /** Lets watches through again; with `expired`, the next resumes from a compacted resourceVersion. */
     heal: (options: { readonly expired?: boolean } = {}) =>
