@@ -8,12 +8,22 @@
  * their caches. Reconciles read the object, and every Secret, from caches;
  * nothing depends on which event woke them.
  */
-import type { ConnectionRef } from "@litellm-operator/core"
-import { connectionTarget, failed, normalizeEmail, teamIdFor, userIdFor, withReady } from "@litellm-operator/core"
+import type { Condition, ConnectionRef } from "@litellm-operator/core"
+import {
+  connectionTarget,
+  failed,
+  normalizeEmail,
+  readyOf,
+  teamIdFor,
+  userIdFor,
+  withReady
+} from "@litellm-operator/core"
 import type { CustomObject, Informer, InformerEvent, ObjectKey } from "@litellm-operator/k8s"
 import { KubeClient, keyOf, keyString, makeInformer, SecretCache } from "@litellm-operator/k8s"
 import { Clock, DateTime, Duration, Effect, Metric, Option, Stream } from "effect"
 import {
+  objectsNotReady,
+  objectsTotal,
   queueDepth,
   reconcileDuration,
   reconcileErrorsTotal,
@@ -61,10 +71,27 @@ interface Running<A> {
   readonly wake: (key: string) => Effect.Effect<void>
 }
 
+/** What every kind's status has: the Ready condition among its conditions. */
+type WithConditions = { readonly conditions?: ReadonlyArray<Condition> | undefined }
+
+/** Objects whose Ready condition is not True, by its reason (Pending when there is none yet). */
+export const notReadyByReason = (
+  objects: ReadonlyArray<{ readonly status?: WithConditions | undefined }>
+): ReadonlyMap<string, number> => {
+  const counts = new Map<string, number>()
+  for (const object of objects) {
+    const ready = readyOf(object.status?.conditions)
+    if (ready?.status === "True") continue
+    const reason = ready === undefined || ready.reason === "" ? "Pending" : ready.reason
+    counts.set(reason, (counts.get(reason) ?? 0) + 1)
+  }
+  return counts
+}
+
 /** Starts one kind: its informer, its queue and its workers. */
 const startKind = Effect.fnUntraced(function* <
   A extends CustomObject<St> & { readonly spec: { readonly connectionRef: ConnectionRef } },
-  St,
+  St extends WithConditions,
   R
 >(handler: KindHandler<A, St, R>, options: OperatorOptions) {
   const kube = yield* KubeClient
@@ -142,14 +169,19 @@ const startKind = Effect.fnUntraced(function* <
       })
     )
   )
-  yield* Effect.forkScoped(
-    Effect.forever(
-      Effect.andThen(
-        Effect.flatMap(queue.depth, (d) => Metric.update(Metric.withAttributes(queueDepth, { kind }), d)),
-        Effect.sleep("5 seconds")
-      )
-    )
-  )
+  // Gauges read from the queue and the cache every 5 seconds; a reason once reported drops back to 0, not out.
+  const reasonsSeen = new Set<string>()
+  const publishGauges = Effect.gen(function* () {
+    yield* Metric.update(Metric.withAttributes(queueDepth, { kind }), yield* queue.depth)
+    const objects = yield* informer.list()
+    yield* Metric.update(Metric.withAttributes(objectsTotal, { kind }), objects.length)
+    const notReady = notReadyByReason(objects)
+    for (const reason of notReady.keys()) reasonsSeen.add(reason)
+    for (const reason of reasonsSeen) {
+      yield* Metric.update(Metric.withAttributes(objectsNotReady, { kind, reason }), notReady.get(reason) ?? 0)
+    }
+  })
+  yield* Effect.forkScoped(Effect.forever(Effect.andThen(publishGauges, Effect.sleep("5 seconds"))))
   yield* runController({
     name: kind,
     workers: options.workers,
@@ -180,7 +212,11 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const objects = yield* NamespaceObjects.deferred
   const refusals = yield* Refusals.make
   const ownWrites = yield* OwnWrites.make
-  const start = <A extends CustomObject<St> & { readonly spec: { readonly connectionRef: ConnectionRef } }, St, R>(
+  const start = <
+    A extends CustomObject<St> & { readonly spec: { readonly connectionRef: ConnectionRef } },
+    St extends WithConditions,
+    R
+  >(
     handler: KindHandler<A, St, R>
   ) =>
     startKind(handler, options).pipe(

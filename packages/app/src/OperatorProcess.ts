@@ -15,11 +15,12 @@ import { createServer } from "node:http"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { EventRecorder, KubeClient, LeaderElection, Leases } from "@litellm-operator/k8s"
-import { Duration, Effect, Fiber, Layer, Option, Schedule, Schema } from "effect"
+import { Duration, Effect, Fiber, Layer, Metric, Option, Schedule, Schema } from "effect"
 import { HttpRouter, HttpServer } from "effect/http"
 import type { OperatorConfig } from "./config/OperatorConfig.ts"
 import type { OperatorOptions } from "./Operator.ts"
 import { runOperator } from "./Operator.ts"
+import { isLeader } from "./observability/OperatorMetrics.ts"
 import { opsRoutes } from "./observability/OpsServer.ts"
 import { Readiness } from "./observability/Readiness.ts"
 import { LiteLLMConnections } from "./reconcile/LiteLLMConnections.ts"
@@ -82,12 +83,15 @@ const runWithLeaderElection = (config: OperatorConfig, identity: string, options
     const election = yield* LeaderElection
     const readiness = yield* Readiness
     const standby = yield* Effect.forkScoped(watchStandby(config, identity))
+    yield* Metric.update(isLeader, 0)
     yield* election.awaitLeadership
+    yield* Metric.update(isLeader, 1)
     yield* Fiber.interrupt(standby)
     yield* Effect.logInfo("leading: starting the controllers")
     yield* runOperator(options)
     yield* readiness.ready(leaderComponent)
     yield* election.leadershipLost
+    yield* Metric.update(isLeader, 0)
     yield* readiness.unready(leaderComponent)
     return yield* new LeadershipLost({
       message: `${identity} lost the lease ${config.leaseNamespace}/${config.leaseName}; exiting so that a fresh replica campaigns`
@@ -138,6 +142,7 @@ export const runOperatorProcess = (config: OperatorConfig, run: OperatorProcessO
         `${options.workers} workers per kind, resync every ${Duration.format(options.resyncPeriod)}`
     )
     if (!config.leaderElect) {
+      yield* Metric.update(isLeader, 1)
       yield* Effect.scoped(Effect.andThen(runOperator(options), Effect.never))
       return
     }

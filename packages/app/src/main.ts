@@ -7,7 +7,8 @@
  * Settings come from flags and environment variables (a flag wins); a bad
  * setting prints its message and exits 2. Logs are JSON lines on stdout at the
  * configured level. SIGTERM/SIGINT shut down gracefully (in-flight reconciles
- * finish, the Lease is released) and exit 0; lost leadership exits 1.
+ * finish, the Lease is released) and exit 0; lost leadership exits 1. Spans are
+ * exported over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set (Tracing.ts).
  */
 import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
@@ -16,6 +17,7 @@ import { Cause, Effect, Exit, Layer, Logger, References, Runtime } from "effect"
 import packageJson from "../package.json" with { type: "json" }
 import { identityOf, loadOperatorConfig, settings } from "./config/OperatorConfig.ts"
 import { runOperatorProcess } from "./OperatorProcess.ts"
+import { TracingConfigError, tracingLayer, tracingSettingsFrom } from "./observability/Tracing.ts"
 
 const version = packageJson.version
 
@@ -54,6 +56,11 @@ if (args.includes("--help") || args.includes("-h")) {
     process.exit(2)
   }
   const config = loaded.value
+  const tracing = tracingSettingsFrom(process.env, { serviceName: "litellm-operator", serviceVersion: version })
+  if (tracing instanceof TracingConfigError) {
+    process.stderr.write(`litellm-operator: ${tracing.message}\n`)
+    process.exit(2)
+  }
   const identity = identityOf(config, `${hostname()}-${randomBytes(3).toString("hex")}`)
   const logging = Layer.mergeAll(
     Logger.layer([Logger.consoleJson]),
@@ -65,7 +72,8 @@ if (args.includes("--help") || args.includes("-h")) {
         ? Effect.logInfo("stopped")
         : Effect.logError("the operator stopped", exit.cause)
     ),
-    Effect.provide(logging),
+    // Outermost: the tracer flushes the last spans after the operator has stopped.
+    Effect.provide(Layer.mergeAll(logging, tracingLayer(tracing))),
     NodeRuntime.runMain({ teardown, disableErrorReporting: true })
   )
 }

@@ -41,6 +41,8 @@ const status = (url: string) =>
     )
   )
 
+const scrape = (port: number) => Effect.promise(() => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()))
+
 /** Runs `script` as the operator: ready, reconciles a Team, and on SIGTERM exits 0 with its Lease released. */
 const scenario = (script: string) =>
   Effect.gen(function* () {
@@ -76,8 +78,15 @@ const scenario = (script: string) =>
     const created = yield* kube.create(Teams, team(namespace, "platform"))
     yield* eventually("Team Ready", kube.get(Teams, { namespace, name: "platform" }), (t) => isReady(t.status))
     assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === `k8s-${created.metadata.uid}`))
-    const metrics = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()))
+    // The gauges read from the caches (every 5 seconds): one Team, Ready; this replica leads; the informers report.
+    const metrics = yield* eventually("the Team counted on /metrics", scrape(port), (text) =>
+      text.includes('litellm_operator_objects{kind="Team"} 1')
+    )
     assert.include(metrics, 'litellm_operator_reconciles_total{kind="Team",result="success"}')
+    assert.match(metrics, /^litellm_operator_leader 1$/m)
+    assert.match(metrics, /^litellm_operator_informer_lists_total\{resource="teams",selector=""\} [1-9]/m)
+    assert.match(metrics, /^litellm_operator_informer_last_sync_timestamp_seconds\{resource="teams",selector=""\} \d/m)
+    assert.notMatch(metrics, /^litellm_operator_objects_not_ready\{kind="Team",[^}]*\} [1-9]/m)
 
     operator.child.kill("SIGTERM")
     const code = yield* operator.exited.pipe(Effect.timeout("30 seconds"))
@@ -138,6 +147,8 @@ describe("the operator process", () => {
           yield* eventually("B ready", status(`http://127.0.0.1:${portB}/readyz`), (s) => s === 200)
           assert.strictEqual((yield* kube.get(Leases, leaseKey)).spec?.holderIdentity, "replica-a")
           assert.notInclude(b.stdout(), "starting the controllers")
+          assert.match(yield* scrape(portB), /^litellm_operator_leader 0$/m)
+          assert.match(yield* scrape(portA), /^litellm_operator_leader 1$/m)
 
           // A stops and releases the Lease: B takes over without waiting out the lease duration.
           a.child.kill("SIGTERM")
@@ -152,6 +163,7 @@ describe("the operator process", () => {
           yield* eventually("Team Ready", kube.get(Teams, { namespace, name: "after-handover" }), (t) =>
             isReady(t.status)
           )
+          assert.match(yield* scrape(portB), /^litellm_operator_leader 1$/m)
 
           // Someone else takes the Lease and keeps it: B cannot renew, says so, and exits 1.
           const intruder = Effect.gen(function* () {

@@ -1,27 +1,37 @@
 /**
  * The Helm chart, rendered by the real Helm (built from the Go module proxy by
  * tools/helm/build.sh) and applied with server-side dry-run to the test
- * API server: every object it renders is one the API server accepts.
+ * API server: every object it renders is one the API server accepts. The
+ * alert rules it renders pass Prometheus's own `promtool check rules` (built
+ * the same way, tools/promtool/build.sh).
  */
 import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, inject, it } from "@effect/vitest"
 import { KubeConfig, KubernetesObjectApi, loadAllYaml, PatchStrategy } from "@kubernetes/client-node"
 import { Effect, Schema } from "effect"
 
 const root = join(import.meta.dirname, "..", "..", "..")
-const helm =
-  execFileSync("bash", [join(root, "tools", "helm", "build.sh")], { encoding: "utf8" })
+/** The last line a build script prints: the binary's path. */
+const built = (script: string) =>
+  execFileSync("bash", [join(root, "tools", script, "build.sh")], { encoding: "utf8" })
     .trim()
     .split("\n")
     .at(-1) ?? ""
+const helm = built("helm")
 
 /** A rendered object: what the test reads of it, and everything else kept for the API server. */
 const Rendered = Schema.StructWithRest(
   Schema.Struct({
     apiVersion: Schema.String,
     kind: Schema.String,
-    metadata: Schema.Struct({ name: Schema.String, namespace: Schema.optionalKey(Schema.String) })
+    // Labels and annotations too, so that the API server sees the object as rendered.
+    metadata: Schema.StructWithRest(
+      Schema.Struct({ name: Schema.String, namespace: Schema.optionalKey(Schema.String) }),
+      [Schema.Record(Schema.String, Schema.Unknown)]
+    )
   }),
   [Schema.Record(Schema.String, Schema.Unknown)]
 )
@@ -106,6 +116,23 @@ describe("Helm chart", () => {
       assert.include(deployment, '{"name":"REFUSED_RETRY_PERIOD","value":"10m"}')
       const named = JSON.stringify(render("operator.installationId=prod-eu").find((d) => d.kind === "Deployment"))
       assert.include(named, '{"name":"INSTALLATION_ID","value":"prod-eu"}')
+      // Traces only when a collector is named.
+      assert.notInclude(deployment, "OTEL_")
+      const traced = render(
+        "tracing.otlpEndpoint=http://collector.observability:4318",
+        "extraEnv[0].name=OTEL_RESOURCE_ATTRIBUTES",
+        "extraEnv[0].value=k8s.cluster.name=eu"
+      )
+      yield* dryRunApply(objects, traced)
+      const tracedDeployment = JSON.stringify(traced.find((d) => d.kind === "Deployment"))
+      for (const env of [
+        '{"name":"OTEL_EXPORTER_OTLP_ENDPOINT","value":"http://collector.observability:4318"}',
+        '{"name":"OTEL_EXPORTER_OTLP_PROTOCOL","value":"http/protobuf"}',
+        '{"name":"OTEL_SERVICE_NAME","value":"litellm-operator"}',
+        '{"name":"OTEL_RESOURCE_ATTRIBUTES","value":"k8s.cluster.name=eu"}'
+      ]) {
+        assert.include(tracedDeployment, env)
+      }
     })
   )
 
@@ -136,6 +163,57 @@ describe("Helm chart", () => {
       assert.include(deployment, '"type":"Recreate"')
       assert.isFalse(docs.some((d) => d.metadata.name.endsWith("leader-election")))
       yield* dryRunApply(objects, docs)
+    })
+  )
+
+  it.effect("adds the Grafana dashboard and the alert rules only when asked, and promtool accepts the rules", () =>
+    Effect.gen(function* () {
+      const { objects } = api()
+      yield* ensureNamespace(objects, "litellm-system")
+      yield* ensureNamespace(objects, "monitoring")
+      assert.isFalse(render().some((d) => d.kind === "PrometheusRule" || d.kind === "ConfigMap"))
+      const docs = render(
+        "grafanaDashboard.enabled=true",
+        "grafanaDashboard.namespace=monitoring",
+        "prometheusRule.enabled=true"
+      )
+
+      const dashboard = docs.find((d) => d.kind === "ConfigMap")
+      assert.isDefined(dashboard)
+      assert.strictEqual(dashboard?.metadata.namespace, "monitoring")
+      const configMap = Schema.decodeUnknownSync(
+        Schema.Struct({
+          metadata: Schema.Struct({ labels: Schema.Record(Schema.String, Schema.String) }),
+          data: Schema.Record(Schema.String, Schema.String)
+        })
+      )(dashboard)
+      assert.strictEqual(configMap.metadata.labels.grafana_dashboard, "1")
+      // The file as it is in the chart, byte for byte (Helm does not template it).
+      assert.strictEqual(
+        configMap.data["litellm-operator.json"],
+        readFileSync(join(root, "deploy", "chart", "dashboards", "litellm-operator.json"), "utf8").trimEnd()
+      )
+
+      // The PrometheusRule's CRD is not in the test API server: the rest is applied, the rules go to promtool.
+      const rule = docs.find((d) => d.kind === "PrometheusRule")
+      assert.strictEqual(rule?.apiVersion, "monitoring.coreos.com/v1")
+      yield* dryRunApply(
+        objects,
+        docs.filter((d) => d.kind !== "PrometheusRule")
+      )
+      const dir = mkdtempSync(join(tmpdir(), "chart-rules-"))
+      try {
+        const file = join(dir, "rules.json")
+        // JSON is YAML: promtool reads the rendered spec as a rules file.
+        writeFileSync(file, JSON.stringify(rule?.spec))
+        const out = execFileSync(built("promtool"), ["check", "rules", file], { encoding: "utf8" })
+        assert.match(out, /SUCCESS: 10 rules found/)
+        // And it does fail on a broken rule: the check is not a formality.
+        writeFileSync(file, JSON.stringify({ groups: [{ name: "x", rules: [{ alert: "X", expr: "rate(x[5m]" }] }] }))
+        assert.throws(() => execFileSync(built("promtool"), ["check", "rules", file], { stdio: "pipe" }))
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     })
   )
 

@@ -6,9 +6,18 @@
  */
 import { assert, layer } from "@effect/vitest"
 import type { Scope } from "effect"
-import { Effect, Option, Redacted, Ref, Schedule, Schema, Stream } from "effect"
+import { Effect, Metric, Option, Redacted, Ref, Schedule, Schema, Stream } from "effect"
 import type { Informer, InformerEvent, InformerOptions, TeamResource } from "../src/index.ts"
-import { KubeClient, KubeTransport, makeInformer, Secrets, Teams } from "../src/index.ts"
+import {
+  informerLastSyncTimestamp,
+  informerListsTotal,
+  informerWatchRestartsTotal,
+  KubeClient,
+  KubeTransport,
+  makeInformer,
+  Secrets,
+  Teams
+} from "../src/index.ts"
 import { ClusterLive, exampleTeam, freshNamespace } from "./support/cluster.ts"
 import { makeWatchFaults } from "./support/watchFaults.ts"
 
@@ -136,6 +145,12 @@ layer(ClusterLive, { excludeTestServices: true })("Informer", (it) => {
       const faults = yield* makeWatchFaults
       const client = yield* KubeClient
       const ns = yield* freshNamespace("inf-gone")
+      // What /metrics shows for informers of Teams (shared by the informers of this file, which run one at a time).
+      const teams = { resource: "teams", selector: "" }
+      const gone = Metric.withAttributes(informerWatchRestartsTotal, { ...teams, reason: "gone" })
+      const lists = Metric.withAttributes(informerListsTotal, teams)
+      const goneBefore = (yield* Metric.value(gone)).count
+      const listsBefore = (yield* Metric.value(lists)).count
       yield* client.create(Teams, exampleTeam(ns, "kept"))
       yield* client.create(Teams, exampleTeam(ns, "changed"))
       yield* client.create(Teams, exampleTeam(ns, "deleted"))
@@ -157,6 +172,10 @@ layer(ClusterLive, { excludeTestServices: true })("Informer", (it) => {
       const stats = yield* informer.stats
       assert.strictEqual(stats.gone, 1)
       assert.strictEqual(stats.lists, 2)
+      assert.strictEqual((yield* Metric.value(gone)).count - goneBefore, 1)
+      assert.strictEqual((yield* Metric.value(lists)).count - listsBefore, 2)
+      const lastSync = (yield* Metric.value(Metric.withAttributes(informerLastSyncTimestamp, teams))).value
+      assert.approximately(lastSync, Date.now() / 1000, 30)
       yield* assertCacheMatchesServer(informer, ns)
 
       // And it keeps watching.

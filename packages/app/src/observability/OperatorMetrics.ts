@@ -30,3 +30,17 @@ export const refusalsTotal = Metric.counter("litellm_operator_refusals_total", {
   description:
     "Reconciles refused in a way retrying cannot change (LiteLLM 400/401/403/409/422, ownership, policy), by kind and reason; such objects are not retried until their spec or connection changes"
 })
+
+export const objectsNotReady = Metric.gauge("litellm_operator_objects_not_ready", {
+  description:
+    "Objects whose Ready condition is not True, by kind and reason (Pending: not reconciled yet), counted from the informers' caches every 5 seconds"
+})
+
+export const objectsTotal = Metric.gauge("litellm_operator_objects", {
+  description: "Objects the operator watches, by kind, counted from the informers' caches every 5 seconds"
+})
+
+export const isLeader = Metric.gauge("litellm_operator_leader", {
+  description:
+    "1 while this replica leads (runs the controllers), 0 while it stands by; across replicas the sum is 1 and each change of leader shows as a change of this gauge"
+})

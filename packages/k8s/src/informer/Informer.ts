@@ -22,13 +22,19 @@
  * decode only the metadata fields the operator reads.
  */
 import type { Scope } from "effect"
-import { Deferred, Duration, Effect, Option, PubSub, Random, Ref, Schedule, Semaphore, Stream } from "effect"
+import { Deferred, Duration, Effect, Metric, Option, PubSub, Random, Ref, Schedule, Semaphore, Stream } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
 import { keyString } from "../api/ObjectMeta.ts"
 import type { ResourceType } from "../api/ResourceType.ts"
 import type { MalformedObject, WatchEvent } from "../client/KubeClient.ts"
 import { KubeClient } from "../client/KubeClient.ts"
 import { KubeError, Unavailable } from "../client/KubeError.ts"
+import {
+  informerLastSyncTimestamp,
+  informerListsTotal,
+  informerMalformedTotal,
+  informerWatchRestartsTotal
+} from "./InformerMetrics.ts"
 
 export type InformerEvent<A> =
   | { readonly type: "Added" | "Modified" | "Deleted"; readonly object: A }
@@ -42,6 +48,8 @@ export interface InformerStats {
   readonly gone: number
   readonly watchdogRestarts: number
   readonly errors: number
+  /** Objects received that do not match their schema, counted per list or watch event that carried one. */
+  readonly malformed: number
   /** Epoch millis of the last list or watch line. */
   readonly lastActivity: number | undefined
 }
@@ -133,11 +141,33 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
     gone: 0,
     watchdogRestarts: 0,
     errors: 0,
+    malformed: 0,
     lastActivity: undefined
   })
+  // Each count goes to `stats` and to /metrics together (InformerMetrics.ts).
+  const labels = { resource: type.plural, selector: options.labelSelector ?? "" }
+  const restarts = (reason: "gone" | "silent" | "error") =>
+    Metric.withAttributes(informerWatchRestartsTotal, { ...labels, reason })
+  const counted = {
+    lists: Metric.withAttributes(informerListsTotal, labels),
+    gone: restarts("gone"),
+    watchdogRestarts: restarts("silent"),
+    errors: restarts("error"),
+    malformed: Metric.withAttributes(informerMalformedTotal, labels)
+  }
+  const lastSync = Metric.withAttributes(informerLastSyncTimestamp, labels)
+  const count = (field: keyof typeof counted | "watches", n = 1) =>
+    Effect.andThen(
+      Ref.update(stats, (s) => ({ ...s, [field]: s[field] + n })),
+      field === "watches" ? Effect.void : Metric.update(counted[field], n)
+    )
   const touch = Effect.flatMap(
     Effect.clockWith((c) => c.currentTimeMillis),
-    (now) => Ref.update(stats, (s) => ({ ...s, lastActivity: now }))
+    (now) =>
+      Effect.andThen(
+        Ref.update(stats, (s) => ({ ...s, lastActivity: now })),
+        Metric.update(lastSync, now / 1000)
+      )
   )
 
   const relist = Effect.gen(function* () {
@@ -172,7 +202,8 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
       })
     )
     resourceVersion = result.resourceVersion
-    yield* Ref.update(stats, (s) => ({ ...s, lists: s.lists + 1 }))
+    yield* count("lists")
+    if (result.malformed.length > 0) yield* count("malformed", result.malformed.length)
     yield* touch
     yield* Deferred.succeed(synced, undefined)
   })
@@ -189,6 +220,7 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
             if (bad.key !== undefined) cache.delete(keyString(bad.key))
             if (bad.resourceVersion !== undefined) resourceVersion = bad.resourceVersion
             yield* PubSub.publish(hub, { type: "Malformed", object: bad })
+            yield* count("malformed")
             return
           }
           case "DELETED": {
@@ -213,7 +245,7 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
   const watchOnce = Effect.gen(function* () {
     const from = resourceVersion ?? ""
     const timeoutSeconds = yield* Random.nextIntBetween(minTimeout, maxTimeout + 1)
-    yield* Ref.update(stats, (s) => ({ ...s, watches: s.watches + 1 }))
+    yield* count("watches")
     const started = yield* Effect.clockWith((c) => c.currentTimeMillis)
     let received = 0
     yield* client.watch(type, { ...selectors, resourceVersion: from, timeoutSeconds }).pipe(
@@ -222,7 +254,7 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
         orElse: () =>
           Stream.fromEffect(
             Effect.andThen(
-              Ref.update(stats, (s) => ({ ...s, watchdogRestarts: s.watchdogRestarts + 1 })),
+              count("watchdogRestarts"),
               Effect.logWarning(`watch of ${label} silent for ${Duration.format(silence)}; restarting it`)
             )
           ).pipe(Stream.drain)
@@ -250,7 +282,7 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
     yield* watchOnce.pipe(
       Effect.catchReason("KubeError", "Gone", () =>
         Effect.andThen(
-          Ref.update(stats, (s) => ({ ...s, gone: s.gone + 1 })),
+          count("gone"),
           Effect.logInfo(`resourceVersion of ${label} expired (410); listing again`).pipe(
             Effect.andThen(
               Effect.sync(() => {
@@ -271,7 +303,7 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
   yield* cycle.pipe(
     Effect.tapError((error) =>
       Effect.andThen(
-        Ref.update(stats, (s) => ({ ...s, errors: s.errors + 1 })),
+        count("errors"),
         Effect.andThen(
           Effect.sync(() => {
             // Start over from a list: the watch position may be what is wrong (e.g. too new after a restore).

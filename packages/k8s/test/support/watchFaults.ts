@@ -7,17 +7,31 @@
  */
 import type { Stream as StreamType } from "effect"
 import { Deferred, Effect, Latch, Ref, Schedule, Stream } from "effect"
-import type { KubeObject, ResourceType, WatchEvent, WatchOptions } from "../../src/index.ts"
+import type { KubeObject, ListOptions, ResourceType, WatchEvent, WatchOptions } from "../../src/index.ts"
 import { KubeClient, KubeError, Unavailable } from "../../src/index.ts"
 
 export const makeWatchFaults = Effect.gen(function* () {
   const real = yield* KubeClient
   const gate = yield* Latch.make(true)
+  /** Set before the gate closes: a watch that got past the gate as a partition began waits again. */
+  const partitioned = yield* Ref.make(false)
   const cut = yield* Ref.make(yield* Deferred.make<void>())
   const pending = yield* Ref.make<{ readonly resumeFrom?: string; readonly failures: number }>({ failures: 0 })
   const opened = yield* Ref.make(0)
   /** Watches whose stream has not ended yet: closing waits for them, so no event of an old watch comes after. */
   const open = yield* Ref.make(0)
+
+  /**
+   * Past the gate, the deadline (`cut`) of a time with no partition: a watch that passed the gate just as a
+   * partition began, and read the deadline after the partition swapped it, would run through the partition unseen.
+   */
+  const deadline = Effect.gen(function* () {
+    while (true) {
+      yield* gate.await
+      const stop = yield* Ref.get(cut)
+      if (!(yield* Ref.get(partitioned))) return stop
+    }
+  })
 
   const watch = <A extends KubeObject, I>(
     type: ResourceType<A, I>,
@@ -25,7 +39,7 @@ export const makeWatchFaults = Effect.gen(function* () {
   ): StreamType.Stream<WatchEvent<A>, KubeError> =>
     Stream.unwrap(
       Effect.gen(function* () {
-        yield* gate.await
+        const stop = yield* deadline
         // A failure keeps a pending resumeFrom for the watch after it; a watch that connects consumes it.
         const next = yield* Ref.getAndUpdate(pending, (p) =>
           p.failures > 0 ? { ...p, failures: p.failures - 1 } : { failures: 0 }
@@ -37,13 +51,19 @@ export const makeWatchFaults = Effect.gen(function* () {
           })
         }
         yield* Ref.update(opened, (n) => n + 1)
-        const stop = yield* Ref.get(cut)
         yield* Ref.update(open, (n) => n + 1)
         return real
           .watch(type, { ...options, resourceVersion: next.resumeFrom ?? options.resourceVersion })
           .pipe(Stream.interruptWhen(Deferred.await(stop)), Stream.ensuring(Ref.update(open, (n) => n - 1)))
       })
     )
+
+  /**
+   * Lists wait out a partition too: otherwise an informer whose watch the partition cut at once (no event yet,
+   * so it counts as an error) relists straight through it and sees what the partition should hide.
+   */
+  const list = <A extends KubeObject, I>(type: ResourceType<A, I>, options?: ListOptions) =>
+    Effect.andThen(gate.await, real.list(type, options))
 
   /** Ends every open watch, as a dropped connection would. */
   const closeWatches = Effect.gen(function* () {
@@ -60,15 +80,15 @@ export const makeWatchFaults = Effect.gen(function* () {
   )
 
   return {
-    client: KubeClient.of({ ...real, watch }),
+    client: KubeClient.of({ ...real, list, watch }),
     closeWatches,
-    /** Closes open watches and holds new ones back until `heal`. */
-    partition: Effect.andThen(gate.close, closeAndDrain),
+    /** Closes open watches and holds new ones, and lists, back until `heal`. */
+    partition: Effect.andThen(Ref.set(partitioned, true), Effect.andThen(gate.close, closeAndDrain)),
     /** Lets watches through again; with `expired`, the next resumes from a compacted resourceVersion. */
     heal: (options: { readonly expired?: boolean } = {}) =>
       Effect.andThen(
         options.expired === true ? Ref.update(pending, (p) => ({ ...p, resumeFrom: "1" })) : Effect.void,
-        gate.open
+        Effect.andThen(Ref.set(partitioned, false), gate.open)
       ),
     /** The next `n` watches fail to connect. */
     failNext: (n: number) => Ref.update(pending, (p) => ({ ...p, failures: n })),
