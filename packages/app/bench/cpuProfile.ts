@@ -43,15 +43,16 @@ profile.samples.forEach((id, i) => {
   byFile.set(where, (byFile.get(where) ?? 0) + us)
 })
 
+/** The report goes to stdout, one line at a time. */
+const print = (line: string) => process.stdout.write(`${line}\n`)
+
 const table = (title: string, entries: Map<string, number>) => {
-  console.log(`| ${title} | self ms | share |\n| --- | ---: | ---: |`)
+  print(`| ${title} | self ms | share |\n| --- | ---: | ---: |`)
   for (const [name, us] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    console.log(
-      `| \`${name.replaceAll("|", "\\|")}\` | ${(us / 1000).toFixed(0)} | ${((100 * us) / totalUs).toFixed(1)} % |`
-    )
+    print(`| \`${name.replaceAll("|", "\\|")}\` | ${(us / 1000).toFixed(0)} | ${((100 * us) / totalUs).toFixed(1)} % |`)
   }
-  console.log("")
+  print("")
 }
-console.log(`profile: ${(totalUs / 1e6).toFixed(1)} s sampled\n`)
+print(`profile: ${(totalUs / 1e6).toFixed(1)} s sampled\n`)
 table("function", byFunction)
 table("file", byFile)

@@ -13,7 +13,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { EventRecorder, KubeClient, KubeTransport, VirtualKeys } from "@litellm-operator/k8s"
 import { installCrds, LocalControlPlane } from "@litellm-operator/k8s/local"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { Console, Duration, Effect, Layer, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { runOperator } from "../src/Operator.ts"
 import { Readiness } from "../src/observability/Readiness.ts"
@@ -67,9 +67,9 @@ const program = Effect.gen(function* () {
   const calls = yield* sim.calls
   const { total, writes } = sumCalls(calls)
   const objects = 10
-  console.log(`refused objects: ${objects} (5 taken aliases, 5 Enterprise-only fields), ${minutes} min`)
-  console.log(`LiteLLM calls: ${total} (${(total / objects).toFixed(1)} per object), writes ${writes}`)
-  for (const [endpoint, n] of Object.entries(calls).sort()) console.log(`  ${endpoint}: ${n}`)
+  yield* Console.log(`refused objects: ${objects} (5 taken aliases, 5 Enterprise-only fields), ${minutes} min`)
+  yield* Console.log(`LiteLLM calls: ${total} (${(total / objects).toFixed(1)} per object), writes ${writes}`)
+  for (const [endpoint, n] of Object.entries(calls).sort()) yield* Console.log(`  ${endpoint}: ${n}`)
 })
 
 const layer = Layer.mergeAll(

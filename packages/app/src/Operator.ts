@@ -123,8 +123,7 @@ const startKind = Effect.fnUntraced(function* <
       if (settled && object.value.metadata.deletionTimestamp === undefined) return {}
       const result = yield* reconcileObject(handler, object.value, options).pipe(
         Effect.tapError((error) => {
-          const outcome = outcomeOf(error)
-          const reason = outcome._tag === "Failed" ? outcome.reason : "Unknown"
+          const { reason } = outcomeOf(error)
           return Effect.andThen(
             count("error"),
             Metric.update(Metric.withAttributes(reconcileErrorsTotal, { kind, reason }), 1)

@@ -12,7 +12,7 @@ import {
   ownerMetadataKey,
   ownerOf,
   userRoles,
-  withoutOwnerKey
+  withOwnerMarker
 } from "../src/index.ts"
 
 const runs = { numRuns: 300 }
@@ -54,12 +54,14 @@ describe("owner markers", () => {
     assert.isTrue(Option.isNone(ownerOf({ [ownerMetadataKey]: JSON.stringify({ uid: "uid-self" }) })))
   })
 
-  it("a spec's own marker key is dropped before the operator writes its own", () => {
-    assert.deepStrictEqual(withoutOwnerKey({ [ownerMetadataKey]: "forged", team: "a" }), {
-      metadata: { team: "a" },
-      hadOwnerKey: true
+  it("the operator's marker replaces one in the spec's metadata, with a warning; other keys stay", () => {
+    const forged = withOwnerMarker({ [ownerMetadataKey]: "forged", team: "a" }, self)
+    assert.deepStrictEqual(forged.metadata, { [ownerMetadataKey]: ownerMarker(self), team: "a" })
+    assert.strictEqual(forged.warnings.length, 1)
+    assert.deepStrictEqual(withOwnerMarker(undefined, self), {
+      metadata: { [ownerMetadataKey]: ownerMarker(self) },
+      warnings: []
     })
-    assert.deepStrictEqual(withoutOwnerKey({ team: "a" }), { metadata: { team: "a" }, hadOwnerKey: false })
   })
 })
 

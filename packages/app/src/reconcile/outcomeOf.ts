@@ -1,5 +1,5 @@
 /** The Ready condition for a failed reconcile: a reason in one word and a message without secrets. */
-import type { Outcome } from "@litellm-operator/core"
+import type { Failed } from "@litellm-operator/core"
 import { failed } from "@litellm-operator/core"
 import type { KubeError } from "@litellm-operator/k8s"
 import type { LiteLLMError } from "@litellm-operator/litellm"
@@ -50,7 +50,7 @@ export const isPermanent = (error: ReconcileFailure): boolean => {
   }
 }
 
-export const outcomeOf = (error: ReconcileFailure): Outcome => {
+export const outcomeOf = (error: ReconcileFailure): Failed => {
   switch (error._tag) {
     case "ConnectionUnavailable":
       return failed("ConnectionError", error.message)

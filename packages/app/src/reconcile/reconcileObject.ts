@@ -12,7 +12,7 @@
  * object that cannot have made anything goes at once; one whose connection
  * does not work says DeletionBlocked and names the way out.
  */
-import type { DeletionPolicy, Outcome, OwnerRef } from "@litellm-operator/core"
+import type { DeletionPolicy, OwnerRef } from "@litellm-operator/core"
 import {
   adoptAnnotation,
   adoptedAnnotation,
@@ -106,23 +106,19 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       .pipe(Effect.flatMap(own), Effect.andThen(Metric.update(Metric.withAttributes(statusPatchesTotal, { kind }), 1)))
   const writeStatus = (status: St) => (sameStatus(status, object.status) ? Effect.void : recordStatus(status))
 
-  const fail = Effect.fnUntraced(function* (error: ReconcileFailure, outcome: Outcome = outcomeOf(error)) {
+  const fail = Effect.fnUntraced(function* (error: ReconcileFailure) {
+    const outcome = outcomeOf(error)
     yield* writeStatus(handler.failedStatus(object, outcome, now))
-    if (outcome._tag === "Failed") {
-      yield* emit({ type: "Warning", reason: outcome.reason, action: "Reconcile", note: outcome.message })
-    }
+    yield* emit({ type: "Warning", reason: outcome.reason, action: "Reconcile", note: outcome.message })
     return yield* Effect.fail(error)
   })
 
   /** A refusal is not an error of the operator's: the status and an Event say it, and the object waits. */
   const refuse = Effect.fnUntraced(function* (error: ReconcileFailure, note: string, retry: Duration.Duration) {
-    const outcome = outcomeOf(error)
-    const reason = outcome._tag === "Failed" ? outcome.reason : "Unknown"
+    const { reason, message } = outcomeOf(error)
     yield* Metric.update(Metric.withAttributes(refusalsTotal, { kind, reason }), 1)
-    if (outcome._tag === "Failed") {
-      yield* writeStatus(handler.failedStatus(object, failed(outcome.reason, `${outcome.message}; ${note}`), now))
-      yield* emit({ type: "Warning", reason: outcome.reason, action: "Reconcile", note: outcome.message })
-    }
+    yield* writeStatus(handler.failedStatus(object, failed(reason, `${message}; ${note}`), now))
+    yield* emit({ type: "Warning", reason, action: "Reconcile", note: message })
     yield* Effect.logInfo(`reconcile refused; ${note}`).pipe(Effect.annotateLogs({ reason, error: error.message }))
     return { requeueAfter: retry } satisfies ReconcileResult
   })

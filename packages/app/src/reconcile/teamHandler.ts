@@ -1,13 +1,13 @@
 /** Team: its LiteLLM team, identified by `spec.teamID` or one derived from the object's uid. */
 import type { LastApplied, ObservedTeam, TeamStatus } from "@litellm-operator/core"
-import { teamIdFor, teamStatus, withoutOwnerKey } from "@litellm-operator/core"
+import { teamIdFor, teamStatus, withOwnerMarker } from "@litellm-operator/core"
 import type { TeamResource } from "@litellm-operator/k8s"
 import { Teams } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
 import type { NamespaceObjects } from "./NamespaceObjects.ts"
 import { syncTeam } from "./syncTeam.ts"
-import { guardOf, markedMetadata, markerWarning, ownership, requireReferences } from "./tenancy.ts"
+import { guardOf, ownership, requireReferences } from "./tenancy.ts"
 
 const lastAppliedOf = (status: TeamStatus | undefined): LastApplied => ({
   fields: status?.appliedFields ?? [],
@@ -34,9 +34,10 @@ export const teamHandler: KindHandler<TeamResource, TeamStatus, NamespaceObjects
           }
         ])
       }
+      const marked = withOwnerMarker(team.spec.metadata, context.self)
       const spec = {
         ...team.spec,
-        metadata: markedMetadata(withoutOwnerKey(team.spec.metadata).metadata, context.self)
+        metadata: marked.metadata
       }
       const {
         plan,
@@ -65,7 +66,7 @@ export const teamHandler: KindHandler<TeamResource, TeamStatus, NamespaceObjects
           previous: team.status,
           team: observed,
           applied: plan.applied,
-          outcome: { _tag: "Reconciled", warnings: [...markerWarning(team.spec.metadata), ...plan.warnings] },
+          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...plan.warnings] },
           generation: team.metadata.generation,
           now
         }),

@@ -5,8 +5,8 @@
  * `checkReference`, `checkUserRole`). The checks run against the informer
  * caches and what the sync already read, so they cost no extra call.
  */
-import type { OwnerRef, ReferenceInput, RoleVerdict } from "@litellm-operator/core"
-import { checkReferences, decideOwnership, ownerMarker, ownerMetadataKey, ownerOf } from "@litellm-operator/core"
+import type { ReferenceInput, RoleVerdict } from "@litellm-operator/core"
+import { checkReferences, decideOwnership, ownerOf } from "@litellm-operator/core"
 import { Effect, Option } from "effect"
 import type { SyncContext } from "./KindHandler.ts"
 import { NamespaceObjects } from "./NamespaceObjects.ts"
@@ -35,18 +35,6 @@ export const guardOf = <O>(
 ): SyncGuard<O, ReconcileFailure, NamespaceObjects> => guard
 
 export const proceed: GuardVerdict = { _tag: "Proceed", adopted: false }
-
-/** A spec's metadata with the owner marker set by the operator (a marker in the spec is replaced, never trusted). */
-export const markedMetadata = (
-  metadata: { readonly [key: string]: string } | undefined,
-  self: OwnerRef
-): { readonly [key: string]: string } => ({ ...metadata, [ownerMetadataKey]: ownerMarker(self) })
-
-/** The spec's metadata named the marker key: said as a warning, since the operator replaced it. */
-export const markerWarning = (metadata: { readonly [key: string]: string } | undefined): ReadonlyArray<string> =>
-  metadata !== undefined && ownerMetadataKey in metadata
-    ? [`metadata key ${ownerMetadataKey} is reserved for the operator's owner marker; the spec's value was replaced`]
-    : []
 
 /**
  * Whether the object may write to (or delete) the LiteLLM object it observed.

@@ -1,6 +1,6 @@
 /** User: the LiteLLM user, its teams from `spec.teams`, and with `autoCreateKey` its own key in a Secret. */
 import type { LastApplied, UserStatus } from "@litellm-operator/core"
-import { checkUserRole, userIdFor, userStatus, withoutOwnerKey } from "@litellm-operator/core"
+import { checkUserRole, userIdFor, userStatus, withOwnerMarker } from "@litellm-operator/core"
 import type { KubeClient, SecretCache, UserResource } from "@litellm-operator/k8s"
 import { Users } from "@litellm-operator/k8s"
 import { Effect } from "effect"
@@ -11,7 +11,7 @@ import { readOrReplaceKey } from "./revokedKey.ts"
 import type { ObservedUserAndKey } from "./syncUser.ts"
 import { syncUser } from "./syncUser.ts"
 import type { GuardVerdict } from "./tenancy.ts"
-import { guardOf, markedMetadata, markerWarning, ownership, requireReferences, requireRole } from "./tenancy.ts"
+import { guardOf, ownership, requireReferences, requireRole } from "./tenancy.ts"
 
 const lastAppliedOf = (status: UserStatus | undefined): LastApplied => ({
   fields: status?.appliedFields ?? [],
@@ -72,9 +72,10 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | Sec
           })
         : undefined
       const material = checked?.material
+      const marked = withOwnerMarker(user.spec.metadata, context.self)
       const spec = {
         ...user.spec,
-        metadata: markedMetadata(withoutOwnerKey(user.spec.metadata).metadata, context.self)
+        metadata: marked.metadata
       }
       const check = Effect.fnUntraced(function* (observed: ObservedUserAndKey) {
         const verdict: GuardVerdict = yield* ownership(context, {
@@ -128,7 +129,7 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | Sec
           key,
           applied: plan.applied,
           keySecretRef: material?.secretName,
-          outcome: { _tag: "Reconciled", warnings: [...markerWarning(user.spec.metadata), ...plan.warnings] },
+          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...plan.warnings] },
           generation: user.metadata.generation,
           now
         }),

@@ -1,6 +1,6 @@
 /** VirtualKey: the key value lives in its Secret first, then in LiteLLM under its sha256 token. */
 import type { LastApplied, ObservedKey, ReferenceInput, VirtualKeyStatus } from "@litellm-operator/core"
-import { checkUserRole, keyStatus, withoutOwnerKey } from "@litellm-operator/core"
+import { checkUserRole, keyStatus, withOwnerMarker } from "@litellm-operator/core"
 import type { KubeClient, SecretCache, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
 import { Effect, Option, Redacted } from "effect"
@@ -15,7 +15,7 @@ import {
 import { NamespaceObjects } from "./NamespaceObjects.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
-import { guardOf, markedMetadata, markerWarning, ownership, requireReferences, requireRole } from "./tenancy.ts"
+import { guardOf, ownership, requireReferences, requireRole } from "./tenancy.ts"
 
 const lastAppliedOf = (status: VirtualKeyStatus | undefined): LastApplied => ({
   fields: status?.appliedFields ?? [],
@@ -105,9 +105,10 @@ export const virtualKeyHandler: KindHandler<
             recordedToken: chosen ? undefined : vk.status?.token,
             replace: ensureKeyMaterial({ ...keyOptions, replace: true })
           })
+      const marked = withOwnerMarker(intent.metadata, context.self)
       const markedIntent = {
         ...intent,
-        metadata: markedMetadata(withoutOwnerKey(intent.metadata).metadata, context.self)
+        metadata: marked.metadata
       }
       const { plan, key, verdict } = yield* syncKey(
         client,
@@ -136,7 +137,7 @@ export const virtualKeyHandler: KindHandler<
           key,
           applied: plan.applied,
           keySecretRef: material.secretName,
-          outcome: { _tag: "Reconciled", warnings: [...markerWarning(intent.metadata), ...plan.warnings] },
+          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...plan.warnings] },
           generation: vk.metadata.generation,
           now
         }),

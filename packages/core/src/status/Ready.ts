@@ -40,10 +40,10 @@ export type Outcome =
 
 export const reconciled = (warnings: ReadonlyArray<string> = []): Outcome => ({ _tag: "Reconciled", warnings })
 
-export const failed = (
-  reason: Exclude<ReadyReason, "Reconciled" | "ReconciledWithWarnings">,
-  message: string
-): Outcome => ({ _tag: "Failed", reason, message })
+/** The outcome of a reconcile that did not reach LiteLLM's match. */
+export type Failed = Extract<Outcome, { readonly _tag: "Failed" }>
+
+export const failed = (reason: Failed["reason"], message: string): Failed => ({ _tag: "Failed", reason, message })
 
 /**
  * A condition message holds at most this many characters: a message carries

@@ -43,14 +43,21 @@ export const ownerOf = (metadata: { readonly [key: string]: unknown } | null | u
   return typeof value === "string" ? decodeMarker(value) : Option.none()
 }
 
-/** A spec's metadata with the marker key removed, and whether it was there. */
-export const withoutOwnerKey = (
-  metadata: { readonly [key: string]: string } | undefined
-): { readonly metadata: { readonly [key: string]: string } | undefined; readonly hadOwnerKey: boolean } => {
-  if (metadata === undefined || !(ownerMetadataKey in metadata)) return { metadata, hadOwnerKey: false }
-  const { [ownerMetadataKey]: _dropped, ...rest } = metadata
-  return { metadata: rest, hadOwnerKey: true }
-}
+/**
+ * The metadata to ask LiteLLM for: the spec's, with the owner marker set from
+ * the object's own identity (a marker key in the spec is replaced, never
+ * trusted, and said in a warning).
+ */
+export const withOwnerMarker = (
+  metadata: { readonly [key: string]: string } | undefined,
+  owner: OwnerRef
+): { readonly metadata: { readonly [key: string]: string }; readonly warnings: ReadonlyArray<string> } => ({
+  metadata: { ...metadata, [ownerMetadataKey]: ownerMarker(owner) },
+  warnings:
+    metadata !== undefined && ownerMetadataKey in metadata
+      ? [`metadata key ${ownerMetadataKey} is reserved for the operator's owner marker; the spec's value was replaced`]
+      : []
+})
 
 /** What an object may do with the LiteLLM object it names. */
 export type Ownership =
