@@ -3,8 +3,8 @@ import fc from "fast-check"
 import { budgetArb, nameArb, observedKeyArb, virtualKeySpecArb } from "../src/arbitraries/index.ts"
 import type { KeyIntent, LastApplied, VirtualKeySpec } from "../src/index.ts"
 import { keyCreateOnlyRules, keyRules, planKey, wireEquals } from "../src/index.ts"
+import { LiteLLMModel } from "../src/testing/index.ts"
 import { keyMaterial, rawKeyArb } from "./support/keys.ts"
-import { LiteLLMModel } from "./support/LiteLLMModel.ts"
 
 const runs = { numRuns: 300 }
 

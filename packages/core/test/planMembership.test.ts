@@ -3,7 +3,7 @@ import fc from "fast-check"
 import { budgetArb, teamMemberAssociationSpecArb } from "../src/arbitraries/index.ts"
 import type { LastApplied, TeamMemberAssociationSpec } from "../src/index.ts"
 import { membershipOf, planMembership } from "../src/index.ts"
-import { LiteLLMModel } from "./support/LiteLLMModel.ts"
+import { LiteLLMModel } from "../src/testing/index.ts"
 
 const TEAM = "team-1"
 const USER = "user-1"

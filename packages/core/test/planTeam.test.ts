@@ -3,7 +3,7 @@ import fc from "fast-check"
 import { observedTeamArb, teamSpecArb } from "../src/arbitraries/index.ts"
 import type { LastApplied, LiteLLMAction, TeamSpec } from "../src/index.ts"
 import { planTeam, teamRules, wireEquals } from "../src/index.ts"
-import { LiteLLMModel } from "./support/LiteLLMModel.ts"
+import { LiteLLMModel } from "../src/testing/index.ts"
 
 const TEAM = "team-1"
 const runs = { numRuns: 300 }

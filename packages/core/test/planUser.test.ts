@@ -3,8 +3,8 @@ import fc from "fast-check"
 import { userSpecArb } from "../src/arbitraries/index.ts"
 import type { LastApplied, UserSpec } from "../src/index.ts"
 import { planUser } from "../src/index.ts"
+import { LiteLLMModel } from "../src/testing/index.ts"
 import { keyMaterial, rawKeyArb } from "./support/keys.ts"
-import { LiteLLMModel } from "./support/LiteLLMModel.ts"
 
 const USER = "user-1"
 const runs = { numRuns: 300 }

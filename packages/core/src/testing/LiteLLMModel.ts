@@ -1,17 +1,38 @@
 /**
- * An in-memory model of LiteLLM's admin semantics (litellm-api.md), enough to
- * apply plans in property tests: metadata replacement and the team metadata
- * wipe, null handling per endpoint, cascades, membership rows.
+ * An in-memory model of LiteLLM's admin state and the semantics of its admin
+ * API, enough to apply plans in property tests: metadata replacement and the
+ * team metadata wipe, null handling per endpoint, cascades on delete,
+ * membership budget rows, and what `/team/info` leaves out. The core's own
+ * model-based tests run every plan against it; another project's property
+ * suite can do the same. Pure and synchronous: no clock, no I/O.
  */
-import { Redacted, Schema } from "effect"
-import type { LiteLLMAction } from "../../src/index.ts"
-import { ObservedKey, ObservedTeam, ObservedUser } from "../../src/index.ts"
+import { Data, Redacted, Schema } from "effect"
+import { ObservedKey } from "../litellm/ObservedKey.ts"
+import { ObservedTeam } from "../litellm/ObservedTeam.ts"
+import { ObservedUser } from "../litellm/ObservedUser.ts"
+import type { LiteLLMAction } from "../plan/Action.ts"
 
 const decodeTeam = Schema.decodeUnknownSync(ObservedTeam)
 const decodeUser = Schema.decodeUnknownSync(ObservedUser)
 const decodeKey = Schema.decodeUnknownSync(ObservedKey)
 
-type Row = Record<string, unknown>
+/** A stored object, in LiteLLM's wire names. */
+export type Row = Record<string, unknown>
+
+/**
+ * A call LiteLLM would refuse (the status it would answer with): a plan that
+ * makes one is wrong, so the model throws it and a property fails on it.
+ */
+export class LiteLLMModelError extends Data.TaggedError("LiteLLMModelError")<{
+  readonly status: 400 | 404 | 409
+  readonly message: string
+}> {}
+
+const refuse = (status: 400 | 404 | 409, message: string): LiteLLMModelError =>
+  new LiteLLMModelError({ status, message })
+
+// Rows hold JSON only; a copy keeps a caller's later edits out of the model's state.
+const copy = <A>(value: A): A => JSON.parse(JSON.stringify(value))
 
 const TEAM_METADATA_FIELDS = ["tags", "guardrails"]
 const KEY_METADATA_FIELDS = ["tags", "guardrails", "enforced_params", "model_rpm_limit", "model_tpm_limit"]
@@ -22,13 +43,25 @@ const isEmpty = (v: unknown) =>
   (Array.isArray(v) && v.length === 0) ||
   (typeof v === "object" && v !== null && Object.keys(v).length === 0)
 
+/**
+ * LiteLLM's admin state: teams, users, keys (by sha256 token) and team
+ * membership budgets. Start empty, or seed the maps with rows in wire names
+ * (for objects made outside the operator); `apply` a plan's actions; read
+ * back with `team`, `user` and `key`, which answer as LiteLLM's info
+ * endpoints do and decode as the client does.
+ */
 export class LiteLLMModel {
-  teams = new Map<string, Row>()
-  users = new Map<string, Row>()
-  keys = new Map<string, Row>()
-  memberships = new Map<string, number | undefined>()
-  /** Raw keys seen on generate, by token, to check what the operator sent. */
-  rawKeys = new Map<string, string>()
+  /** Teams by `team_id`. */
+  readonly teams = new Map<string, Row>()
+  /** Users by `user_id`. */
+  readonly users = new Map<string, Row>()
+  /** Keys by token (sha256 of the key, lowercase hex). */
+  readonly keys = new Map<string, Row>()
+  /** Membership budgets by `<team_id>/<user_id>`; undefined: a member without a budget row. */
+  readonly memberships = new Map<string, number | undefined>()
+  /** Raw keys seen on generate, by token, to check what a plan sent. */
+  readonly rawKeys = new Map<string, string>()
+  /** Actions applied so far. */
   calls = 0
 
   private ensureUser(userId: string) {
@@ -43,6 +76,7 @@ export class LiteLLMModel {
     if (!teams.includes(teamId)) user.teams = [...teams, teamId]
   }
 
+  /** Applies one action as LiteLLM would; throws `LiteLLMModelError` where LiteLLM would refuse it. */
   apply(action: LiteLLMAction): void {
     this.calls++
     switch (action._tag) {
@@ -65,7 +99,7 @@ export class LiteLLMModel {
       }
       case "TeamUpdate": {
         const team = this.teams.get(action.teamId)
-        if (team === undefined) throw new Error("404 team")
+        if (team === undefined) throw refuse(404, "team not found")
         const { metadata, ...rest } = action.fields
         // The wipe quirk: metadata-backed fields sent without metadata replace it.
         let meta: Row =
@@ -99,7 +133,7 @@ export class LiteLLMModel {
         return
       }
       case "UserCreate": {
-        if (this.users.has(action.userId)) throw new Error("409 user exists")
+        if (this.users.has(action.userId)) throw refuse(409, "user exists")
         const { metadata, ...fields } = action.fields
         const rest: Row = { ...fields }
         const meta: Row = { ...((metadata as Row | undefined) ?? {}) }
@@ -134,7 +168,7 @@ export class LiteLLMModel {
         return
       }
       case "UserDelete": {
-        if (!this.users.has(action.userId)) throw new Error("404 user")
+        if (!this.users.has(action.userId)) throw refuse(404, "user not found")
         for (const [token, key] of this.keys) if (key.user_id === action.userId) this.keys.delete(token)
         for (const team of this.teams.values()) {
           team.members_with_roles = ((team.members_with_roles as Array<Row>) ?? []).filter(
@@ -147,7 +181,7 @@ export class LiteLLMModel {
       case "MemberAdd": {
         const team = this.mustTeam(action.teamId)
         const members = (team.members_with_roles as Array<Row>) ?? []
-        if (members.some((m) => m.user_id === action.userId)) throw new Error("400 already in team")
+        if (members.some((m) => m.user_id === action.userId)) throw refuse(400, "already a member of the team")
         team.members_with_roles = [...members, { user_id: action.userId, user_email: null, role: action.role }]
         this.addTeamToUser(action.userId, action.teamId)
         if (action.maxBudgetInTeam !== undefined)
@@ -166,7 +200,7 @@ export class LiteLLMModel {
       case "MemberRemove": {
         const team = this.mustTeam(action.teamId)
         const members = (team.members_with_roles as Array<Row>) ?? []
-        if (!members.some((m) => m.user_id === action.userId)) throw new Error("400 not a member")
+        if (!members.some((m) => m.user_id === action.userId)) throw refuse(400, "not a member of the team")
         team.members_with_roles = members.filter((m) => m.user_id !== action.userId)
         const user = this.users.get(action.userId)
         if (user !== undefined) user.teams = ((user.teams as Array<string>) ?? []).filter((t) => t !== action.teamId)
@@ -174,12 +208,12 @@ export class LiteLLMModel {
         return
       }
       case "KeyGenerate": {
-        if (this.keys.has(action.token)) throw new Error("400 key exists")
+        if (this.keys.has(action.token)) throw refuse(400, "key exists")
         const { metadata, soft_budget: softBudget, send_invite_email: _email, duration, ...fields } = action.fields
         const rest: Row = { ...fields }
         const alias = rest.key_alias
         if (alias != null && [...this.keys.values()].some((k) => k.key_alias === alias))
-          throw new Error("400 alias exists")
+          throw refuse(400, "key alias exists")
         const meta: Row = { ...((metadata as Row | undefined) ?? {}) }
         for (const f of KEY_METADATA_FIELDS)
           if (f in rest) {
@@ -205,11 +239,11 @@ export class LiteLLMModel {
       }
       case "KeyUpdate": {
         const key = this.keys.get(action.token)
-        if (key === undefined) throw new Error("404 key")
+        if (key === undefined) throw refuse(404, "key not found")
         const { metadata, duration, ...rest } = action.fields
         const alias = rest.key_alias
         if (alias != null && [...this.keys.entries()].some(([t, k]) => t !== action.token && k.key_alias === alias))
-          throw new Error("400 alias exists")
+          throw refuse(400, "key alias exists")
         let meta: Row = metadata !== undefined ? { ...(metadata as Row) } : { ...(key.metadata as Row) }
         for (const [k, v] of Object.entries(rest)) {
           if (KEY_METADATA_FIELDS.includes(k)) {
@@ -230,24 +264,25 @@ export class LiteLLMModel {
         this.mustKey(action.token).blocked = false
         return
       case "KeyDelete":
-        if (!this.keys.delete(action.token)) throw new Error("404 key")
+        if (!this.keys.delete(action.token)) throw refuse(404, "key not found")
         return
     }
   }
 
+  /** Applies the actions in order (a plan's `actions`). */
   applyAll(actions: ReadonlyArray<LiteLLMAction>): void {
     for (const action of actions) this.apply(action)
   }
 
   private mustTeam(teamId: string): Row {
     const team = this.teams.get(teamId)
-    if (team === undefined) throw new Error(`404 team ${teamId}`)
+    if (team === undefined) throw refuse(404, `team ${teamId} not found`)
     return team
   }
 
   private mustKey(token: string): Row {
     const key = this.keys.get(token)
-    if (key === undefined) throw new Error("404 key")
+    if (key === undefined) throw refuse(404, "key not found")
     return key
   }
 
@@ -263,16 +298,18 @@ export class LiteLLMModel {
         user_id: k.slice(teamId.length + 1),
         litellm_budget_table: budget === undefined ? null : { max_budget: budget }
       }))
-    return decodeTeam(structuredClone({ ...visible, team_memberships: memberships }))
+    return decodeTeam(copy({ ...visible, team_memberships: memberships }))
   }
 
+  /** `/user/info`'s user. */
   user(userId: string): typeof ObservedUser.Type | undefined {
     const row = this.users.get(userId)
-    return row === undefined ? undefined : decodeUser(structuredClone(row))
+    return row === undefined ? undefined : decodeUser(copy(row))
   }
 
+  /** `/key/info`'s key. */
   key(token: string): typeof ObservedKey.Type | undefined {
     const row = this.keys.get(token)
-    return row === undefined ? undefined : decodeKey(structuredClone(row))
+    return row === undefined ? undefined : decodeKey(copy(row))
   }
 }
