@@ -17,7 +17,7 @@ const decodeUser = Schema.decodeUnknownSync(ObservedUser)
 const decodeKey = Schema.decodeUnknownSync(ObservedKey)
 
 /** A stored object, in LiteLLM's wire names. */
-export type Row = Record<string, unknown>
+export type ModelRow = Record<string, unknown>
 
 /**
  * A call LiteLLM would refuse (the status it would answer with): a plan that
@@ -52,11 +52,11 @@ const isEmpty = (v: unknown) =>
  */
 export class LiteLLMModel {
   /** Teams by `team_id`. */
-  readonly teams = new Map<string, Row>()
+  readonly teams = new Map<string, ModelRow>()
   /** Users by `user_id`. */
-  readonly users = new Map<string, Row>()
+  readonly users = new Map<string, ModelRow>()
   /** Keys by token (sha256 of the key, lowercase hex). */
-  readonly keys = new Map<string, Row>()
+  readonly keys = new Map<string, ModelRow>()
   /** Membership budgets by `<team_id>/<user_id>`; undefined: a member without a budget row. */
   readonly memberships = new Map<string, number | undefined>()
   /** Raw keys seen on generate, by token, to check what a plan sent. */
@@ -82,7 +82,7 @@ export class LiteLLMModel {
     switch (action._tag) {
       case "TeamCreate": {
         const { metadata, ...rest } = action.fields
-        const meta: Row = { ...((metadata as Row | undefined) ?? {}) }
+        const meta: ModelRow = { ...((metadata as ModelRow | undefined) ?? {}) }
         for (const f of TEAM_METADATA_FIELDS) if (f in rest) meta[f] = rest[f]
         this.teams.set(action.teamId, {
           models: [],
@@ -102,8 +102,10 @@ export class LiteLLMModel {
         if (team === undefined) throw refuse(404, "team not found")
         const { metadata, ...rest } = action.fields
         // The wipe quirk: metadata-backed fields sent without metadata replace it.
-        let meta: Row =
-          metadata !== undefined ? { ...(metadata as Row) } : { ...((team.metadata as Row | undefined) ?? {}) }
+        let meta: ModelRow =
+          metadata !== undefined
+            ? { ...(metadata as ModelRow) }
+            : { ...((team.metadata as ModelRow | undefined) ?? {}) }
         const backed = TEAM_METADATA_FIELDS.filter((f) => f in rest)
         if (metadata === undefined && backed.length > 0) meta = {}
         for (const f of backed) meta[f] = rest[f]
@@ -135,8 +137,8 @@ export class LiteLLMModel {
       case "UserCreate": {
         if (this.users.has(action.userId)) throw refuse(409, "user exists")
         const { metadata, ...fields } = action.fields
-        const rest: Row = { ...fields }
-        const meta: Row = { ...((metadata as Row | undefined) ?? {}) }
+        const rest: ModelRow = { ...fields }
+        const meta: ModelRow = { ...((metadata as ModelRow | undefined) ?? {}) }
         for (const f of USER_METADATA_FIELDS)
           if (f in rest) {
             meta[f] = rest[f]
@@ -161,8 +163,8 @@ export class LiteLLMModel {
             continue
           }
           if (isEmpty(v)) continue // null, [] and {} are dropped
-          if (k === "metadata") user.metadata = { ...(v as Row) }
-          else if (USER_METADATA_FIELDS.includes(k)) user.metadata = { ...(user.metadata as Row), [k]: v }
+          if (k === "metadata") user.metadata = { ...(v as ModelRow) }
+          else if (USER_METADATA_FIELDS.includes(k)) user.metadata = { ...(user.metadata as ModelRow), [k]: v }
           else user[k] = v
         }
         return
@@ -171,7 +173,7 @@ export class LiteLLMModel {
         if (!this.users.has(action.userId)) throw refuse(404, "user not found")
         for (const [token, key] of this.keys) if (key.user_id === action.userId) this.keys.delete(token)
         for (const team of this.teams.values()) {
-          team.members_with_roles = ((team.members_with_roles as Array<Row>) ?? []).filter(
+          team.members_with_roles = ((team.members_with_roles as Array<ModelRow>) ?? []).filter(
             (m) => m.user_id !== action.userId
           )
         }
@@ -180,7 +182,7 @@ export class LiteLLMModel {
       }
       case "MemberAdd": {
         const team = this.mustTeam(action.teamId)
-        const members = (team.members_with_roles as Array<Row>) ?? []
+        const members = (team.members_with_roles as Array<ModelRow>) ?? []
         if (members.some((m) => m.user_id === action.userId)) throw refuse(400, "already a member of the team")
         team.members_with_roles = [...members, { user_id: action.userId, user_email: null, role: action.role }]
         this.addTeamToUser(action.userId, action.teamId)
@@ -190,7 +192,7 @@ export class LiteLLMModel {
       }
       case "MemberUpdate": {
         const team = this.mustTeam(action.teamId)
-        team.members_with_roles = ((team.members_with_roles as Array<Row>) ?? []).map((m) =>
+        team.members_with_roles = ((team.members_with_roles as Array<ModelRow>) ?? []).map((m) =>
           m.user_id === action.userId ? { ...m, role: action.role } : m
         )
         // Each call links a new budget row, or detaches it when no budget is sent.
@@ -199,7 +201,7 @@ export class LiteLLMModel {
       }
       case "MemberRemove": {
         const team = this.mustTeam(action.teamId)
-        const members = (team.members_with_roles as Array<Row>) ?? []
+        const members = (team.members_with_roles as Array<ModelRow>) ?? []
         if (!members.some((m) => m.user_id === action.userId)) throw refuse(400, "not a member of the team")
         team.members_with_roles = members.filter((m) => m.user_id !== action.userId)
         const user = this.users.get(action.userId)
@@ -210,11 +212,11 @@ export class LiteLLMModel {
       case "KeyGenerate": {
         if (this.keys.has(action.token)) throw refuse(400, "key exists")
         const { metadata, soft_budget: softBudget, send_invite_email: _email, duration, ...fields } = action.fields
-        const rest: Row = { ...fields }
+        const rest: ModelRow = { ...fields }
         const alias = rest.key_alias
         if (alias != null && [...this.keys.values()].some((k) => k.key_alias === alias))
           throw refuse(400, "key alias exists")
-        const meta: Row = { ...((metadata as Row | undefined) ?? {}) }
+        const meta: ModelRow = { ...((metadata as ModelRow | undefined) ?? {}) }
         for (const f of KEY_METADATA_FIELDS)
           if (f in rest) {
             meta[f] = rest[f]
@@ -244,7 +246,7 @@ export class LiteLLMModel {
         const alias = rest.key_alias
         if (alias != null && [...this.keys.entries()].some(([t, k]) => t !== action.token && k.key_alias === alias))
           throw refuse(400, "key alias exists")
-        let meta: Row = metadata !== undefined ? { ...(metadata as Row) } : { ...(key.metadata as Row) }
+        let meta: ModelRow = metadata !== undefined ? { ...(metadata as ModelRow) } : { ...(key.metadata as ModelRow) }
         for (const [k, v] of Object.entries(rest)) {
           if (KEY_METADATA_FIELDS.includes(k)) {
             meta = { ...meta, [k]: v }
@@ -274,13 +276,13 @@ export class LiteLLMModel {
     for (const action of actions) this.apply(action)
   }
 
-  private mustTeam(teamId: string): Row {
+  private mustTeam(teamId: string): ModelRow {
     const team = this.teams.get(teamId)
     if (team === undefined) throw refuse(404, `team ${teamId} not found`)
     return team
   }
 
-  private mustKey(token: string): Row {
+  private mustKey(token: string): ModelRow {
     const key = this.keys.get(token)
     if (key === undefined) throw refuse(404, "key not found")
     return key
