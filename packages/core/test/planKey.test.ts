@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import { budgetArb, nameArb, observedKeyArb, virtualKeySpecArb } from "../src/arbitraries/index.ts"
+import { budgetArb, keyValueArb, nameArb, observedKeyArb, virtualKeySpecArb } from "../src/arbitraries/index.ts"
 import type { KeyIntent, LastApplied, VirtualKeySpec } from "../src/index.ts"
 import { keyCreateOnlyRules, keyRules, planKey, wireEquals } from "../src/index.ts"
 import { LiteLLMModel } from "../src/testing/index.ts"
-import { keyMaterial, rawKeyArb } from "./support/keys.ts"
+import { keyMaterial } from "./support/keys.ts"
 
 const runs = { numRuns: 300 }
 
@@ -42,7 +42,7 @@ const step = (
 describe("planKey", () => {
   it("mints the key with the value chosen beforehand, and then plans nothing", () => {
     fc.assert(
-      fc.property(virtualKeySpecArb, rawKeyArb, (spec, raw) => {
+      fc.property(virtualKeySpecArb, keyValueArb, (spec, raw) => {
         const model = new LiteLLMModel()
         const first = step(model, raw, spec, { fields: [] })
         assert.deepStrictEqual(
@@ -64,7 +64,7 @@ describe("planKey", () => {
 
   it("after a crash between minting and recording, finds the key instead of minting a second one", () => {
     fc.assert(
-      fc.property(virtualKeySpecArb, rawKeyArb, (spec, raw) => {
+      fc.property(virtualKeySpecArb, keyValueArb, (spec, raw) => {
         const model = new LiteLLMModel()
         step(model, raw, spec, { fields: [] })
         // The status was never written: lastApplied is empty, but the key is found by its token.
@@ -83,7 +83,7 @@ describe("planKey", () => {
 
   it("converges from any earlier spec, and sends only what changed", () => {
     fc.assert(
-      fc.property(virtualKeySpecArb, virtualKeySpecArb, rawKeyArb, (before, after0, raw) => {
+      fc.property(virtualKeySpecArb, virtualKeySpecArb, keyValueArb, (before, after0, raw) => {
         const after = { ...after0, keyAlias: before.keyAlias }
         const model = new LiteLLMModel()
         const applied = step(model, raw, before, { fields: [] }).applied
@@ -121,7 +121,7 @@ describe("planKey", () => {
       .tuple(virtualKeySpecArb, nameArb, budgetArb)
       .map(([spec, budgetID, softBudget]): VirtualKeySpec => ({ ...spec, budgetID, softBudget }))
     fc.assert(
-      fc.property(bothArb, rawKeyArb, (spec, raw) => {
+      fc.property(bothArb, keyValueArb, (spec, raw) => {
         const model = new LiteLLMModel()
         const first = step(model, raw, spec, { fields: [] })
         const { token } = keyMaterial(raw)
@@ -167,7 +167,7 @@ describe("planKey", () => {
 
   it("names a modelMaxBudget in a warning: LiteLLM keeps it but never counts spend against it without a time period", () => {
     fc.assert(
-      fc.property(virtualKeySpecArb, rawKeyArb, (spec, raw) => {
+      fc.property(virtualKeySpecArb, keyValueArb, (spec, raw) => {
         const plan = planKey(desiredFor(raw, spec), {
           current: undefined,
           previous: undefined,
@@ -216,7 +216,7 @@ describe("planKey", () => {
 
   it("replaces the key when its value changes: the old key goes first, so the alias is free", () => {
     fc.assert(
-      fc.property(virtualKeySpecArb, rawKeyArb, rawKeyArb, (spec, oldRaw, newRaw) => {
+      fc.property(virtualKeySpecArb, keyValueArb, keyValueArb, (spec, oldRaw, newRaw) => {
         fc.pre(oldRaw !== newRaw)
         const model = new LiteLLMModel()
         const applied = step(model, oldRaw, spec, { fields: [] }).applied
@@ -235,7 +235,7 @@ describe("planKey", () => {
 
   it("adopts a key someone else changed, touching only what the spec sets", () => {
     fc.assert(
-      fc.property(virtualKeySpecArb, observedKeyArb, rawKeyArb, (spec, foreign, raw) => {
+      fc.property(virtualKeySpecArb, observedKeyArb, keyValueArb, (spec, foreign, raw) => {
         const model = new LiteLLMModel()
         const { token } = keyMaterial(raw)
         model.keys.set(token, { ...structuredClone(foreign), token, key_alias: spec.keyAlias })
@@ -266,7 +266,7 @@ describe("planKey", () => {
     fc.assert(
       fc.property(
         virtualKeySpecArb,
-        rawKeyArb,
+        keyValueArb,
         fc.constantFrom("Delete" as const, "Orphan" as const),
         (spec, raw, policy) => {
           const model = new LiteLLMModel()
@@ -288,7 +288,7 @@ describe("planKey", () => {
 
   it("never puts the raw key into anything but the generate action's redacted field", () => {
     fc.assert(
-      fc.property(virtualKeySpecArb, rawKeyArb, (spec, raw) => {
+      fc.property(virtualKeySpecArb, keyValueArb, (spec, raw) => {
         const plan = planKey(desiredFor(raw, spec), {
           current: undefined,
           previous: undefined,

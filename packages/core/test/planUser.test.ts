@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import { userSpecArb } from "../src/arbitraries/index.ts"
+import { keyValueArb, userSpecArb } from "../src/arbitraries/index.ts"
 import type { LastApplied, UserSpec } from "../src/index.ts"
 import { planUser } from "../src/index.ts"
 import { LiteLLMModel } from "../src/testing/index.ts"
-import { keyMaterial, rawKeyArb } from "./support/keys.ts"
+import { keyMaterial } from "./support/keys.ts"
 
 const USER = "user-1"
 const runs = { numRuns: 300 }
@@ -41,7 +41,7 @@ const step = (model: LiteLLMModel, spec: UserSpec, raw: string, lastApplied: Las
 describe("planUser", () => {
   it("converges from nothing, creating the user before its memberships and its key", () => {
     fc.assert(
-      fc.property(userSpecArb, rawKeyArb, (spec, raw) => {
+      fc.property(userSpecArb, keyValueArb, (spec, raw) => {
         const model = new LiteLLMModel()
         const first = step(model, spec, raw, { fields: [] })
         const tags = first.actions.map((a) => a._tag)
@@ -58,7 +58,7 @@ describe("planUser", () => {
 
   it("converges from any earlier spec, without flapping on fields LiteLLM cannot clear", () => {
     fc.assert(
-      fc.property(userSpecArb, userSpecArb, rawKeyArb, (before, after, raw) => {
+      fc.property(userSpecArb, userSpecArb, keyValueArb, (before, after, raw) => {
         const model = new LiteLLMModel()
         const applied = step(model, before, raw, { fields: [] }).applied
         const change = step(model, after, raw, applied)
@@ -73,7 +73,7 @@ describe("planUser", () => {
 
   it("deleting the user removes its key with it (LiteLLM's cascade), in one call", () => {
     fc.assert(
-      fc.property(userSpecArb, rawKeyArb, (spec, raw) => {
+      fc.property(userSpecArb, keyValueArb, (spec, raw) => {
         const model = new LiteLLMModel()
         step(model, spec, raw, { fields: [] })
         const plan = planUser(desired(spec, raw, true), observe(model, raw, { fields: [] }))
@@ -123,7 +123,7 @@ describe("planUser", () => {
   })
   it("gives the user's own key modelMaxBudget and spend, as a VirtualKey gets them", () => {
     fc.assert(
-      fc.property(userSpecArb, rawKeyArb, (spec0, raw) => {
+      fc.property(userSpecArb, keyValueArb, (spec0, raw) => {
         const spec: UserSpec = { ...spec0, autoCreateKey: true }
         const model = new LiteLLMModel()
         const first = step(model, spec, raw, { fields: [] })
@@ -139,7 +139,7 @@ describe("planUser", () => {
 
   it("stores guardrails on the user itself; key-only fields without autoCreateKey are named in a warning", () => {
     fc.assert(
-      fc.property(userSpecArb, rawKeyArb, (spec0, raw) => {
+      fc.property(userSpecArb, keyValueArb, (spec0, raw) => {
         const spec: UserSpec = { ...spec0, autoCreateKey: false }
         const model = new LiteLLMModel()
         const first = step(model, spec, raw, { fields: [] })

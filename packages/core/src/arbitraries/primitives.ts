@@ -48,3 +48,6 @@ export const connectionRefArb: fc.Arbitrary<ConnectionRef> = fc.oneof(
       ([name, namespace]): ConnectionRef => ({ instanceRef: namespace === undefined ? { name } : { name, namespace } })
     )
 )
+
+/** A key value as LiteLLM takes it (`sk-` and 22 URL-safe characters, the length the operator generates). */
+export const keyValueArb: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9_-]{22}$/).map((s) => `sk-${s}`)

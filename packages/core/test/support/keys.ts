@@ -1,7 +1,6 @@
 /** Test-side key material: the operator's adapter does the same with node:crypto. */
 import { createHash } from "node:crypto"
 import { Redacted } from "effect"
-import fc from "fast-check"
 
 export const tokenOf = (raw: string): string => createHash("sha256").update(raw).digest("hex")
 
@@ -11,5 +10,3 @@ export interface KeyMaterial {
 }
 
 export const keyMaterial = (raw: string): KeyMaterial => ({ key: Redacted.make(raw), token: tokenOf(raw) })
-
-export const rawKeyArb: fc.Arbitrary<string> = fc.stringMatching(/^[A-Za-z0-9_-]{22}$/).map((s) => `sk-${s}`)
