@@ -6,9 +6,9 @@
  * from the README itself so that they cannot drift.
  */
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { homedir, tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
 
@@ -17,6 +17,7 @@ const repoRoot = join(coreDir, "..", "..")
 // npm's cache beside the other caches of this project's tests, so a warm run downloads nothing.
 const npmCache = join(homedir(), ".cache", "litellm-operator", "npm")
 
+const SourceMap = Schema.fromJsonString(Schema.Struct({ sources: Schema.Array(Schema.String) }))
 const Manifest = Schema.fromJsonString(Schema.Struct({ version: Schema.String }))
 
 /** The version of `name` installed (from the lockfile) where `from` resolves it. */
@@ -129,6 +130,17 @@ describe("the packed package in a project of its own", () => {
       const entries = resolved.trim().split("\n")
       assert.strictEqual(entries.length, 3)
       for (const entry of entries) assert.match(entry, /\/node_modules\/@litellm-operator\/core\/dist\/.*index\.js$/)
+
+      // Each built module has a source map whose sources ship in the package.
+      const installed = join(project, "node_modules", "@litellm-operator", "core")
+      for (const entry of ["index", "arbitraries/index", "testing/index"]) {
+        const map = Schema.decodeUnknownSync(SourceMap)(
+          readFileSync(join(installed, "dist", `${entry}.js.map`), "utf8")
+        )
+        assert.isNotEmpty(map.sources)
+        for (const source of map.sources)
+          assert.isTrue(existsSync(join(installed, "dist", dirname(entry), source)), source)
+      }
 
       run(process.execPath, [join(project, "node_modules", "typescript", "bin", "tsc"), "-p", "."], project)
       // Each throws (and node exits non-zero, which fails this test) when an assertion or the property fails.
