@@ -16,8 +16,8 @@ const PLAIN_PATTERN = /^\+?([0-9]{1,12}(\.[0-9]{0,6})?|\.[0-9]{1,6})$/
 /** Exponent forms: "1e3", "2.5E+2", "15e-1". */
 const EXPONENT_PATTERN = /^\+?([0-9]{1,12}(\.[0-9]{0,12})?|\.[0-9]{1,12})[eE][+-]?[0-9]{1,2}$/
 
-/** The largest amount: 12 digits before the point and 6 after. */
-const MAX_AMOUNT = 999_999_999_999.999999
+/** Amounts stay below 10^12: 12 digits before the point. */
+const AMOUNT_LIMIT = 1_000_000_000_000
 
 /** The decimals of the number an exponent form writes: those of its mantissa minus its exponent. */
 const exponentDecimals = (s: string): number => {
@@ -27,7 +27,7 @@ const exponentDecimals = (s: string): number => {
 }
 
 const isBudget = (s: string): boolean =>
-  PLAIN_PATTERN.test(s) || (EXPONENT_PATTERN.test(s) && Number(s) <= MAX_AMOUNT && exponentDecimals(s) <= 6)
+  PLAIN_PATTERN.test(s) || (EXPONENT_PATTERN.test(s) && Number(s) < AMOUNT_LIMIT && exponentDecimals(s) <= 6)
 
 const expectedText =
   'must be a non-negative decimal amount such as "10", "12.50" or "1e3", of at most 12 digits before the point and 6 after'
@@ -45,7 +45,7 @@ export const Budget = Schema.String.check(
       maxLength: 32,
       "x-kubernetes-validations": [
         {
-          rule: `self.matches(r'${PLAIN_PATTERN.source}') || (self.matches(r'${EXPONENT_PATTERN.source}') && double(self) <= ${MAX_AMOUNT} && ${celExponentDecimals} <= 6)`,
+          rule: `self.matches(r'${PLAIN_PATTERN.source}') || (self.matches(r'${EXPONENT_PATTERN.source}') && double(self) < ${AMOUNT_LIMIT}.0 && ${celExponentDecimals} <= 6)`,
           message: expectedText
         }
       ]
