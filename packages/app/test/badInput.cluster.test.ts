@@ -314,6 +314,19 @@ const pastTheBounds: ReadonlyArray<{
     mentions: ["modelRPMLimit", "0"]
   },
   {
+    // The Go operator's field: refused, never pruned or ignored.
+    kind: "Team",
+    name: "go-members",
+    spec: { connectionRef, teamAlias: "go", membersWithRole: [{ userEmail: "a@example.com", role: "admin" }] },
+    mentions: ["membersWithRole", "TeamMemberAssociation"]
+  },
+  {
+    kind: "TeamMemberAssociation",
+    name: "go-team-ref",
+    spec: { connectionRef, teamAlias: "go", userEmail: "a@example.com", role: "user", teamRef: { name: "go" } },
+    mentions: ["teamRef", "teamAlias"]
+  },
+  {
     kind: "TeamMemberAssociation",
     name: "rlo-team",
     spec: { connectionRef, teamAlias: "\u202eteam", userEmail: "a@example.com", role: "user" },
@@ -321,7 +334,7 @@ const pastTheBounds: ReadonlyArray<{
   }
 ]
 
-const boundRule = /control characters|100 years|keys must be/
+const boundRule = /control characters|100 years|keys must be|is not supported/
 
 /** A schema with the bounds of issue 11 taken out, as an older CRD had it. */
 const withoutBounds = (node: unknown): unknown => {

@@ -70,7 +70,50 @@ const invalid: ReadonlyArray<Case> = [
     name: "Team without connectionRef",
     type: Teams,
     spec: without(team, "connectionRef"),
-    expect: ["spec.connectionRef", "Required"]
+    expect: ["spec.connectionRef", "Required", "connectionRef is required: set connectionRef.secretRef.name"]
+  },
+  // What the Go operator's users bring: each refusal says what to use instead.
+  ...[
+    { kind: "User", type: Users, spec: user },
+    { kind: "VirtualKey", type: VirtualKeys, spec: key },
+    { kind: "TeamMemberAssociation", type: TeamMemberAssociations, spec: tma }
+  ].map(
+    (c): Case => ({
+      name: `${c.kind} without connectionRef`,
+      type: c.type,
+      spec: without(c.spec, "connectionRef"),
+      expect: ["spec.connectionRef", "connectionRef is required: set connectionRef.secretRef.name", "instanceRef"]
+    })
+  ),
+  {
+    name: "Team with the Go operator's membersWithRole",
+    type: Teams,
+    spec: { ...team, membersWithRole: [{ userEmail: "admin@example.com", role: "admin" }] },
+    expect: ["spec.membersWithRole", "declare each member as a TeamMemberAssociation"]
+  },
+  {
+    name: "User with the role customer",
+    type: Users,
+    spec: { ...user, userRole: "customer" },
+    expect: ["spec.userRole", '"customer" is an end user', 'use "internal_user"', '"proxy_admin_viewer"']
+  },
+  {
+    name: "TeamMemberAssociation with the Go operator's teamRef",
+    type: TeamMemberAssociations,
+    spec: { ...tma, teamRef: { name: "platform" } },
+    expect: ["spec.teamRef", "names its team by spec.teamAlias", "remove teamRef"]
+  },
+  {
+    name: "TeamMemberAssociation with the Go operator's userRef",
+    type: TeamMemberAssociations,
+    spec: { ...tma, userRef: { name: "ada", namespace: "other" } },
+    expect: ["spec.userRef", "names its user by spec.userEmail", "remove userRef"]
+  },
+  {
+    name: "TeamMemberAssociation with the role member",
+    type: TeamMemberAssociations,
+    spec: { ...tma, role: "member" },
+    expect: ["spec.role", 'must be "user"', '"admin"', 'use "user"']
   },
   {
     name: "Team with both secretRef and instanceRef",
@@ -166,7 +209,7 @@ const invalid: ReadonlyArray<Case> = [
     name: "User with an unknown userRole",
     type: Users,
     spec: { ...user, userRole: "superuser" },
-    expect: ["spec.userRole", "Unsupported value"]
+    expect: ["spec.userRole", 'must be one of "proxy_admin"']
   },
   {
     name: "User with a malformed key duration",
@@ -207,14 +250,32 @@ const invalid: ReadonlyArray<Case> = [
   {
     name: "VirtualKey with a malformed soft budget",
     type: VirtualKeys,
-    spec: { ...key, softBudget: "1e3" },
-    expect: ["spec.softBudget", "non-negative decimal"]
+    spec: { ...key, softBudget: "1.5e-7" },
+    expect: ["spec.softBudget", "non-negative decimal", "6 after"]
+  },
+  {
+    name: "VirtualKey with a negative budget in exponent form",
+    type: VirtualKeys,
+    spec: { ...key, maxBudget: "-1e3" },
+    expect: ["spec.maxBudget", "non-negative decimal"]
+  },
+  {
+    name: "VirtualKey with a duration LiteLLM reads as minutes (ms)",
+    type: VirtualKeys,
+    spec: { ...key, duration: "30ms" },
+    expect: ["spec.duration", "positive whole number followed by a unit"]
+  },
+  {
+    name: "Team with a two-month budget period spelled out",
+    type: Teams,
+    spec: { ...team, budgetDuration: "2months" },
+    expect: ["spec.budgetDuration", '"1mo"']
   },
   {
     name: "TeamMemberAssociation with an unknown role",
     type: TeamMemberAssociations,
     spec: { ...tma, role: "owner" },
-    expect: ["spec.role", "Unsupported value"]
+    expect: ["spec.role", 'must be "user"']
   },
   {
     name: "TeamMemberAssociation without role",
@@ -704,6 +765,25 @@ layer(ClusterLive, { excludeTestServices: true })("CRDs on a real API server", (
     })
   )
 
+  it.effect("the spellings the Go operator passed on, which LiteLLM reads the same, are accepted", () =>
+    Effect.gen(function* () {
+      const ns = yield* freshNamespace("spellings")
+      const failures: Array<string> = []
+      const cases: ReadonlyArray<readonly [ResourceType<KubeObject>, unknown]> = [
+        [Teams, { ...team, maxBudget: "1e3", budgetDuration: "30days" }],
+        [Teams, { ...team, teamAlias: "b", maxBudget: "+5", budgetDuration: "1month" }],
+        [Users, { ...user, maxBudget: ".5", budgetDuration: "2hours", duration: "30min" }],
+        [VirtualKeys, { ...key, maxBudget: "2.5E+2", softBudget: "5.", duration: "1week", budgetDuration: "10secs" }],
+        [TeamMemberAssociations, { ...tma, maxBudgetInTeam: "15e-1" }]
+      ]
+      for (const [i, [type, spec]] of cases.entries()) {
+        const result = yield* Effect.result(createRaw(type, ns, `spelled-${i}`, spec))
+        if (Result.isFailure(result)) failures.push(`${type.kind} ${i}: ${result.failure.message.slice(0, 600)}`)
+      }
+      assert.deepStrictEqual(failures, [])
+    })
+  )
+
   it.effect(`${invalid.length} invalid objects are refused, each with a message naming the field`, () =>
     Effect.gen(function* () {
       const ns = yield* freshNamespace("invalid")
@@ -793,6 +873,52 @@ layer(ClusterLive, { excludeTestServices: true })("CRDs on a real API server", (
       const failures = yield* refusals(ns, [{ name: "valid team", type: Teams, spec: team, expect: [] }])
       assert.deepStrictEqual(failures, ["valid team: accepted"])
     })
+  )
+
+  it.effect(
+    "the Go operator's fields are refused, not pruned, when the client does not ask for strict validation",
+    () =>
+      Effect.gen(function* () {
+        const transport = yield* KubeTransport
+        const ns = yield* freshNamespace("non-strict")
+        // What `kubectl apply --validate=false` and GitOps tools without strict validation send.
+        const post = (spec: unknown, name: string) =>
+          Effect.result(
+            transport.request({
+              method: "POST",
+              path: collectionPath(Teams, ns),
+              query: { fieldValidation: "Ignore" },
+              body: { apiVersion: "auth.litellm.ai/v1alpha1", kind: "Team", metadata: { name }, spec }
+            })
+          )
+        const members = yield* post(
+          { ...team, membersWithRole: [{ userEmail: "my-team-admin@example.com", role: "admin" }] },
+          "go-team"
+        )
+        assert.isTrue(Result.isFailure(members))
+        if (Result.isFailure(members)) assert.include(members.failure.message, "TeamMemberAssociation")
+        // So are a membership's teamRef and userRef.
+        const refs = yield* Effect.result(
+          transport.request({
+            method: "POST",
+            path: collectionPath(TeamMemberAssociations, ns),
+            query: { fieldValidation: "Ignore" },
+            body: {
+              apiVersion: "auth.litellm.ai/v1alpha1",
+              kind: "TeamMemberAssociation",
+              metadata: { name: "go-tma" },
+              spec: { ...tma, teamRef: { name: "platform" }, userRef: { name: "ada" } }
+            }
+          })
+        )
+        assert.isTrue(Result.isFailure(refs))
+        if (Result.isFailure(refs)) assert.include(refs.failure.message, "spec.teamAlias")
+        // The same client's unknown fields are pruned in silence: that is what declaring the field prevents.
+        const unknown = yield* post({ ...team, notAField: true }, "pruned")
+        assert.isTrue(Result.isSuccess(unknown))
+        const stored = yield* (yield* KubeClient).get(Teams, { namespace: ns, name: "pruned" })
+        assert.isFalse("notAField" in stored.spec)
+      })
   )
 
   it.effect("short names and the category litellm work as kubectl resolves them (discovery)", () =>
