@@ -16,7 +16,7 @@ export interface KeyMaterial {
   readonly token: string
 }
 
-export const tokenOf = (key: Redacted.Redacted<string>): string =>
+export const tokenOfKey = (key: Redacted.Redacted<string>): string =>
   createHash("sha256").update(Redacted.value(key)).digest("hex")
 
 /** `sk-` and 32 URL-safe characters (192 random bits), longer than LiteLLM's own. */
@@ -99,7 +99,7 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
     )
   )
   yield* secrets.wrote(secret)
-  return { key, token: tokenOf(key), secretName: name, fresh }
+  return { key, token: tokenOfKey(key), secretName: name, fresh }
 })
 
 /**
@@ -167,5 +167,5 @@ export const keyMaterialForDeletion = Effect.fn("keyMaterialForDeletion")(functi
   const stored = Option.getOrUndefined(yield* (yield* SecretCache).owned({ namespace: options.owner.namespace, name }))
     ?.data?.key
   const key = stored ?? options.specKey ?? generateKey()
-  return { key, token: tokenOf(key), secretName: name, fresh: false }
+  return { key, token: tokenOfKey(key), secretName: name, fresh: false }
 })
