@@ -1,8 +1,9 @@
 /**
  * HTTP to the API server through the same `effect/http` client as every other
  * call the operator makes (its undici flavour, from @effect/platform-node), so
- * each API-server call is an `http.client` span under the KubeClient span that
- * made it, with the Authorization header redacted. client-node contributes
+ * each API-server call is an HTTP client span (method, URL, status) under the
+ * KubeClient span that made it; headers, the credential among them, are not
+ * recorded. client-node contributes
  * only its kubeconfig handling: the TLS settings (CA, client certificate) and
  * the credential headers (bearer tokens re-read as they rotate on disk, exec
  * plugins), via `applySecurityAuthentication` before every request.
@@ -15,7 +16,6 @@
  * requests and closed with the layer: client-node makes a new one per request,
  * the first is kept and the others closed unused.
  */
-
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
 import { Context, Duration, Effect, Layer, Schema, Stream } from "effect"
