@@ -14,7 +14,9 @@
  * the HTTP request; every request has a timeout (for a watch, to its response
  * headers). One connection pool (an undici dispatcher) is shared by all
  * requests and closed with the layer: client-node makes a new one per request,
- * the first is kept and the others closed unused.
+ * the first is kept and the others closed unused. Unlike client-node's fetch,
+ * no Accept-Encoding is sent, so large lists arrive uncompressed (more bytes on
+ * the wire, no inflating in the operator).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
