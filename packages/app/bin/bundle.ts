@@ -4,18 +4,38 @@
  * container image ships:
  *
  *   node packages/app/bin/bundle.ts [outfile]      (default dist/operator.mjs; `pnpm run build`)
+ *
+ * The LiteLLM simulator is test and local-run code: the bundle fails if it
+ * holds any of it (a module of the simulator's directory among its inputs, or
+ * the Simulator service's key in its text), and no file is written then.
  */
-import { join } from "node:path"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { dirname, join, sep } from "node:path"
+import { Simulator } from "@litellm-operator/litellm/simulator"
 import { build } from "esbuild"
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..")
 export const defaultOutfile = join(repoRoot, "dist", "operator.mjs")
 
-/** Writes the bundle; returns its size in bytes. */
-export const bundleOperator = async (outfile: string = defaultOutfile): Promise<number> => {
+const productionEntry = join(repoRoot, "packages", "app", "src", "main.ts")
+const simulatorDir = join("packages", "litellm", "src", "simulator") + sep
+
+/** Simulator code in a bundle: its modules among the inputs (paths relative to the repository), or its service key in the text. */
+export const simulatorCodeIn = (text: string, inputs: ReadonlyArray<string>): ReadonlyArray<string> => [
+  ...inputs.filter((input) => input.split("/").join(sep).includes(simulatorDir)),
+  ...(text.includes(Simulator.key) ? [`the text "${Simulator.key}"`] : [])
+]
+
+/** Writes the bundle; returns its size in bytes. Fails, writing nothing, if the bundle would hold simulator code. */
+export const bundleOperator = async (
+  outfile: string = defaultOutfile,
+  entry: string = productionEntry
+): Promise<number> => {
   const result = await build({
-    entryPoints: [join(repoRoot, "packages", "app", "src", "main.ts")],
+    entryPoints: [entry],
     outfile,
+    write: false,
+    absWorkingDir: repoRoot,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -34,7 +54,18 @@ export const bundleOperator = async (outfile: string = defaultOutfile): Promise<
       js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);'
     }
   })
-  return result.metafile.outputs[Object.keys(result.metafile.outputs).find((f) => f.endsWith(".mjs")) ?? ""]?.bytes ?? 0
+  const bundle = result.outputFiles.find((file) => file.path.endsWith(".mjs"))
+  if (bundle === undefined) throw new Error("esbuild produced no .mjs file")
+  const inputs = Object.values(result.metafile.outputs).flatMap((output) => Object.keys(output.inputs))
+  const found = simulatorCodeIn(bundle.text, inputs)
+  if (found.length > 0) {
+    throw new Error(`the operator bundle must not hold simulator code; it holds: ${found.slice(0, 10).join(", ")}`)
+  }
+  for (const file of result.outputFiles) {
+    mkdirSync(dirname(file.path), { recursive: true })
+    writeFileSync(file.path, file.contents)
+  }
+  return bundle.contents.byteLength
 }
 
 if (import.meta.main) {

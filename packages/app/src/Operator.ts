@@ -44,9 +44,9 @@ import { teamHandler } from "./reconcile/teamHandler.ts"
 import { userHandler } from "./reconcile/userHandler.ts"
 import { virtualKeyHandler } from "./reconcile/virtualKeyHandler.ts"
 import { runController } from "./runtime/Controller.ts"
+import { ReconcileQueue } from "./runtime/ReconcileQueue.ts"
 import type { ReferenceIndex } from "./runtime/ReferenceIndex.ts"
 import { makeReferenceIndex } from "./runtime/ReferenceIndex.ts"
-import { WorkQueue } from "./runtime/WorkQueue.ts"
 
 export interface OperatorOptions extends ReconcileSettings {
   /** Watch one namespace; all when undefined. */
@@ -66,7 +66,7 @@ const parseKey = (key: string): ObjectKey => {
 
 interface Running<A> {
   readonly informer: Informer<A>
-  readonly queue: WorkQueue["Service"]
+  readonly queue: ReconcileQueue["Service"]
   /** Something the object depends on changed: reconcile it in full, even if it reconciled moments ago. */
   readonly wake: (key: string) => Effect.Effect<void>
 }
@@ -102,7 +102,7 @@ const startKind = Effect.fnUntraced(function* <
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector })
   })
-  const queue = yield* WorkQueue.make()
+  const queue = yield* ReconcileQueue.make()
   /** Objects of all kinds share OwnWrites and Refusals: their entries are named by kind and key. */
   const written = (key: string) => `${kind}/${key}`
 
@@ -188,7 +188,7 @@ const startKind = Effect.fnUntraced(function* <
     resyncJitter: options.resyncJitter,
     reconcileTimeout: options.reconcileTimeout,
     reconcile
-  }).pipe(Effect.provideService(WorkQueue, queue))
+  }).pipe(Effect.provideService(ReconcileQueue, queue))
   const wake = (key: string) => Effect.andThen(ownWrites.unsettle(written(key)), queue.add(key))
   return { informer, queue, wake } satisfies Running<A>
 })

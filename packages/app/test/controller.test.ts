@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Clock, Deferred, Duration, Effect, Exit, Fiber, Layer, Ref, Scope } from "effect"
 import { TestClock } from "effect/testing"
 import { runController } from "../src/runtime/Controller.ts"
-import { WorkQueue } from "../src/runtime/WorkQueue.ts"
+import { ReconcileQueue as WorkQueue } from "../src/runtime/ReconcileQueue.ts"
 
 const base = {
   name: "test",

@@ -15,7 +15,7 @@ import {
   keySecretName,
   managedByLabel,
   managedByValue,
-  tokenOf
+  tokenOfKey as tokenOf
 } from "../src/reconcile/keyMaterial.ts"
 import { createNamespace } from "./support/population.ts"
 

@@ -18,7 +18,7 @@ export * from "./api/User.ts"
 export * from "./api/VirtualKey.ts"
 
 // Where each object's LiteLLM connection comes from
-export * from "./connection/resolveConnection.ts"
+export * from "./connection/Connection.ts"
 
 // LiteLLM objects as the client decodes them
 export * from "./litellm/Json.ts"

@@ -4,8 +4,8 @@
  * action with the idempotency rules that make retries and repeats safe.
  *
  * Every call has a timeout; retryable failures (Unavailable, RateLimited) are
- * retried with backoff, and only for idempotent calls — all of the operator's
- * creates carry a caller-chosen id or key, so they are. The master key and raw
+ * retried with backoff. Every call is safe to repeat: reads are, and all of the
+ * operator's creates carry a caller-chosen id or key (a repeat finds it). The master key and raw
  * keys stay `Redacted`; LiteLLM's messages are scrubbed before they reach an
  * error, and the Authorization header is redacted in spans.
  */
@@ -23,7 +23,7 @@ import {
   HasUserId,
   KeyInfoResponse,
   KeyListResponse,
-  Readiness,
+  ReadinessResponse,
   TeamInfoResponse,
   TeamListResponse,
   UserInfoResponse,
@@ -113,7 +113,7 @@ export class LiteLLMClient extends Context.Service<
     keyBlock(token: string): Result<ObservedKey>
     keyUnblock(token: string): Result<ObservedKey>
     keyList(filter?: KeyListFilter): Result<ReadonlyArray<ObservedKey>>
-    readonly readiness: Result<Readiness>
+    readonly readiness: Result<ReadinessResponse>
     /** Runs one plan action; repeats of an action that already took effect succeed. */
     execute(action: LiteLLMAction): Result<void>
   }
@@ -150,8 +150,8 @@ const NOT_USER_COLUMNS = ["blocked", "aliases", "config", "permissions", "key_al
 
 const TOKEN = /^[0-9a-f]{64}$/
 
-/** The sha256 token of a raw key; tokens pass through. */
-export const tokenOf = (keyOrToken: string): string =>
+/** The sha256 token of a raw key; a token (64 hex digits) passes through. */
+export const tokenOfKeyOrToken = (keyOrToken: string): string =>
   TOKEN.test(keyOrToken) ? keyOrToken : createHash("sha256").update(keyOrToken).digest("hex")
 
 interface Call {
@@ -160,7 +160,6 @@ interface Call {
   readonly path: string
   readonly urlParams?: Readonly<Record<string, string>>
   readonly body?: unknown
-  readonly idempotent: boolean
   /** Secrets in this request besides the master key, scrubbed from anything LiteLLM sends back. */
   readonly secrets?: ReadonlyArray<Redacted.Redacted<string>>
 }
@@ -230,8 +229,9 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     return yield* fail(call, reason, response.status)
   })
 
+  // Every call is retried: reads are safe to repeat, and every write the operator sends is too (see the header).
   const send = (call: Call): Result<unknown> =>
-    (call.idempotent ? Effect.retry(attempt(call), schedule) : attempt(call)).pipe(
+    Effect.retry(attempt(call), schedule).pipe(
       Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADER_NAMES),
       Effect.provideService(UrlParams.CurrentRedactedNames, ["key"])
     )
@@ -252,10 +252,10 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     )
 
   const get = (operation: string, path: string, urlParams: Readonly<Record<string, string>>) =>
-    send({ operation, method: "GET", path, urlParams, idempotent: true })
+    send({ operation, method: "GET", path, urlParams })
 
   const post = (operation: string, path: string, body: unknown, secrets?: ReadonlyArray<Redacted.Redacted<string>>) =>
-    send({ operation, method: "POST", path, body, idempotent: true, ...(secrets === undefined ? {} : { secrets }) })
+    send({ operation, method: "POST", path, body, ...(secrets === undefined ? {} : { secrets }) })
 
   /** `Some` unless the call failed with NotFound. */
   const optional = <A>(effect: Result<A>): Result<Option.Option<A>> =>
@@ -444,7 +444,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     key: Redacted.Redacted<string>,
     fields: Fields = {}
   ) {
-    const token = tokenOf(Redacted.value(key))
+    const token = tokenOfKeyOrToken(Redacted.value(key))
     yield* Effect.annotateCurrentSpan({ token })
     const body = yield* post("keyGenerate", "/key/generate", { ...fields, key: Redacted.value(key) }, [key])
     // The answer repeats the raw key; keep only the row, under the token we computed.
@@ -453,7 +453,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   })
 
   const keyInfo = Effect.fn("LiteLLMClient.keyInfo")(function* (keyOrToken: string) {
-    const token = tokenOf(keyOrToken)
+    const token = tokenOfKeyOrToken(keyOrToken)
     yield* Effect.annotateCurrentSpan({ token })
     const body = yield* optional(get("keyInfo", "/key/info", { key: token }))
     if (Option.isNone(body)) return Option.none<ObservedKey>()
@@ -489,7 +489,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   })
 
   const keyUpdate = Effect.fn("LiteLLMClient.keyUpdate")(function* (keyOrToken: string, fields: Fields) {
-    const token = tokenOf(keyOrToken)
+    const token = tokenOfKeyOrToken(keyOrToken)
     yield* Effect.annotateCurrentSpan({ token })
     const body = yield* post("keyUpdate", "/key/update", { ...fields, key: token }).pipe(
       Effect.catch(unknownKeyOr401("keyUpdate", token))
@@ -498,14 +498,14 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   })
 
   const keyDelete = Effect.fn("LiteLLMClient.keyDelete")(function* (keysOrTokens: ReadonlyArray<string>) {
-    const tokens = keysOrTokens.map(tokenOf)
+    const tokens = keysOrTokens.map(tokenOfKeyOrToken)
     yield* Effect.annotateCurrentSpan({ tokens: tokens.join(",") })
     yield* post("keyDelete", "/key/delete", { keys: tokens })
   })
 
   const keyBlocking = (operation: "keyBlock" | "keyUnblock", path: string) =>
     Effect.fn(`LiteLLMClient.${operation}`)(function* (keyOrToken: string) {
-      const token = tokenOf(keyOrToken)
+      const token = tokenOfKeyOrToken(keyOrToken)
       yield* Effect.annotateCurrentSpan({ token })
       const body = yield* post(operation, path, { key: token }).pipe(Effect.catch(unknownKeyOr401(operation, token)))
       return yield* keyRow(operation, token, body)
@@ -534,7 +534,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   })
 
   const readiness = Effect.flatMap(get("readiness", "/health/readiness", {}), (body) =>
-    decode("readiness", Readiness, body)
+    decode("readiness", ReadinessResponse, body)
   ).pipe(Effect.withSpan("LiteLLMClient.readiness"))
 
   // Plan actions

@@ -48,9 +48,9 @@ export const KeyListResponse = Schema.Struct({
   total_pages: Schema.optionalKey(Count)
 })
 
-export const Readiness = Schema.Struct({
+export const ReadinessResponse = Schema.Struct({
   status: Schema.String,
   db: Schema.optionalKey(Schema.NullOr(Schema.String)),
   litellm_version: Schema.optionalKey(Schema.NullOr(Schema.String))
 })
-export type Readiness = typeof Readiness.Type
+export type ReadinessResponse = typeof ReadinessResponse.Type

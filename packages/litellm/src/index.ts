@@ -1,6 +1,8 @@
 /**
- * The LiteLLM adapter: a typed, resilient client for LiteLLM's admin API, and
- * a simulator of that API for tests and local runs (node only: it opens a socket).
+ * The LiteLLM adapter: a typed, resilient client for LiteLLM's admin API.
+ * The simulator of that API (tests, local runs, benches) has its own entry
+ * point, `@litellm-operator/litellm/simulator`, which nothing here imports, so
+ * the production bundle never holds it (packages/app/bin/bundle.ts checks).
  */
 export * from "./ClientMetrics.ts"
 export * from "./ErrorEnvelope.ts"
@@ -9,14 +11,3 @@ export * from "./LiteLLMError.ts"
 export * from "./Responses.ts"
 export * from "./RetryPolicy.ts"
 export * from "./Secrets.ts"
-export {
-  type CallCounts,
-  type FaultRule,
-  latestProfile,
-  legacyProfile,
-  type Profile,
-  Simulator,
-  SimulatorError,
-  type SimulatorOptions,
-  type Snapshot
-} from "./Simulator.ts"

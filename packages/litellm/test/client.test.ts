@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Metric, Option, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { LiteLLMClient, type LiteLLMConnection } from "../src/LiteLLMClient.ts"
-import { legacyProfile, type Profile, Simulator } from "../src/Simulator.ts"
+import { legacyProfile, type Profile, Simulator } from "../src/simulator/Simulator.ts"
 import { simulatedClient } from "./support/fixtures.ts"
 
 const sha256 = (raw: string) => createHash("sha256").update(raw).digest("hex")

@@ -14,7 +14,7 @@ import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { LiteLLMClient } from "../src/LiteLLMClient.ts"
 import type { LiteLLMError } from "../src/LiteLLMError.ts"
-import { latestProfile, Simulator } from "../src/Simulator.ts"
+import { latestProfile, Simulator } from "../src/simulator/Simulator.ts"
 import { at, fastRetry, MASTER_KEY, masterKey, simulatorLayer, unique } from "./support/fixtures.ts"
 
 /** Where the suite's client points, with which master key, and the models its data plane serves. */

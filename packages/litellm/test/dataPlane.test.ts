@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { type Profile, Simulator } from "../src/Simulator.ts"
+import { type Profile, Simulator } from "../src/simulator/Simulator.ts"
 import { at, simulatorLayer, wire } from "./support/fixtures.ts"
 
 const sha256 = (raw: string) => createHash("sha256").update(raw).digest("hex")

@@ -7,10 +7,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Logger, Redacted, References, Tracer } from "effect"
 import { FetchHttpClient, HttpClient } from "effect/http"
-import { LiteLLMClient, tokenOf } from "../src/LiteLLMClient.ts"
+import { LiteLLMClient, tokenOfKeyOrToken as tokenOf } from "../src/LiteLLMClient.ts"
 import { isLiteLLMError } from "../src/LiteLLMError.ts"
 import { scrub } from "../src/Secrets.ts"
-import { legacyProfile, Simulator } from "../src/Simulator.ts"
+import { legacyProfile, Simulator } from "../src/simulator/Simulator.ts"
 import { MASTER_KEY, simulatedClient } from "./support/fixtures.ts"
 
 const RAW_1 = "sk-secret-first-Hq2Lm9Xw4Rt7"

@@ -24,7 +24,7 @@ import {
   recordWrite
 } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
-import { LIST_PAGE_SIZE, tokenOf } from "@litellm-operator/litellm"
+import { LIST_PAGE_SIZE, tokenOfKeyOrToken } from "@litellm-operator/litellm"
 import { Clock, Effect, Option, Ref, Semaphore } from "effect"
 
 type Client = LiteLLMClient["Service"]
@@ -144,7 +144,7 @@ export const withListObservation = Effect.fnUntraced(function* (client: Client, 
 
   return {
     ...client,
-    keyInfo: (keyOrToken) => keys.read(tokenOf(keyOrToken)),
+    keyInfo: (keyOrToken) => keys.read(tokenOfKeyOrToken(keyOrToken)),
     userInfo: users.read,
     teamInfo: teams.read,
     // Marked before (a list that begins meanwhile may or may not see it) and after (it has).

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from "node:crypto"
 import type { ObjectKey, Secret } from "@litellm-operator/k8s"
-import { KubeClient, SecretCache } from "@litellm-operator/k8s"
+import { controllerOf, isOwnedBy, KubeClient, SecretCache } from "@litellm-operator/k8s"
 import { Effect, Option, Redacted } from "effect"
 import { KeySecretUnusable, SecretConflict } from "./ReconcileError.ts"
 
@@ -16,7 +16,7 @@ export interface KeyMaterial {
   readonly token: string
 }
 
-export const tokenOf = (key: Redacted.Redacted<string>): string =>
+export const tokenOfKey = (key: Redacted.Redacted<string>): string =>
   createHash("sha256").update(Redacted.value(key)).digest("hex")
 
 /** `sk-` and 32 URL-safe characters (192 random bits), longer than LiteLLM's own. */
@@ -99,7 +99,7 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
     )
   )
   yield* secrets.wrote(secret)
-  return { key, token: tokenOf(key), secretName: name, fresh }
+  return { key, token: tokenOfKey(key), secretName: name, fresh }
 })
 
 /**
@@ -111,9 +111,8 @@ const conflictMessage = Effect.fnUntraced(function* (key: ObjectKey, kind: strin
   const secrets = yield* SecretCache
   const where = `Secret ${key.namespace}/${key.name}`
   // Key Secrets carry the operator's label, so the owned cache holds them; any other Secret is nobody's key.
-  const owner = Option.getOrUndefined(yield* secrets.owned(key))?.metadata.ownerReferences?.find(
-    (ref) => ref.controller === true
-  )
+  const secret = Option.getOrUndefined(yield* secrets.owned(key))
+  const owner = secret === undefined ? undefined : controllerOf(secret)
   if (owner !== undefined) {
     return `${where} holds the key of ${owner.kind} ${key.namespace}/${owner.name}, so this ${kind} cannot keep its key there; rename this ${kind} (its key Secret is named <name>-litellm-key)`
   }
@@ -123,7 +122,7 @@ const conflictMessage = Effect.fnUntraced(function* (key: ObjectKey, kind: strin
 /** Whether the object's key Secret exists and is the object's own (the Secret a key value is written to first). */
 export const ownsKeySecret = Effect.fnUntraced(function* (key: ObjectKey, uid: string) {
   const secret = yield* (yield* SecretCache).owned(key)
-  return Option.isSome(secret) && (secret.value.metadata.ownerReferences ?? []).some((ref) => ref.uid === uid)
+  return Option.isSome(secret) && isOwnedBy(secret.value, uid)
 })
 
 /** A chosen key value must look like one LiteLLM accepts; the value itself never appears in a message. */
@@ -167,5 +166,5 @@ export const keyMaterialForDeletion = Effect.fn("keyMaterialForDeletion")(functi
   const stored = Option.getOrUndefined(yield* (yield* SecretCache).owned({ namespace: options.owner.namespace, name }))
     ?.data?.key
   const key = stored ?? options.specKey ?? generateKey()
-  return { key, token: tokenOf(key), secretName: name, fresh: false }
+  return { key, token: tokenOfKey(key), secretName: name, fresh: false }
 })

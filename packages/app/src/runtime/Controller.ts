@@ -7,7 +7,7 @@
  */
 import type { Duration } from "effect"
 import { Cause, Duration as D, Effect, Option, Predicate, Random } from "effect"
-import { WorkQueue } from "./WorkQueue.ts"
+import { ReconcileQueue } from "./ReconcileQueue.ts"
 
 /** What a reconcile asks for when it succeeds. */
 export interface ReconcileResult {
@@ -30,7 +30,7 @@ export interface ControllerOptions<E, R> {
 
 /** Starts the workers in the current scope; closing the scope lets in-flight reconciles finish, then stops. */
 export const runController = Effect.fnUntraced(function* <E, R>(options: ControllerOptions<E, R>) {
-  const queue = yield* WorkQueue
+  const queue = yield* ReconcileQueue
 
   const afterSuccess = Effect.fnUntraced(function* (key: string, result: ReconcileResult) {
     yield* queue.forget(key)

@@ -1,20 +1,25 @@
 /**
- * Typed access to the API server for the operator: objects decoded by their
- * schema on the way in, status written through the status subresource with a
- * JSON merge patch, finalizers added and removed under a resourceVersion
- * precondition, Secrets read as `Redacted` values and owned Secrets written
- * idempotently. Every failure is a `KubeError` with a tagged reason.
+ * Typed access to the API server for the operator, generic over kinds (as
+ * controller-runtime's client is): objects decoded by their schema on the way
+ * in, status written through the status subresource with a JSON merge patch.
+ * Every failure is a `KubeError` with a tagged reason.
+ *
+ * The helpers that know what they write live beside it, over these verbs (as
+ * controller-runtime's controllerutil does): finalizers (`Finalizers.ts`),
+ * owned Secrets (`OwnedSecrets.ts`), owner references (`OwnerReferences.ts`),
+ * and the one conflict retry they share (`retryOnConflict.ts`). The service
+ * carries them bound to its verbs, so a caller holds one handle.
  */
-import { Context, Duration, Effect, Layer, Option, Random, Redacted, Result, Schema, Stream } from "effect"
+import { Context, Effect, Layer, Option, Result, Schema, Stream } from "effect"
 import type { CustomObject, CustomResourceType } from "../api/CustomResources.ts"
 import type { KubeObject, ObjectKey, OwnerReference } from "../api/ObjectMeta.ts"
-import { keyString } from "../api/ObjectMeta.ts"
 import type { ResourceType } from "../api/ResourceType.ts"
 import { acceptOf, apiVersionOf, collectionPath, objectPath } from "../api/ResourceType.ts"
-import { type Secret, Secrets } from "../api/Secret.ts"
 import { Status } from "../api/Status.ts"
-import { Conflict, Invalid, KubeError, Malformed, reasonFromStatus } from "./KubeError.ts"
+import { type Finalizers, finalizersOn } from "./Finalizers.ts"
+import { KubeError, Malformed, reasonFromStatus } from "./KubeError.ts"
 import { ContentType, KubeTransport } from "./KubeTransport.ts"
+import { type OwnedSecrets, ownedSecretsOn } from "./OwnedSecrets.ts"
 
 export interface ListOptions {
   /** All namespaces when left out. */
@@ -63,30 +68,6 @@ export type NewObject<I> = Omit<I, "apiVersion" | "kind" | "metadata" | "status"
   readonly metadata: NewObjectMeta
 }
 
-/** What `applyOwnedSecret` makes exist. */
-export const OwnedSecret = Schema.Struct({
-  namespace: Schema.NonEmptyString,
-  name: Schema.NonEmptyString,
-  /** The object the Secret belongs to (same namespace); it becomes the controller owner reference. */
-  owner: Schema.Struct({
-    apiVersion: Schema.NonEmptyString,
-    kind: Schema.NonEmptyString,
-    name: Schema.NonEmptyString,
-    uid: Schema.NonEmptyString
-  }),
-  labels: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
-  annotations: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
-  type: Schema.optionalKey(Schema.String),
-  data: Schema.Record(Schema.String, Schema.Redacted(Schema.String))
-})
-export type OwnedSecret = typeof OwnedSecret.Type
-
-/** How many times a write that met a newer resourceVersion (409) is re-read and tried again. */
-const CONFLICT_ATTEMPTS = 10
-
-/** A short, growing, jittered pause before re-reading after a 409, so contending writers spread out. */
-const conflictPause = (attempt: number) =>
-  Effect.flatMap(Random.nextBetween(0, 10 * attempt), (ms) => Effect.sleep(Duration.millis(ms)))
 const PAGE_SIZE = 500
 
 const JsonText = Schema.fromJsonString(Schema.Unknown)
@@ -113,76 +94,50 @@ const LooseMeta = Schema.Struct({
 const decodeLooseMeta = Schema.decodeUnknownOption(LooseMeta)
 const decodeStatus = Schema.decodeUnknownOption(Status)
 
-export class KubeClient extends Context.Service<
-  KubeClient,
-  {
-    get<A extends KubeObject, I>(type: ResourceType<A, I>, key: ObjectKey): Effect.Effect<A, KubeError>
-    /** Every page; objects that do not decode are reported in `malformed`, not failed on. */
-    list<A extends KubeObject, I>(
-      type: ResourceType<A, I>,
-      options?: ListOptions
-    ): Effect.Effect<ListResult<A>, KubeError>
-    /** One watch connection with bookmarks; an `ERROR` event (e.g. 410 Gone) fails the stream. */
-    watch<A extends KubeObject, I>(
-      type: ResourceType<A, I>,
-      options: WatchOptions
-    ): Stream.Stream<WatchEvent<A>, KubeError>
-    create<A extends KubeObject, I>(type: ResourceType<A, I>, object: NewObject<I>): Effect.Effect<A, KubeError>
-    /** PUT: `metadata.resourceVersion` is the precondition. */
-    replace<A extends KubeObject, I>(type: ResourceType<A, I>, object: A): Effect.Effect<A, KubeError>
-    /** A JSON merge patch of the object (not its status). */
-    mergePatch<A extends KubeObject, I>(
-      type: ResourceType<A, I>,
-      key: ObjectKey,
-      patch: Readonly<Record<string, unknown>>
-    ): Effect.Effect<A, KubeError>
-    /** Deleting what is already gone succeeds. */
-    delete<A extends KubeObject, I>(
-      type: ResourceType<A, I>,
-      key: ObjectKey,
-      preconditions?: { readonly uid?: string; readonly resourceVersion?: string }
-    ): Effect.Effect<void, KubeError>
-    /**
-     * Writes `status` through the status subresource (merge patch). Top-level
-     * fields of `previous` that `status` no longer has are cleared; with
-     * `resourceVersion`, a newer object fails with Conflict.
-     */
-    patchStatus<A extends CustomObject<St>, St, I>(
-      type: CustomResourceType<A, St, I>,
-      key: ObjectKey,
-      status: St,
-      options?: { readonly previous?: St | undefined; readonly resourceVersion?: string }
-    ): Effect.Effect<A, KubeError>
-    /** Adds `finalizer` unless present; `target` may be a (possibly stale) cached object, saving a read. */
-    addFinalizer<A extends KubeObject, I>(
-      type: ResourceType<A, I>,
-      target: A | ObjectKey,
-      finalizer: string
-    ): Effect.Effect<A, KubeError>
-    /** Removes `finalizer` if present; `None` when the object is gone (deleted once the last finalizer went). */
-    removeFinalizer<A extends KubeObject, I>(
-      type: ResourceType<A, I>,
-      target: A | ObjectKey,
-      finalizer: string
-    ): Effect.Effect<Option.Option<A>, KubeError>
-    readSecret(key: ObjectKey): Effect.Effect<Secret, KubeError>
-    /**
-     * Creates the Secret, or updates it to the given data, labels and owner
-     * reference; writes nothing when it already matches. A Secret of that
-     * name that is not owned by `owner` is left alone (Conflict).
-     *
-     * With `current` (what a cache holds: the Secret, or none), that stands in
-     * for the first read, and a write it made stale is not retried: a 409
-     * (Conflict) or 404 (NotFound) fails, so the caller reads afresh and
-     * decides again what to write (a key value must never be chosen from a
-     * stale read).
-     */
-    applyOwnedSecret(
-      secret: OwnedSecret,
-      options?: { readonly current?: Option.Option<Secret> }
-    ): Effect.Effect<Secret, KubeError>
-  }
->()("litellm-operator/k8s/KubeClient") {
+/** The generic verbs: what the API server offers for any kind. */
+export interface KubeVerbs {
+  get<A extends KubeObject, I>(type: ResourceType<A, I>, key: ObjectKey): Effect.Effect<A, KubeError>
+  /** Every page; objects that do not decode are reported in `malformed`, not failed on. */
+  list<A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    options?: ListOptions
+  ): Effect.Effect<ListResult<A>, KubeError>
+  /** One watch connection with bookmarks; an `ERROR` event (e.g. 410 Gone) fails the stream. */
+  watch<A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    options: WatchOptions
+  ): Stream.Stream<WatchEvent<A>, KubeError>
+  create<A extends KubeObject, I>(type: ResourceType<A, I>, object: NewObject<I>): Effect.Effect<A, KubeError>
+  /** PUT: `metadata.resourceVersion` is the precondition. */
+  replace<A extends KubeObject, I>(type: ResourceType<A, I>, object: A): Effect.Effect<A, KubeError>
+  /** A JSON merge patch of the object (not its status). */
+  mergePatch<A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    key: ObjectKey,
+    patch: Readonly<Record<string, unknown>>
+  ): Effect.Effect<A, KubeError>
+  /** Deleting what is already gone succeeds. */
+  delete<A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    key: ObjectKey,
+    preconditions?: { readonly uid?: string; readonly resourceVersion?: string }
+  ): Effect.Effect<void, KubeError>
+  /**
+   * Writes `status` through the status subresource (merge patch). Top-level
+   * fields of `previous` that `status` no longer has are cleared; with
+   * `resourceVersion`, a newer object fails with Conflict.
+   */
+  patchStatus<A extends CustomObject<St>, St, I>(
+    type: CustomResourceType<A, St, I>,
+    key: ObjectKey,
+    status: St,
+    options?: { readonly previous?: St | undefined; readonly resourceVersion?: string }
+  ): Effect.Effect<A, KubeError>
+}
+
+export class KubeClient extends Context.Service<KubeClient, KubeVerbs & Finalizers & OwnedSecrets>()(
+  "litellm-operator/k8s/KubeClient"
+) {
   static readonly layerNoDeps = Layer.effect(
     KubeClient,
     Effect.gen(function* () {
@@ -195,8 +150,6 @@ export class KubeClient extends Context.Service<
 
   static readonly layerDefault = KubeClient.layerNoDeps.pipe(Layer.provideMerge(KubeTransport.layerDefault))
 }
-
-const isKey = (target: KubeObject | ObjectKey): target is ObjectKey => !("metadata" in target)
 
 const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
   const malformed = (operation: string, message: string) =>
@@ -413,176 +366,6 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     return yield* send(type, { method: "PATCH", path, body, contentType: ContentType.mergePatch })
   })
 
-  /**
-   * Changes `metadata.finalizers` with the object's resourceVersion as a
-   * precondition, so a concurrent writer's finalizers are never dropped; on 409
-   * it reads the object again and retries.
-   */
-  const changeFinalizers = Effect.fnUntraced(function* <A extends KubeObject, I>(
-    type: ResourceType<A, I>,
-    target: A | ObjectKey,
-    change: (finalizers: ReadonlyArray<string>) => ReadonlyArray<string> | undefined
-  ): Effect.fn.Return<A, KubeError> {
-    const key = isKey(target) ? target : { namespace: target.metadata.namespace, name: target.metadata.name }
-    let cached: A | undefined = isKey(target) ? undefined : target
-    for (let attempt = 1; ; attempt++) {
-      const current = cached ?? (yield* get(type, key))
-      cached = undefined
-      const next = change(current.metadata.finalizers ?? [])
-      if (next === undefined) return current
-      const patched = yield* Effect.result(
-        mergePatch(type, key, { metadata: { finalizers: next, resourceVersion: current.metadata.resourceVersion } })
-      )
-      if (Result.isSuccess(patched)) return patched.success
-      if (patched.failure.reason._tag !== "Conflict" || attempt >= CONFLICT_ATTEMPTS) return yield* patched.failure
-      yield* Effect.logDebug(`finalizers of ${keyString(key)} changed concurrently; reading again`)
-      yield* conflictPause(attempt)
-    }
-  })
-
-  const addFinalizer = Effect.fn("KubeClient.addFinalizer")(function* <A extends KubeObject, I>(
-    type: ResourceType<A, I>,
-    target: A | ObjectKey,
-    finalizer: string
-  ): Effect.fn.Return<A, KubeError> {
-    return yield* changeFinalizers(type, target, (fs) => (fs.includes(finalizer) ? undefined : [...fs, finalizer]))
-  })
-
-  const removeFinalizer = Effect.fn("KubeClient.removeFinalizer")(function* <A extends KubeObject, I>(
-    type: ResourceType<A, I>,
-    target: A | ObjectKey,
-    finalizer: string
-  ): Effect.fn.Return<Option.Option<A>, KubeError> {
-    return yield* changeFinalizers(type, target, (fs) =>
-      fs.includes(finalizer) ? fs.filter((f) => f !== finalizer) : undefined
-    ).pipe(
-      Effect.map(Option.some),
-      Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(Option.none<A>()))
-    )
-  })
-
-  const readSecret = Effect.fn("KubeClient.readSecret")(function* (
-    key: ObjectKey
-  ): Effect.fn.Return<Secret, KubeError> {
-    return yield* get(Secrets, key)
-  })
-
-  const sameData = (a: Secret["data"], b: OwnedSecret["data"]): boolean => {
-    const left = Object.entries(a ?? {})
-    const right = Object.entries(b)
-    return (
-      left.length === right.length &&
-      right.every(([k, v]) => {
-        const mine = a?.[k]
-        return mine !== undefined && Redacted.value(mine) === Redacted.value(v)
-      })
-    )
-  }
-
-  const applyOwnedSecret = Effect.fn("KubeClient.applyOwnedSecret")(function* (
-    input: OwnedSecret,
-    options?: { readonly current?: Option.Option<Secret> }
-  ): Effect.fn.Return<Secret, KubeError> {
-    const operation = `apply Secret ${input.namespace}/${input.name}`
-    const secret = yield* Schema.decodeUnknownEffect(OwnedSecret)(input).pipe(
-      Effect.mapError(
-        (e) => new KubeError({ operation, reason: new Invalid({ message: e.message.slice(0, 500), causes: [] }) })
-      )
-    )
-    const key = { namespace: secret.namespace, name: secret.name }
-    const ownerRef: OwnerReference = { ...secret.owner, controller: true, blockOwnerDeletion: true }
-    const labels = secret.labels ?? {}
-    const annotations = secret.annotations ?? {}
-    const cached = options?.current
-    for (let attempt = 1; ; attempt++) {
-      const existing =
-        attempt === 1 && cached !== undefined
-          ? cached
-          : yield* get(Secrets, key).pipe(
-              Effect.map(Option.some),
-              Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(Option.none<Secret>()))
-            )
-      const result = yield* Effect.result(
-        Option.match(existing, {
-          onNone: () =>
-            Effect.flatMap(
-              encode(Secrets, operation, {
-                apiVersion: "v1",
-                kind: "Secret",
-                metadata: { ...key, uid: "", resourceVersion: "", labels, annotations, ownerReferences: [ownerRef] },
-                type: secret.type ?? "Opaque",
-                data: secret.data
-              }),
-              ({ metadata, ...rest }) =>
-                create(Secrets, {
-                  ...rest,
-                  metadata: {
-                    name: metadata.name,
-                    namespace: metadata.namespace,
-                    labels,
-                    annotations,
-                    ownerReferences: [ownerRef]
-                  }
-                })
-            ),
-          onSome: (current) => {
-            const refs = current.metadata.ownerReferences ?? []
-            if (!refs.some((r) => r.uid === secret.owner.uid)) {
-              return Effect.fail(
-                new KubeError({
-                  operation,
-                  reason: new Conflict({
-                    message: `Secret ${keyString(key)} exists and is not owned by ${secret.owner.kind} ${secret.owner.name}`,
-                    alreadyExists: true
-                  })
-                })
-              )
-            }
-            const currentLabels = current.metadata.labels ?? {}
-            const currentAnnotations = current.metadata.annotations ?? {}
-            const upToDate =
-              sameData(current.data, secret.data) &&
-              (secret.type === undefined || current.type === secret.type) &&
-              Object.entries(labels).every(([k, v]) => currentLabels[k] === v) &&
-              Object.entries(annotations).every(([k, v]) => currentAnnotations[k] === v)
-            if (upToDate) return Effect.succeed(current)
-            return replace(Secrets, {
-              ...current,
-              metadata: {
-                ...current.metadata,
-                labels: { ...currentLabels, ...labels },
-                annotations: { ...currentAnnotations, ...annotations }
-              },
-              ...(secret.type === undefined ? {} : { type: secret.type }),
-              data: secret.data
-            })
-          }
-        })
-      )
-      if (Result.isSuccess(result)) return result.success
-      // The cached read was behind the server: the caller decides again from a fresh read.
-      if (attempt === 1 && cached !== undefined && result.failure.status !== undefined) return yield* result.failure
-      // A 409 from the server: someone wrote in between (or created it first); read again. (The
-      // not-owned refusal above is ours and carries no HTTP status.)
-      const retry =
-        result.failure.reason._tag === "Conflict" && result.failure.status !== undefined && attempt < CONFLICT_ATTEMPTS
-      if (!retry) return yield* result.failure
-      yield* conflictPause(attempt)
-    }
-  })
-
-  return KubeClient.of({
-    get,
-    list,
-    watch,
-    create,
-    replace,
-    mergePatch,
-    delete: del,
-    patchStatus,
-    addFinalizer,
-    removeFinalizer,
-    readSecret,
-    applyOwnedSecret
-  })
+  const verbs: KubeVerbs = { get, list, watch, create, replace, mergePatch, delete: del, patchStatus }
+  return KubeClient.of({ ...verbs, ...finalizersOn(verbs), ...ownedSecretsOn(verbs) })
 })

@@ -1,16 +1,27 @@
 /**
- * HTTP to the API server, through client-node's kubeconfig handling (TLS,
- * client certificates, bearer tokens that rotate on disk). Every request is
- * raw JSON in and out, so one schema decodes an object however it arrived
- * (get, list, watch); the generated client-node APIs would turn some fields
- * into `Date`s and others not.
+ * HTTP to the API server through the same `effect/http` client as every other
+ * call the operator makes (its undici flavour, from @effect/platform-node), so
+ * each API-server call is an HTTP client span (method, URL, status) under the
+ * KubeClient span that made it; headers, the credential among them, are not
+ * recorded. client-node contributes
+ * only its kubeconfig handling: the TLS settings (CA, client certificate) and
+ * the credential headers (bearer tokens re-read as they rotate on disk, exec
+ * plugins), via `applySecurityAuthentication` before every request.
  *
- * Requests carry an AbortSignal, so interrupting the Effect aborts the HTTP
- * request; every request has a timeout. One connection pool (dispatcher) is
- * shared by all requests and closed with the layer.
+ * Every request is raw JSON in and out, so one schema decodes an object
+ * however it arrived (get, list, watch); the generated client-node APIs would
+ * turn some fields into `Date`s and others not. Interrupting the Effect aborts
+ * the HTTP request; every request has a timeout (for a watch, to its response
+ * headers). One connection pool (an undici dispatcher) is shared by all
+ * requests and closed with the layer: client-node makes a new one per request,
+ * the first is kept and the others closed unused. Unlike client-node's fetch,
+ * no Accept-Encoding is sent, so large lists arrive uncompressed (more bytes on
+ * the wire, no inflating in the operator).
  */
-import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext } from "@kubernetes/client-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
 import { Context, Duration, Effect, Layer, Schema, Stream } from "effect"
+import { HttpClientRequest } from "effect/http"
 import { KubeError, reasonFromResponse, Unavailable } from "./KubeError.ts"
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
@@ -46,8 +57,6 @@ export class KubeConfigError extends Schema.TaggedError<KubeConfigError>()("Kube
 
 const defaultTimeout = Duration.seconds(30)
 
-type Dispatcher = NonNullable<ReturnType<RequestContext["getDispatcher"]>>
-
 const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
 const make = Effect.fnUntraced(function* (kc: KubeConfig) {
@@ -55,33 +64,13 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig) {
   if (server === undefined || server === "") {
     return yield* new KubeConfigError({ message: "the kubeconfig names no current cluster" })
   }
-  const http = new IsomorphicFetchHttpLibrary()
-  // client-node builds a new connection pool per request; keep the first and reuse it.
-  let shared: Dispatcher | undefined
+  // Used when the kubeconfig asks for no TLS settings (plain http); closed with the layer.
+  const plain = yield* NodeHttpClient.makeDispatcher
+  // The first dispatcher client-node makes (it carries the TLS settings), kept for every request.
+  let shared: NodeHttpClient.Dispatcher["Service"] | undefined
   yield* Effect.addFinalizer(() =>
     shared === undefined ? Effect.void : Effect.promise(() => shared?.close() ?? Promise.resolve())
   )
-
-  const send = async (request: KubeRequest, signal: AbortSignal) => {
-    const url = new URL(server + request.path)
-    for (const [k, v] of Object.entries(request.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
-    const ctx = new RequestContext(url.toString(), methodOf(request.method))
-    ctx.setHeaderParam("Accept", request.accept ?? "application/json")
-    if (request.body !== undefined) {
-      ctx.setHeaderParam("Content-Type", request.contentType ?? ContentType.json)
-      ctx.setBody(JSON.stringify(request.body))
-    }
-    // Adds the credential (re-read when it rotates) and TLS settings.
-    await kc.applySecurityAuthentication(ctx)
-    const fresh = ctx.getDispatcher()
-    if (shared === undefined) shared = fresh
-    else if (fresh !== undefined && fresh !== shared) {
-      ctx.setDispatcher(shared)
-      void fresh.close()
-    }
-    ctx.setSignal(signal)
-    return http.send(ctx).toPromise()
-  }
 
   const operationOf = (request: KubeRequest) => `${request.method} ${request.path}`
   const unavailable = (request: KubeRequest, message: string) =>
@@ -94,15 +83,52 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig) {
       reason: reasonFromResponse(status, text, { sensitive: request.sensitive === true })
     })
 
-  const request = Effect.fnUntraced(function* (request: KubeRequest) {
-    const timeout = timeoutOf(request)
-    const { status, text } = yield* Effect.tryPromise({
-      try: async (signal) => {
-        const response = await send(request, signal)
-        return { status: response.httpStatusCode, text: await response.body.text() }
+  /** The credential headers as of now (re-read when they rotate); the first call also keeps the TLS dispatcher. */
+  const credentials = (request: KubeRequest) =>
+    Effect.tryPromise({
+      try: async () => {
+        const ctx = new RequestContext(server, HttpMethod.GET)
+        await kc.applySecurityAuthentication(ctx)
+        const fresh = ctx.getDispatcher()
+        if (shared === undefined) shared = fresh
+        else if (fresh !== undefined && fresh !== shared) void fresh.close()
+        return ctx.getHeaders()
       },
       catch: (cause) => unavailable(request, describe(cause))
-    }).pipe(
+    })
+
+  /** Sends the request; the response's status, headers and body are left to the caller. */
+  const send = Effect.fnUntraced(function* (request: KubeRequest) {
+    const headers = yield* credentials(request)
+    const http = yield* NodeHttpClient.makeUndici.pipe(
+      Effect.provideService(NodeHttpClient.Dispatcher, shared ?? plain)
+    )
+    const urlParams = Object.entries(request.query ?? {}).flatMap(([k, v]) =>
+      v === undefined ? [] : [[k, String(v)] as const]
+    )
+    const base = HttpClientRequest.make(request.method)(server + request.path, {
+      urlParams,
+      headers: { ...headers, accept: request.accept ?? "application/json" }
+    })
+    const outgoing =
+      request.body === undefined
+        ? base
+        : HttpClientRequest.bodyText(base, JSON.stringify(request.body), request.contentType ?? ContentType.json)
+    return yield* http
+      .execute(outgoing)
+      .pipe(
+        Effect.catchTag("HttpClientError", (error) => Effect.fail(unavailable(request, describe(error.cause ?? error))))
+      )
+  })
+
+  const request = Effect.fnUntraced(function* (request: KubeRequest) {
+    const timeout = timeoutOf(request)
+    const { status, text } = yield* Effect.flatMap(send(request), (response) =>
+      response.text.pipe(
+        Effect.map((text) => ({ status: response.status, text })),
+        Effect.catchTag("HttpClientError", (error) => Effect.fail(unavailable(request, describe(error.cause ?? error))))
+      )
+    ).pipe(
       Effect.timeoutOrElse({
         duration: timeout,
         orElse: () => Effect.fail(unavailable(request, `no answer within ${Duration.format(timeout)}`))
@@ -115,34 +141,27 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig) {
   const lines = (request: KubeRequest): Stream.Stream<string, KubeError> =>
     Stream.unwrap(
       Effect.gen(function* () {
-        // Aborted when the stream ends or is interrupted: closes the connection.
-        const controller = yield* Effect.acquireRelease(
-          Effect.sync(() => new AbortController()),
-          (c) => Effect.sync(() => c.abort())
-        )
         const timeout = timeoutOf(request)
-        const response = yield* Effect.tryPromise({
-          try: (signal) => send(request, AbortSignal.any([signal, controller.signal])),
-          catch: (cause) => unavailable(request, describe(cause))
-        }).pipe(
+        const response = yield* send(request).pipe(
           Effect.timeoutOrElse({
             duration: timeout,
             orElse: () => Effect.fail(unavailable(request, `no answer within ${Duration.format(timeout)}`))
           })
         )
-        if (response.httpStatusCode !== 200) {
-          const text = yield* Effect.tryPromise({
-            try: () => response.body.text(),
-            catch: (cause) => unavailable(request, describe(cause))
-          })
-          return yield* failFor(request, response.httpStatusCode, text)
+        if (response.status !== 200) {
+          const text = yield* response.text.pipe(
+            Effect.catchTag("HttpClientError", (error) =>
+              Effect.fail(unavailable(request, describe(error.cause ?? error)))
+            )
+          )
+          return yield* failFor(request, response.status, text)
         }
-        const body = response.body.stream()
-        if (body === null) return Stream.empty
-        return Stream.fromReadableStream({
-          evaluate: () => body,
-          onError: (cause) => unavailable(request, describe(cause))
-        }).pipe(Stream.decodeText, Stream.splitLines)
+        // Ending or interrupting the stream aborts the request: the connection closes.
+        return response.stream.pipe(
+          Stream.mapError((error) => unavailable(request, describe(error.cause ?? error))),
+          Stream.decodeText,
+          Stream.splitLines
+        )
       })
     )
 
@@ -192,19 +211,4 @@ export class KubeTransport extends Context.Service<
       make
     )
   )
-}
-
-const methodOf = (method: Method): HttpMethod => {
-  switch (method) {
-    case "GET":
-      return HttpMethod.GET
-    case "POST":
-      return HttpMethod.POST
-    case "PUT":
-      return HttpMethod.PUT
-    case "PATCH":
-      return HttpMethod.PATCH
-    case "DELETE":
-      return HttpMethod.DELETE
-  }
 }

@@ -20,39 +20,23 @@
  * of the object (for a Secret applied with kubectl, of its data too) that no
  * reconcile reads. `metadata.managedFields` never gets this far: the schemas
  * decode only the metadata fields the operator reads.
+ *
+ * The parts, as kube-rs splits them: the watch state machine (`Watcher.ts`:
+ * list → watch → list again), the store and the events it derives
+ * (`Store.ts`), the backoff (`Backoff.ts`, a Schedule) and the stats
+ * (`InformerStats.ts`, also on /metrics). This module runs them.
  */
 import type { Scope } from "effect"
-import { Deferred, Duration, Effect, Metric, Option, PubSub, Random, Ref, Schedule, Semaphore, Stream } from "effect"
+import { Deferred, Duration, Effect, type Option, PubSub, Random, Ref, Semaphore, Stream } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
-import { keyString } from "../api/ObjectMeta.ts"
 import type { ResourceType } from "../api/ResourceType.ts"
-import type { MalformedObject, WatchEvent } from "../client/KubeClient.ts"
+import type { WatchEvent } from "../client/KubeClient.ts"
 import { KubeClient } from "../client/KubeClient.ts"
 import { KubeError, Unavailable } from "../client/KubeError.ts"
-import {
-  informerLastSyncTimestamp,
-  informerListsTotal,
-  informerMalformedTotal,
-  informerWatchRestartsTotal
-} from "./InformerMetrics.ts"
-
-export type InformerEvent<A> =
-  | { readonly type: "Added" | "Modified" | "Deleted"; readonly object: A }
-  /** An object that does not match its schema; it is not in the cache. */
-  | { readonly type: "Malformed"; readonly object: MalformedObject }
-
-export interface InformerStats {
-  readonly lists: number
-  readonly watches: number
-  /** Relists caused by 410 Gone. */
-  readonly gone: number
-  readonly watchdogRestarts: number
-  readonly errors: number
-  /** Objects received that do not match their schema, counted per list or watch event that carried one. */
-  readonly malformed: number
-  /** Epoch millis of the last list or watch line. */
-  readonly lastActivity: number | undefined
-}
+import { type BackoffOptions, defaultInformerBackoff, informerBackoff } from "./Backoff.ts"
+import { type InformerStats, makeStatsRecorder } from "./InformerStats.ts"
+import { type InformerEvent, makeStore } from "./Store.ts"
+import * as Watcher from "./Watcher.ts"
 
 export interface Informer<A> {
   /** The current objects as `Added`, then every change; each subscriber gets its own stream. */
@@ -76,7 +60,7 @@ export interface InformerOptions {
   /** Restart a watch that delivered no event and no bookmark for this long (bookmarks come about once a minute). */
   readonly silenceTimeout?: Duration.Input
   /** Backoff after errors: exponential from `initial`, capped at `max`, jittered. */
-  readonly backoff?: { readonly initial: Duration.Input; readonly max: Duration.Input }
+  readonly backoff?: BackoffOptions
 }
 
 export interface InformerTransform<A> {
@@ -96,8 +80,7 @@ export const withoutLastApplied = <A extends KubeObject>(object: A): A => {
 
 const defaults = {
   watchTimeout: { min: Duration.minutes(5), max: Duration.minutes(10) },
-  silenceTimeout: Duration.minutes(3),
-  backoff: { initial: Duration.seconds(1), max: Duration.seconds(30) }
+  silenceTimeout: Duration.minutes(3)
 }
 
 /** A watch that ends cleanly this soon with no event is treated as an error (client-go's "very short watch"). */
@@ -119,7 +102,6 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
   const timeoutRange = options.watchTimeout ?? defaults.watchTimeout
   const minTimeout = Math.max(1, Math.round(Duration.toSeconds(Duration.fromInputUnsafe(timeoutRange.min))))
   const maxTimeout = Math.max(minTimeout, Math.round(Duration.toSeconds(Duration.fromInputUnsafe(timeoutRange.max))))
-  const backoff = options.backoff ?? defaults.backoff
   const selectors = {
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
@@ -128,148 +110,66 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
   const label = `${type.plural}${options.namespace === undefined ? "" : ` in ${options.namespace}`}`
 
   // Written only by the informer fiber (under `lock`), read by anyone.
-  const cache = new Map<string, A>()
-  let resourceVersion: string | undefined
+  const store = makeStore<A>()
+  const state = yield* Ref.make<Watcher.WatcherState>(Watcher.relist)
+  const advance = (input: Watcher.WatcherInput<A>) => Ref.update(state, (s) => Watcher.step(s, input))
+  const { record, stats } = yield* makeStatsRecorder({ resource: type.plural, selector: options.labelSelector ?? "" })
+  const now = Effect.clockWith((c) => c.currentTimeMillis)
 
   const hub = yield* Effect.acquireRelease(PubSub.unbounded<InformerEvent<A>>(), PubSub.shutdown)
-  // Cache updates and their publication happen together, so a new subscriber's snapshot + stream has no gap.
+  // Store updates and their publication happen together, so a new subscriber's snapshot + stream has no gap.
   const lock = yield* Semaphore.make(1)
   const synced = yield* Deferred.make<void>()
-  const stats = yield* Ref.make<InformerStats>({
-    lists: 0,
-    watches: 0,
-    gone: 0,
-    watchdogRestarts: 0,
-    errors: 0,
-    malformed: 0,
-    lastActivity: undefined
-  })
-  // Each count goes to `stats` and to /metrics together (InformerMetrics.ts).
-  const labels = { resource: type.plural, selector: options.labelSelector ?? "" }
-  const restarts = (reason: "gone" | "silent" | "error") =>
-    Metric.withAttributes(informerWatchRestartsTotal, { ...labels, reason })
-  const counted = {
-    lists: Metric.withAttributes(informerListsTotal, labels),
-    gone: restarts("gone"),
-    watchdogRestarts: restarts("silent"),
-    errors: restarts("error"),
-    malformed: Metric.withAttributes(informerMalformedTotal, labels)
-  }
-  const lastSync = Metric.withAttributes(informerLastSyncTimestamp, labels)
-  const count = (field: keyof typeof counted | "watches", n = 1) =>
-    Effect.andThen(
-      Ref.update(stats, (s) => ({ ...s, [field]: s[field] + n })),
-      field === "watches" ? Effect.void : Metric.update(counted[field], n)
-    )
-  const touch = Effect.flatMap(
-    Effect.clockWith((c) => c.currentTimeMillis),
-    (now) =>
-      Effect.andThen(
-        Ref.update(stats, (s) => ({ ...s, lastActivity: now })),
-        Metric.update(lastSync, now / 1000)
-      )
-  )
 
-  const relist = Effect.gen(function* () {
+  /** Lists, replaces the store's contents, and returns the position to watch from. */
+  const list = Effect.gen(function* () {
     const result = yield* client.list(type, selectors)
-    yield* lock.withPermit(
-      Effect.gen(function* () {
-        const events: Array<InformerEvent<A>> = []
-        const seen = new Set<string>()
-        for (const received of result.items) {
-          const object = transform(received)
-          const k = keyString(object.metadata)
-          seen.add(k)
-          const previous = cache.get(k)
-          cache.set(k, object)
-          if (previous === undefined) events.push({ type: "Added", object })
-          else if (previous.metadata.resourceVersion !== object.metadata.resourceVersion) {
-            events.push({ type: "Modified", object })
-          }
-        }
-        for (const bad of result.malformed) {
-          if (bad.key !== undefined) seen.add(keyString(bad.key))
-          if (bad.key !== undefined) cache.delete(keyString(bad.key))
-          events.push({ type: "Malformed", object: bad })
-        }
-        for (const [k, object] of cache) {
-          if (!seen.has(k)) {
-            cache.delete(k)
-            events.push({ type: "Deleted", object })
-          }
-        }
-        yield* PubSub.publishAll(hub, events)
-      })
-    )
-    resourceVersion = result.resourceVersion
-    yield* count("lists")
-    if (result.malformed.length > 0) yield* count("malformed", result.malformed.length)
-    yield* touch
+    yield* lock.withPermit(PubSub.publishAll(hub, store.replace(result.items.map(transform), result.malformed)))
+    yield* advance({ _tag: "Listed", resourceVersion: result.resourceVersion })
+    yield* record({ _tag: "Listed", malformed: result.malformed.length, at: yield* now })
     yield* Deferred.succeed(synced, undefined)
+    return result.resourceVersion
   })
 
-  const apply = (event: WatchEvent<A>) =>
-    lock.withPermit(
-      Effect.gen(function* () {
-        switch (event.type) {
-          case "BOOKMARK":
-            resourceVersion = event.resourceVersion
-            return
-          case "MALFORMED": {
-            const bad = event.object
-            if (bad.key !== undefined) cache.delete(keyString(bad.key))
-            if (bad.resourceVersion !== undefined) resourceVersion = bad.resourceVersion
-            yield* PubSub.publish(hub, { type: "Malformed", object: bad })
-            yield* count("malformed")
-            return
-          }
-          case "DELETED": {
-            const object = transform(event.object)
-            cache.delete(keyString(object.metadata))
-            resourceVersion = object.metadata.resourceVersion
-            yield* PubSub.publish(hub, { type: "Deleted", object })
-            return
-          }
-          default: {
-            const object = transform(event.object)
-            const k = keyString(object.metadata)
-            const existed = cache.has(k)
-            cache.set(k, object)
-            resourceVersion = object.metadata.resourceVersion
-            yield* PubSub.publish(hub, { type: existed ? "Modified" : "Added", object })
-          }
-        }
-      })
-    )
+  const transformed = (event: WatchEvent<A>): WatchEvent<A> =>
+    event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED"
+      ? { type: event.type, object: transform(event.object) }
+      : event
 
-  const watchOnce = Effect.gen(function* () {
-    const from = resourceVersion ?? ""
+  const apply = (received: WatchEvent<A>) =>
+    Effect.gen(function* () {
+      yield* record({ _tag: "WatchEvent", malformed: received.type === "MALFORMED", at: yield* now })
+      const event = transformed(received)
+      yield* lock.withPermit(
+        Effect.andThen(PubSub.publishAll(hub, store.apply(event)), advance({ _tag: "Event", event }))
+      )
+    })
+
+  const watchFrom = Effect.fnUntraced(function* (resourceVersion: string) {
     const timeoutSeconds = yield* Random.nextIntBetween(minTimeout, maxTimeout + 1)
-    yield* count("watches")
-    const started = yield* Effect.clockWith((c) => c.currentTimeMillis)
-    let received = 0
-    yield* client.watch(type, { ...selectors, resourceVersion: from, timeoutSeconds }).pipe(
+    yield* record({ _tag: "WatchStarted" })
+    const started = yield* now
+    const received = yield* Ref.make(0)
+    yield* client.watch(type, { ...selectors, resourceVersion, timeoutSeconds }).pipe(
       Stream.timeoutOrElse({
         duration: silence,
         orElse: () =>
           Stream.fromEffect(
             Effect.andThen(
-              count("watchdogRestarts"),
+              record({ _tag: "Restarted", reason: "silent" }),
               Effect.logWarning(`watch of ${label} silent for ${Duration.format(silence)}; restarting it`)
             )
           ).pipe(Stream.drain)
       }),
       Stream.runForEach((event) =>
         Effect.andThen(
-          Effect.sync(() => {
-            received++
-          }),
-          Effect.andThen(touch, apply(event))
+          Ref.update(received, (n) => n + 1),
+          apply(event)
         )
       )
     )
-    const lasted = (yield* Effect.clockWith((c) => c.currentTimeMillis)) - started
-    if (received === 0 && lasted < Duration.toMillis(shortWatch)) {
+    const lasted = (yield* now) - started
+    if ((yield* Ref.get(received)) === 0 && lasted < Duration.toMillis(shortWatch)) {
       return yield* new KubeError({
         operation: `WATCH ${type.plural}`,
         reason: new Unavailable({ message: "the watch ended at once without any event" })
@@ -277,43 +177,30 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
     }
   })
 
+  /** One step: a list if there is no position, then one watch; 410 Gone goes back to a list. */
   const cycle = Effect.gen(function* () {
-    if (resourceVersion === undefined) yield* relist
-    yield* watchOnce.pipe(
+    const current = yield* Ref.get(state)
+    const from = current._tag === "Watching" ? current.resourceVersion : yield* list
+    yield* watchFrom(from).pipe(
       Effect.catchReason("KubeError", "Gone", () =>
-        Effect.andThen(
-          count("gone"),
-          Effect.logInfo(`resourceVersion of ${label} expired (410); listing again`).pipe(
-            Effect.andThen(
-              Effect.sync(() => {
-                resourceVersion = undefined
-              })
-            )
-          )
-        )
+        Effect.all([
+          record({ _tag: "Restarted", reason: "gone" }),
+          Effect.logInfo(`resourceVersion of ${label} expired (410); listing again`),
+          advance({ _tag: "Gone" })
+        ])
       )
     )
   })
 
-  const schedule = Schedule.min([
-    Schedule.exponential(Duration.fromInputUnsafe(backoff.initial)),
-    Schedule.spaced(Duration.fromInputUnsafe(backoff.max))
-  ]).pipe(Schedule.jittered)
-
   yield* cycle.pipe(
     Effect.tapError((error) =>
-      Effect.andThen(
-        count("errors"),
-        Effect.andThen(
-          Effect.sync(() => {
-            // Start over from a list: the watch position may be what is wrong (e.g. too new after a restore).
-            resourceVersion = undefined
-          }),
-          Effect.logWarning(`informer for ${label}: ${error.message}; retrying`)
-        )
-      )
+      Effect.all([
+        record({ _tag: "Restarted", reason: "error" }),
+        advance({ _tag: "Failed" }),
+        Effect.logWarning(`informer for ${label}: ${error.message}; retrying`)
+      ])
     ),
-    Effect.retry(schedule),
+    Effect.retry(informerBackoff(options.backoff ?? defaultInformerBackoff)),
     Effect.forever,
     Effect.forkScoped
   )
@@ -322,7 +209,7 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
     lock.withPermit(
       Effect.gen(function* () {
         const subscription = yield* PubSub.subscribe(hub)
-        const snapshot: Array<InformerEvent<A>> = [...cache.values()].map((object) => ({ type: "Added", object }))
+        const snapshot: Array<InformerEvent<A>> = store.list().map((object) => ({ type: "Added", object }))
         return Stream.concat(Stream.fromIterable(snapshot), Stream.fromSubscription(subscription))
       })
     )
@@ -330,13 +217,10 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
 
   return {
     events,
-    get: (key: ObjectKey) => Effect.sync(() => Option.fromNullishOr(cache.get(keyString(key)))),
-    list: (namespace?: string) =>
-      Effect.sync(() =>
-        [...cache.values()].filter((o) => namespace === undefined || o.metadata.namespace === namespace)
-      ),
+    get: (key: ObjectKey) => Effect.sync(() => store.get(key)),
+    list: (namespace?: string) => Effect.sync(() => store.list(namespace)),
     synced: Deferred.await(synced),
     isSynced: Deferred.isDone(synced),
-    stats: Ref.get(stats)
+    stats
   } satisfies Informer<A>
 })

@@ -6,7 +6,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Config, Console, Effect, Option, Redacted, Schema } from "effect"
-import { legacyProfile, Simulator } from "../Simulator.ts"
+import { legacyProfile, Simulator } from "../simulator/Simulator.ts"
 
 class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
 

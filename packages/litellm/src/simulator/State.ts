@@ -91,7 +91,8 @@ export const MASTER_USER_ID = "default_user_id"
 export const sha256 = (raw: string): string => createHash("sha256").update(raw).digest("hex")
 
 /** §2 hash-or-raw rule: a value starting with `sk-` is hashed, anything else is already a token. */
-export const tokenOf = (keyOrToken: string): string => (keyOrToken.startsWith("sk-") ? sha256(keyOrToken) : keyOrToken)
+export const hashIfKey = (keyOrToken: string): string =>
+  keyOrToken.startsWith("sk-") ? sha256(keyOrToken) : keyOrToken
 
 export const iso = (millis: number): string => new Date(millis).toISOString()
 

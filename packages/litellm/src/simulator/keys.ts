@@ -17,6 +17,7 @@ import {
 } from "./Requests.ts"
 import {
   type Ctx,
+  hashIfKey,
   iso,
   membersOf,
   objectField,
@@ -24,8 +25,7 @@ import {
   present,
   type Row,
   sha256,
-  stringField,
-  tokenOf
+  stringField
 } from "./State.ts"
 
 /** Request fields LiteLLM stores inside `metadata` instead of columns (§4.4). */
@@ -292,7 +292,7 @@ export const keyUpdate = (ctx: Ctx, input: unknown): SimResponse => {
   const parsed = parse(KeyUpdateBody, input)
   if (!parsed.ok) return parsed.response
   const body = parsed.value
-  const token = tokenOf(body.key)
+  const token = hashIfKey(body.key)
   const row = ctx.state.keys.get(token)
   if (row === undefined) return unknownKey(ctx, "update", body.key)
   const enterprise = enterpriseField(ctx, body)
@@ -358,7 +358,7 @@ export const keyUpdate = (ctx: Ctx, input: unknown): SimResponse => {
 export const keyInfo = (ctx: Ctx, query: URLSearchParams): SimResponse => {
   // A virtual key asking without `key` reads itself.
   const sent = query.get("key") ?? (ctx.caller._tag === "Key" ? ctx.caller.token : null)
-  const row = sent === null ? undefined : ctx.state.keys.get(tokenOf(sent))
+  const row = sent === null ? undefined : ctx.state.keys.get(hashIfKey(sent))
   if (sent === null || row === undefined) return shapeA(404, "Key not found in database", "not_found_error", "key")
   return ok({ key: sent, info: keyView(row, false) })
 }
@@ -381,7 +381,7 @@ export const keyList = (ctx: Ctx, query: URLSearchParams): SimResponse => {
         (q.user_id === undefined || k.user_id === q.user_id) &&
         (q.team_id === undefined || k.team_id === q.team_id) &&
         (q.key_alias === undefined || k.key_alias === q.key_alias) &&
-        (q.key_hash === undefined || k.token === tokenOf(q.key_hash))
+        (q.key_hash === undefined || k.token === hashIfKey(q.key_hash))
     )
   // Default: created_at desc, then token desc.
   const sortBy = q.sort_by ?? "created_at"
@@ -410,7 +410,7 @@ export const keyDelete = (ctx: Ctx, input: unknown): SimResponse => {
   if ((keys === undefined || keys === null) && (key_aliases === undefined || key_aliases === null))
     return shapeC("Value error, Either keys or key_aliases must be provided")
   const tokens = new Set<string>()
-  for (const key of keys ?? []) if (ctx.state.keys.has(tokenOf(key))) tokens.add(tokenOf(key))
+  for (const key of keys ?? []) if (ctx.state.keys.has(hashIfKey(key))) tokens.add(hashIfKey(key))
   for (const alias of key_aliases ?? [])
     for (const [token, row] of ctx.state.keys.entries()) if (row.key_alias === alias) tokens.add(token)
   if (tokens.size === 0)
@@ -433,7 +433,7 @@ export const keyBlock = (ctx: Ctx, input: unknown, blocked: boolean): SimRespons
   const sent = parsed.value.key
   if (sent.length < 3 || sent.length > 100 || !KEY_FORMAT.test(sent))
     return shapeA(400, "Invalid key format.", "bad_request_error", "key")
-  const row = ctx.state.keys.get(tokenOf(sent))
+  const row = ctx.state.keys.get(hashIfKey(sent))
   if (row === undefined) return unknownKey(ctx, "block", sent)
   row.blocked = blocked
   row.updated_at = iso(ctx.now())

@@ -5,7 +5,7 @@
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { LiteLLMClient, type LiteLLMConnection } from "../../src/LiteLLMClient.ts"
-import { type Profile, Simulator } from "../../src/Simulator.ts"
+import { type Profile, Simulator } from "../../src/simulator/Simulator.ts"
 
 export const MASTER_KEY = "sk-master-Zq8vX3kP0wLr7TnY"
 export const masterKey = Redacted.make(MASTER_KEY)

@@ -18,25 +18,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
 import { Context, Effect, Layer, Option, Redacted, Schema, type Scope } from "effect"
-import {
-  type Caller,
-  identify,
-  infoRouteCheck,
-  isAdmin,
-  MASTER,
-  onlyProxyAdmin,
-  presentedKey
-} from "./simulator/Auth.ts"
-import { resetDueBudgets } from "./simulator/dataPlane.ts"
-import { ok, parse, type SimResponse, shapeA, shapeC } from "./simulator/Envelopes.ts"
-import { type FaultRule, Faults, FaultsBody } from "./simulator/Faults.ts"
-import { latestProfile, type Profile, ProfilePatch } from "./simulator/Profile.ts"
-import { randomSeed, seeded } from "./simulator/Random.ts"
-import { pathRoute, routes } from "./simulator/routes.ts"
-import { type Ctx, emptyState, type Row, type State } from "./simulator/State.ts"
+import { type Caller, identify, infoRouteCheck, isAdmin, MASTER, onlyProxyAdmin, presentedKey } from "./Auth.ts"
+import { resetDueBudgets } from "./dataPlane.ts"
+import { ok, parse, type SimResponse, shapeA, shapeC } from "./Envelopes.ts"
+import { type FaultRule, Faults, FaultsBody } from "./Faults.ts"
+import { latestProfile, type Profile, ProfilePatch } from "./Profile.ts"
+import { randomSeed, seeded } from "./Random.ts"
+import { pathRoute, routes } from "./routes.ts"
+import { type Ctx, emptyState, type Row, type State } from "./State.ts"
 
-export type { FaultRule } from "./simulator/Faults.ts"
-export { latestProfile, legacyProfile, type Profile } from "./simulator/Profile.ts"
+export type { FaultRule } from "./Faults.ts"
+export { latestProfile, legacyProfile, type Profile } from "./Profile.ts"
 
 export interface SimulatorOptions {
   readonly masterKey: Redacted.Redacted<string>

@@ -1,14 +1,15 @@
 /**
- * The controller work queue as an Effect service: the core's pure state
- * machine in a Ref, a ticket per ready key so workers block without polling,
- * and one timer fiber that moves delayed keys in when they fall due.
+ * The controller's queue of keys to reconcile, as an Effect service: core's
+ * pure `WorkQueue` state machine in a Ref, a ticket per ready key so workers
+ * block without polling, and one timer fiber that moves delayed keys in when
+ * they fall due.
  */
 import type { BackoffPolicy } from "@litellm-operator/core"
 import { defaultBackoff, WorkQueue as Pure } from "@litellm-operator/core"
 import { Clock, Context, Duration, Effect, HashMap, Layer, Option, Queue, Random, Ref } from "effect"
 
-export class WorkQueue extends Context.Service<
-  WorkQueue,
+export class ReconcileQueue extends Context.Service<
+  ReconcileQueue,
   {
     /** Marks the key as needing a reconcile (deduplicated while it waits). */
     add(key: string): Effect.Effect<void>
@@ -26,7 +27,7 @@ export class WorkQueue extends Context.Service<
     /** Keys waiting for their delay. */
     readonly delayed: Effect.Effect<number>
   }
->()("litellm-operator/app/runtime/WorkQueue") {
+>()("litellm-operator/app/runtime/ReconcileQueue") {
   static readonly make = Effect.fnUntraced(function* (policy: BackoffPolicy = defaultBackoff) {
     const state = yield* Ref.make(Pure.emptyQueue)
     // One ticket per key in the ready FIFO: a worker holding a ticket always finds a key.
@@ -70,7 +71,7 @@ export class WorkQueue extends Context.Service<
     })
     yield* Effect.forkScoped(timer)
 
-    return WorkQueue.of({
+    return ReconcileQueue.of({
       add: (key) => transition((q) => Pure.add(q, key)),
       addAfter,
       addRateLimited: (key) =>
@@ -94,5 +95,5 @@ export class WorkQueue extends Context.Service<
     })
   })
 
-  static readonly layer = (policy?: BackoffPolicy) => Layer.effect(WorkQueue, WorkQueue.make(policy))
+  static readonly layer = (policy?: BackoffPolicy) => Layer.effect(ReconcileQueue, ReconcileQueue.make(policy))
 }

@@ -1,0 +1,102 @@
+/**
+ * What an informer counts, kept in one place: each thing that happens is one
+ * `Occurrence`, folded into the stats a test or a caller reads (`countIn`,
+ * pure) and into /metrics (InformerMetrics.ts) by the same `record`.
+ */
+import { Effect, Metric, Ref } from "effect"
+import {
+  informerLastSyncTimestamp,
+  informerListsTotal,
+  informerMalformedTotal,
+  informerWatchRestartsTotal
+} from "./InformerMetrics.ts"
+
+export interface InformerStats {
+  readonly lists: number
+  readonly watches: number
+  /** Relists caused by 410 Gone. */
+  readonly gone: number
+  readonly watchdogRestarts: number
+  readonly errors: number
+  /** Objects received that do not match their schema, counted per list or watch event that carried one. */
+  readonly malformed: number
+  /** Epoch millis of the last list or watch line. */
+  readonly lastActivity: number | undefined
+}
+
+export const emptyStats: InformerStats = {
+  lists: 0,
+  watches: 0,
+  gone: 0,
+  watchdogRestarts: 0,
+  errors: 0,
+  malformed: 0,
+  lastActivity: undefined
+}
+
+export type Occurrence =
+  | { readonly _tag: "Listed"; readonly malformed: number; readonly at: number }
+  | { readonly _tag: "WatchStarted" }
+  | { readonly _tag: "WatchEvent"; readonly malformed: boolean; readonly at: number }
+  /** The watch restarted abnormally: 410 Gone, silent too long, or an error. */
+  | { readonly _tag: "Restarted"; readonly reason: "gone" | "silent" | "error" }
+
+const restartField = { gone: "gone", silent: "watchdogRestarts", error: "errors" } as const
+
+export const countIn = (stats: InformerStats, occurrence: Occurrence): InformerStats => {
+  switch (occurrence._tag) {
+    case "Listed":
+      return {
+        ...stats,
+        lists: stats.lists + 1,
+        malformed: stats.malformed + occurrence.malformed,
+        lastActivity: occurrence.at
+      }
+    case "WatchStarted":
+      return { ...stats, watches: stats.watches + 1 }
+    case "WatchEvent":
+      return { ...stats, malformed: stats.malformed + (occurrence.malformed ? 1 : 0), lastActivity: occurrence.at }
+    case "Restarted": {
+      const field = restartField[occurrence.reason]
+      return { ...stats, [field]: stats[field] + 1 }
+    }
+  }
+}
+
+/** The stats of one informer and the one way to count into them (and into /metrics). */
+export const makeStatsRecorder = Effect.fnUntraced(function* (labels: {
+  readonly resource: string
+  readonly selector: string
+}) {
+  const stats = yield* Ref.make(emptyStats)
+  const malformed = Metric.withAttributes(informerMalformedTotal, labels)
+  const lastSync = Metric.withAttributes(informerLastSyncTimestamp, labels)
+  const toMetrics = (occurrence: Occurrence): Effect.Effect<void> => {
+    switch (occurrence._tag) {
+      case "Listed":
+        return Effect.all([
+          Metric.update(Metric.withAttributes(informerListsTotal, labels), 1),
+          occurrence.malformed > 0 ? Metric.update(malformed, occurrence.malformed) : Effect.void,
+          Metric.update(lastSync, occurrence.at / 1000)
+        ]).pipe(Effect.asVoid)
+      case "WatchStarted":
+        return Effect.void
+      case "WatchEvent":
+        return Effect.all([
+          Metric.update(lastSync, occurrence.at / 1000),
+          occurrence.malformed ? Metric.update(malformed, 1) : Effect.void
+        ]).pipe(Effect.asVoid)
+      case "Restarted":
+        return Metric.update(
+          Metric.withAttributes(informerWatchRestartsTotal, { ...labels, reason: occurrence.reason }),
+          1
+        )
+    }
+  }
+  const record = (occurrence: Occurrence) =>
+    Effect.andThen(
+      Ref.update(stats, (s) => countIn(s, occurrence)),
+      toMetrics(occurrence)
+    )
+  return { record, stats: Ref.get(stats) }
+})
