@@ -22,6 +22,7 @@
  */
 
 import { randomBytes } from "node:crypto"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { KubeObject, ResourceType } from "@litellm-operator/k8s"
 import {
@@ -41,6 +42,16 @@ import type { OperatorProcess } from "../test/support/childProcess.ts"
 import { cpuSecondsOf, memoryOf, spawnOperator } from "../test/support/childProcess.ts"
 import type { AnyResource, Counts } from "../test/support/population.ts"
 import { isReadyObject, namespaceWithConnection, populate, sumCalls, total } from "../test/support/population.ts"
+
+/**
+ * The environment the chart gives the operator besides its flags (deploy/chart/values.yaml,
+ * `operator.mallocArenaMax`), so that what is measured is what a cluster runs.
+ */
+const chartEnv: Readonly<Record<string, string>> = (() => {
+  const values = readFileSync(join(import.meta.dirname, "..", "..", "..", "deploy", "chart", "values.yaml"), "utf8")
+  const arenas = /^\s+mallocArenaMax:\s*"([^"]*)"/m.exec(values)?.[1] ?? ""
+  return arenas === "" ? {} : { MALLOC_ARENA_MAX: arenas }
+})()
 
 /** The issue's population: 1,000 VirtualKeys, 100 Teams, 300 Users with their own key, 300 associations. */
 export const standardMix: Counts = { keys: 1000, teams: 100, users: 300, associations: 300 }
@@ -260,7 +271,8 @@ const convergeScoped = Effect.fn("converge")(function* (
   const started = Date.now()
   const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), {
     entry: env.entry,
-    nodeArgs: env.nodeOptions
+    nodeArgs: env.nodeOptions,
+    env: chartEnv
   })
   yield* operator.ready("120 seconds")
   const startSeconds = seconds(Date.now() - started)
@@ -330,7 +342,8 @@ const liveCreationScoped = Effect.fn("liveCreation")(function* (
   })
   const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), {
     entry: env.entry,
-    nodeArgs: env.nodeOptions
+    nodeArgs: env.nodeOptions,
+    env: chartEnv
   })
   yield* operator.ready("120 seconds")
   const count = yield* readiness(namespace)
@@ -406,7 +419,7 @@ const steadyStateScoped = Effect.fn("steadyState")(function* (
   const sim = yield* Simulator
   const operator = yield* spawnOperator(
     operatorArgs(env, namespace, { workers: 4, resync: `${options.resyncSeconds}s` }),
-    { entry: env.entry, nodeArgs: env.nodeOptions }
+    { entry: env.entry, nodeArgs: env.nodeOptions, env: chartEnv }
   )
   yield* operator.ready("120 seconds")
   // The start-up pass reconciles every object once; let it finish and one period go by.
@@ -515,7 +528,8 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
   const nodeOptions = options.nodeOptions ?? env.nodeOptions
   const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers: 4, resync: "5m" }), {
     entry: env.entry,
-    nodeArgs: [...nodeOptions, "--expose-gc", "--import", probe]
+    nodeArgs: [...nodeOptions, "--expose-gc", "--import", probe],
+    env: chartEnv
   })
   yield* operator.ready("300 seconds")
   const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
@@ -614,7 +628,8 @@ const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
       const started = Date.now()
       const operator = yield* spawnOperator(args, {
         entry: env.entry,
-        nodeArgs: [...env.nodeOptions, "--expose-gc", "--import", probe]
+        nodeArgs: [...env.nodeOptions, "--expose-gc", "--import", probe],
+        env: chartEnv
       })
       yield* operator.ready("300 seconds")
       const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)

@@ -58,7 +58,7 @@ export class LiteLLMConnections extends Context.Service<
       // In memory only: after a restart a deletion whose Secret is gone waits for the Secret or for Orphan.
       // Objects share one remembered copy of each connection (thousands of objects, a few connections).
       const lastUsed = new Map<string, string>()
-      const remembered = new Map<string, { readonly connection: Connection; users: number }>()
+      const remembered = new Map<string, { readonly connection: Connection; readonly key: string; users: number }>()
       const release = (objectKey: string) => {
         const key = lastUsed.get(objectKey)
         const entry = key === undefined ? undefined : remembered.get(key)
@@ -74,10 +74,11 @@ export class LiteLLMConnections extends Context.Service<
             const key = `${connectionFingerprint(connection)}#${connection.secret}`
             if (lastUsed.get(objectKey) === key) return
             release(objectKey)
-            const entry = remembered.get(key) ?? { connection, users: 0 }
+            const entry = remembered.get(key) ?? { connection, key, users: 0 }
             entry.users += 1
             remembered.set(key, entry)
-            lastUsed.set(objectKey, key)
+            // The entry's own copy of the key: one string per connection, not one per object.
+            lastUsed.set(objectKey, entry.key)
           }),
         recall: (objectKey) =>
           Effect.sync(() => {
