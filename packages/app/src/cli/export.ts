@@ -9,6 +9,7 @@
 import type { JsonObject, ObservedKey, ObservedTeam, ObservedUser } from "@litellm-operator/core"
 import {
   adoptAnnotation,
+  adoptTokenAnnotation,
   allowAdoptionAnnotation,
   budgetFromNumber,
   membershipOf,
@@ -19,7 +20,7 @@ import type { LiteLLMClient } from "@litellm-operator/litellm"
 import { Effect, Schema } from "effect"
 import type { Declared } from "./manifests.ts"
 import { DeclaredTeam, DeclaredTeamMemberAssociation, DeclaredUser, DeclaredVirtualKey } from "./manifests.ts"
-import { adoptTokenAnnotation, shortToken } from "./plan.ts"
+import { shortToken } from "./plan.ts"
 
 type Client = LiteLLMClient["Service"]
 

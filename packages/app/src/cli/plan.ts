@@ -20,6 +20,7 @@ import type {
 } from "@litellm-operator/core"
 import {
   adoptAnnotation,
+  adoptTokenAnnotation,
   checkReferences,
   checkUserRole,
   decideOwnership,
@@ -46,9 +47,6 @@ import type { Located, Manifests } from "./manifests.ts"
 import { policyOf, secretValue } from "./manifests.ts"
 
 type Client = LiteLLMClient["Service"]
-
-/** On a VirtualKey: the sha256 token of an existing LiteLLM key to adopt without its value (written by `export`). */
-export const adoptTokenAnnotation = "auth.litellm.ai/adopt-token"
 
 // The report, as printed with --output json (tools decode it with these schemas).
 
