@@ -86,8 +86,12 @@ describe("simulator CLI", () => {
             })
             let out = ""
             let err = ""
-            child.stdout.on("data", (c: Buffer) => void (out += c.toString("utf8")))
-            child.stderr.on("data", (c: Buffer) => void (err += c.toString("utf8")))
+            child.stdout.on("data", (c: Buffer) => {
+              out += c.toString("utf8")
+            })
+            child.stderr.on("data", (c: Buffer) => {
+              err += c.toString("utf8")
+            })
             child.on("exit", (code) => resume(Effect.succeed({ code, out, err })))
           })
         const help = yield* run(["--help"])
