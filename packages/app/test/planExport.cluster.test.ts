@@ -217,5 +217,59 @@ describe("plan and export against the operator", () => {
         assert.isTrue(Option.isNone(secret))
       })
     )
+
+    it.effect(
+      "another namespace cannot take a key by its token: one another object owns is refused (OwnershipConflict), before and after plan",
+      () =>
+        Effect.gen(function* () {
+          const sim = yield* Simulator
+          yield* sim.reset
+          const owner = yield* freshNamespace("token-owner")
+          const thief = yield* freshNamespace("token-thief")
+          yield* createConnectionSecret(owner, "litellm-connection")
+          // The thief's connection owner even allows adoption: ownership still wins.
+          yield* createConnectionSecret(thief, "litellm-connection", { "auth.litellm.ai/allow-adoption": "true" })
+          yield* startOperator(owner)
+          yield* startOperator(thief)
+          const key = (namespace: string, annotations: ReadonlyArray<string>) =>
+            parseManifests(
+              [
+                "apiVersion: auth.litellm.ai/v1alpha1",
+                "kind: VirtualKey",
+                "metadata:",
+                "  name: worker",
+                `  namespace: ${namespace}`,
+                ...(annotations.length === 0 ? [] : ["  annotations:", ...annotations.map((a) => `    ${a}`)]),
+                "spec: {connectionRef: {secretRef: {name: litellm-connection}}, keyAlias: worker, maxBudget: '5'}",
+                ""
+              ].join("\n"),
+              namespace
+            )
+          yield* applyManifests(inject("kubeconfig"), yield* key(owner, []), { fieldManager: "t" })
+          const ready = yield* awaitAllReady(owner, 1, "30 seconds")
+          const token = ready.keys[0]?.status?.token ?? ""
+          assert.match(token, /^[0-9a-f]{64}$/)
+          const stolen = yield* key(thief, ['auth.litellm.ai/adopt: "true"', `${adoptTokenAnnotation}: ${token}`])
+          const client = yield* clientFor
+          const report = yield* planManifests(client, classifyManifests(stolen, thief), {
+            url: sim.url,
+            installationId: installation,
+            prune: false
+          })
+          assert.strictEqual(report.objects[0]?.result, "refused")
+          assert.include(report.objects[0]?.message ?? "", "OwnershipConflict")
+          assert.strictEqual(exitCodeOf(report), 1)
+          yield* sim.resetCalls
+          yield* applyManifests(inject("kubeconfig"), stolen, { fieldManager: "t" })
+          const kube = yield* KubeClient
+          const refused = yield* eventually(
+            "Ready=False OwnershipConflict",
+            kube.get(VirtualKeys, { namespace: thief, name: "worker" }),
+            (o) => readyOf(o.status?.conditions ?? [])?.reason === "OwnershipConflict"
+          )
+          assert.isUndefined(refused.status?.token)
+          assert.strictEqual((yield* sim.calls)["POST /key/update"], undefined)
+        })
+    )
   })
 })
