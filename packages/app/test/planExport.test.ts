@@ -48,7 +48,7 @@ const clientFor = Effect.gen(function* () {
 const tempDir = () => mkdtempSync(join(tmpdir(), "litellm-plan-"))
 
 describe("plan and export against the simulator", () => {
-  layer(Simulator.layer({ masterKey, seed: 3, profile: { enterprise: true } }))((it) => {
+  layer(Simulator.layer({ masterKey, seed: 3, profile: { enterprise: true } }), { excludeTestServices: true })((it) => {
     it.effect(
       "plan of the examples on an empty LiteLLM: every create the operator makes, field by field; exit 2; no write",
       () =>
@@ -170,75 +170,96 @@ describe("plan and export against the simulator", () => {
       120_000
     )
 
-    it.effect("--prune lists what this installation owns in these namespaces and no manifest declares", () =>
-      Effect.gen(function* () {
-        const sim = yield* Simulator
-        yield* sim.reset
-        const client = yield* clientFor
-        const marker = (installation: string, namespace: string, name: string) => ({
-          [ownerMetadataKey]: ownerMarker({ installation, namespace, kind: "Team", name, uid: `uid-${name}` })
-        })
-        yield* client.teamNew("t-orphan", {
-          team_alias: "orphan",
-          metadata: marker("litellm-operator", "default", "old")
-        })
-        yield* client.teamNew("t-elsewhere", { team_alias: "x", metadata: marker("litellm-operator", "other", "x") })
-        yield* client.teamNew("t-other-install", { team_alias: "y", metadata: marker("another", "default", "y") })
-        yield* client.teamNew("t-unmarked", { team_alias: "z" })
-        yield* sim.resetCalls
-        const run = yield* cli(["plan", "-f", EXAMPLES, "--connection", sim.url, "--prune", "-o", "json"])
-        assert.strictEqual(run.code, 2, run.stderr)
-        const report = decodeReport(run.stdout)
-        assert.deepStrictEqual(report.prune, [{ litellm: 'team "t-orphan"', owner: "Team default/old" }])
-        assert.strictEqual(report.summary.prune, 1)
-        assert.deepStrictEqual(writesOf(yield* sim.calls), [])
-      })
+    it.effect(
+      "--prune lists what this installation owns in these namespaces and no manifest declares",
+      () =>
+        Effect.gen(function* () {
+          const sim = yield* Simulator
+          yield* sim.reset
+          const client = yield* clientFor
+          const marker = (installation: string, namespace: string, name: string) => ({
+            [ownerMetadataKey]: ownerMarker({ installation, namespace, kind: "Team", name, uid: `uid-${name}` })
+          })
+          yield* client.teamNew("t-orphan", {
+            team_alias: "orphan",
+            metadata: marker("litellm-operator", "default", "old")
+          })
+          yield* client.teamNew("t-elsewhere", { team_alias: "x", metadata: marker("litellm-operator", "other", "x") })
+          yield* client.teamNew("t-other-install", { team_alias: "y", metadata: marker("another", "default", "y") })
+          yield* client.teamNew("t-unmarked", { team_alias: "z" })
+          yield* sim.resetCalls
+          const run = yield* cli(["plan", "-f", EXAMPLES, "--connection", sim.url, "--prune", "-o", "json"])
+          assert.strictEqual(run.code, 2, run.stderr)
+          const report = decodeReport(run.stdout)
+          assert.deepStrictEqual(report.prune, [{ litellm: 'team "t-orphan"', owner: "Team default/old" }])
+          assert.strictEqual(report.summary.prune, 1)
+          assert.deepStrictEqual(writesOf(yield* sim.calls), [])
+        }),
+      180_000
     )
 
-    it.effect("exit 1 on errors: a bad object (the rest still planned), a missing master key, an unknown flag", () =>
-      Effect.gen(function* () {
-        const sim = yield* Simulator
-        yield* sim.reset
-        const dir = tempDir()
-        const bad = join(dir, "bad.yaml")
-        writeFileSync(
-          bad,
-          [
-            "apiVersion: auth.litellm.ai/v1alpha1",
-            "kind: Team",
-            "metadata: {name: broken}",
-            "spec: {connectionRef: {secretRef: {name: c}}, teamAlias: a, maxBudget: lots}",
-            "---",
-            "apiVersion: auth.litellm.ai/v1alpha1",
-            "kind: Team",
-            "metadata: {name: fine}",
-            "spec: {connectionRef: {secretRef: {name: c}}, teamAlias: b}",
-            ""
-          ].join("\n")
-        )
-        const run = yield* cli(["plan", "-f", bad, "--connection", sim.url])
-        assert.strictEqual(run.code, 1)
-        assert.include(run.stdout, "error: ")
-        assert.include(run.stdout, "Team default/broken")
-        assert.include(run.stdout, "+ create  Team default/fine")
-        const noKey = yield* cli(["plan", "-f", bad, "--connection", sim.url], { LITELLM_MASTER_KEY: undefined })
-        assert.strictEqual(noKey.code, 1)
-        assert.include(noKey.stderr, "no master key: set LITELLM_MASTER_KEY or pass --master-key-file")
-        const keyFile = join(dir, "master-key")
-        writeFileSync(keyFile, `${MASTER_KEY}\n`)
-        const fromFile = yield* cli(["plan", "-f", EXAMPLES, "--connection", sim.url, "--master-key-file", keyFile], {
-          LITELLM_MASTER_KEY: undefined
-        })
-        assert.strictEqual(fromFile.code, 2, fromFile.stderr)
-        const wrongKey = yield* cli(["plan", "-f", EXAMPLES, "--connection", sim.url], {
-          LITELLM_MASTER_KEY: "sk-not-the-master-key-000"
-        })
-        assert.strictEqual(wrongKey.code, 1, wrongKey.stdout)
-        const unknown = yield* cli(["plan", "-f", EXAMPLES, "--conection", sim.url])
-        assert.strictEqual(unknown.code, 1)
-        assert.include(unknown.stderr, "Unrecognized flag: --conection")
-        assert.deepStrictEqual(writesOf(yield* sim.calls), [])
-      })
+    it.effect(
+      "exit 1 on errors: a bad object (the rest still planned), a missing master key, an unknown flag",
+      () =>
+        Effect.gen(function* () {
+          const sim = yield* Simulator
+          yield* sim.reset
+          const dir = tempDir()
+          const bad = join(dir, "bad.yaml")
+          writeFileSync(
+            bad,
+            [
+              "apiVersion: auth.litellm.ai/v1alpha1",
+              "kind: Team",
+              "metadata: {name: broken}",
+              "spec: {connectionRef: {secretRef: {name: c}}, teamAlias: a, maxBudget: lots}",
+              "---",
+              "apiVersion: auth.litellm.ai/v1alpha1",
+              "kind: Team",
+              "metadata: {name: fine}",
+              "spec: {connectionRef: {secretRef: {name: c}}, teamAlias: b}",
+              ""
+            ].join("\n")
+          )
+          const run = yield* cli(["plan", "-f", bad, "--connection", sim.url])
+          assert.strictEqual(run.code, 1)
+          assert.include(run.stdout, "error: ")
+          assert.include(run.stdout, "Team default/broken")
+          assert.include(run.stdout, "+ create  Team default/fine")
+          const noKey = yield* cli(["plan", "-f", bad, "--connection", sim.url], { LITELLM_MASTER_KEY: undefined })
+          assert.strictEqual(noKey.code, 1)
+          assert.include(noKey.stderr, "no master key: set LITELLM_MASTER_KEY or pass --master-key-file")
+          const keyFile = join(dir, "master-key")
+          writeFileSync(keyFile, `${MASTER_KEY}\n`)
+          const fromFile = yield* cli(["plan", "-f", EXAMPLES, "--connection", sim.url, "--master-key-file", keyFile], {
+            LITELLM_MASTER_KEY: undefined
+          })
+          assert.strictEqual(fromFile.code, 2, fromFile.stderr)
+          const wrongKey = yield* cli(["plan", "-f", EXAMPLES, "--connection", sim.url], {
+            LITELLM_MASTER_KEY: "sk-not-the-master-key-000"
+          })
+          assert.strictEqual(wrongKey.code, 1, wrongKey.stdout)
+          const unknown = yield* cli(["plan", "-f", EXAMPLES, "--conection", sim.url])
+          assert.strictEqual(unknown.code, 1)
+          assert.include(unknown.stderr, "Unrecognized flag: --conection")
+          // The operator's own command line, in the same style: help, version, a bad flag exits 2.
+          const help = yield* cli(["--help"])
+          assert.strictEqual(help.code, 0)
+          for (const text of ["--workers", "[env WORKERS]", "--leader-elect", "plan", "export"]) {
+            assert.include(help.stdout, text)
+          }
+          const version = yield* cli(["--version"])
+          assert.strictEqual(version.code, 0)
+          assert.match(version.stdout, /^litellm-operator v\d+\.\d+\.\d+/)
+          const badFlag = yield* cli(["--wrokers", "3"])
+          assert.strictEqual(badFlag.code, 2)
+          assert.include(badFlag.stderr, "Unrecognized flag: --wrokers")
+          const badValue = yield* cli(["--workers", "0"])
+          assert.strictEqual(badValue.code, 2)
+          assert.include(badValue.stderr, "--workers must be at least 1")
+          assert.deepStrictEqual(writesOf(yield* sim.calls), [])
+        }),
+      180_000
     )
   })
 })

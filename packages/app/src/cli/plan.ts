@@ -36,6 +36,7 @@ import {
   wireEquals,
   withOwnerMarker
 } from "@litellm-operator/core"
+import type { LiteLLMError } from "@litellm-operator/litellm"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Effect, Option, Predicate, Redacted, Schema } from "effect"
 import { syncKey } from "../reconcile/syncKey.ts"
@@ -435,26 +436,25 @@ export const planManifests = Effect.fnUntraced(function* (client: Client, manife
     return { ...base, uid: uidPlaceholder(kind, located.namespace, name) }
   }
 
+  type Planned = Omit<ObjectPlan, "kind" | "namespace" | "name" | "source">
+  const failedWith = (result: "refused" | "error", message: string): Planned => ({
+    litellm: "",
+    match: "",
+    result,
+    calls: [],
+    warnings: [],
+    message
+  })
+  /** One object's plan; what the operator would refuse, and LiteLLM's errors (scrubbed by the client), end that object only. */
   const run = (
     header: { readonly kind: string; readonly located: Located<{ readonly metadata: { readonly name: string } }> },
-    body: Effect.Effect<Omit<ObjectPlan, "kind" | "namespace" | "name" | "source">, unknown>
+    body: Effect.Effect<Planned, PlanRefused | LiteLLMError>
   ) =>
     body.pipe(
-      Effect.catch((error) =>
-        Effect.succeed<Omit<ObjectPlan, "kind" | "namespace" | "name" | "source">>({
-          litellm: "",
-          match: "",
-          result: error instanceof PlanRefused ? "refused" : "error",
-          calls: [],
-          warnings: [],
-          message:
-            error instanceof PlanRefused
-              ? `${error.reason}: ${error.message}`
-              : typeof error === "object" && error !== null && "message" in error
-                ? String(error.message)
-                : String(error)
-        })
-      ),
+      Effect.catchTags({
+        PlanRefused: (e) => Effect.succeed(failedWith("refused", `${e.reason}: ${e.message}`)),
+        LiteLLMError: (e) => Effect.succeed(failedWith("error", e.message))
+      }),
       Effect.map((planned) =>
         objects.push({
           kind: header.kind,
