@@ -218,6 +218,12 @@ describe("plan and export against the simulator", () => {
               "kind: Team",
               "metadata: {name: fine}",
               "spec: {connectionRef: {secretRef: {name: c}}, teamAlias: b}",
+              "---",
+              "apiVersion: auth.litellm.ai/v1alpha1",
+              "kind: VirtualKey",
+              "metadata: {name: inline}",
+              // A chosen value in the spec: matched by its token, never printed (cli() checks every output).
+              "spec: {connectionRef: {secretRef: {name: c}}, keyAlias: inline, key: sk-inline-chosen-value-0042}",
               ""
             ].join("\n")
           )
@@ -226,6 +232,8 @@ describe("plan and export against the simulator", () => {
           assert.include(run.stdout, "error: ")
           assert.include(run.stdout, "Team default/broken")
           assert.include(run.stdout, "+ create  Team default/fine")
+          assert.include(run.stdout, "+ create  VirtualKey default/inline", run.stdout)
+          assert.include(run.stdout, "matched: by the token of spec.key")
           const noKey = yield* cli(["plan", "-f", bad, "--connection", sim.url], { LITELLM_MASTER_KEY: undefined })
           assert.strictEqual(noKey.code, 1)
           assert.include(noKey.stderr, "no master key: set LITELLM_MASTER_KEY or pass --master-key-file")
