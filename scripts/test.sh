@@ -12,5 +12,8 @@ pnpm run typecheck
 pnpm run lint
 pnpm run build
 node dist/operator.mjs --version
+# plan and export are subcommands of the same bundle.
+node dist/operator.mjs plan --help >/dev/null
+node dist/operator.mjs export --help >/dev/null
 pnpm run test:unit
 pnpm run test:node

@@ -32,12 +32,13 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { KubeClient, KubeTransport } from "@litellm-operator/k8s"
 import { installCrds, spawnControlPlane } from "@litellm-operator/k8s/local"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
 import { bundleOperator } from "../bin/bundle.ts"
+import { runMain } from "../src/cli/run.ts"
 import type { Counts } from "../test/support/population.ts"
 import { total } from "../test/support/population.ts"
 import type { ConvergeResult, MemoryResult, SteadyResult, UnrelatedSecretsResult } from "./load.ts"
@@ -53,20 +54,22 @@ import {
 } from "./load.ts"
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..")
-const args = process.argv.slice(2)
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`)
-  return i === -1 ? undefined : args[i + 1]
+/** The command line's values (see `pnpm bench --help`). */
+interface BenchOptions {
+  readonly argv: ReadonlyArray<string>
+  readonly scale: number
+  readonly out: string
+  /** Passed to every operator run. */
+  readonly operatorFlags: ReadonlyArray<string>
+  readonly onlySecrets: boolean
+  /** `--only live`: the live-creation run alone, printed as JSON (BENCHMARKS.md untouched). */
+  readonly onlyLive: boolean
+  /** `--only memory <n>`: the operator's memory at n objects (the standard mix), the chart's options; JSON. */
+  readonly onlyMemory: number | undefined
+  readonly entry: string | undefined
+  readonly cpuProf: string | undefined
+  readonly nodeOptions: string | undefined
 }
-const scale = Number(flag("scale") ?? "1")
-const out = flag("out") ?? join(repoRoot, "BENCHMARKS.md")
-const listMaxAge = flag("list-max-age")
-const operatorFlags = listMaxAge === undefined ? [] : ["--list-max-age", listMaxAge]
-const onlySecrets = flag("only") === "secrets"
-/** `--only live`: the live-creation run alone, printed as JSON (BENCHMARKS.md untouched). */
-const onlyLive = flag("only") === "live"
-/** `--only memory <n>`: the operator's memory at n objects (the standard mix), the chart's options; JSON. */
-const onlyMemory = flag("only") === "memory" ? Number(args[args.indexOf("memory") + 1] ?? "10000") : undefined
 /** Unrelated Secrets added for the memory comparison: 150 of 700 KiB (about 100 MiB), as in the issue. */
 const UNRELATED = { secrets: 150, secretBytes: 700 * 1024 }
 const LATENCY_MS = 10
@@ -121,90 +124,92 @@ const benchLayer = (kubeconfig: string) =>
     ).pipe(Layer.provideMerge(Simulator.layer({ masterKey, seed: 7 })))
   )
 
-const program = Effect.gen(function* () {
-  const startedAt = new Date()
-  const loadBefore = load()
-  yield* log(`bench: load average ${loadBefore}; plan throughput…`)
-  const plan = planBench()
-  yield* log(plan)
+const program = (o: BenchOptions) =>
+  Effect.gen(function* () {
+    const startedAt = new Date()
+    const loadBefore = load()
+    yield* log(`bench: load average ${loadBefore}; plan throughput…`)
+    const plan = planBench()
+    yield* log(plan)
 
-  yield* log("bench: starting the control plane…")
-  const cp = yield* Effect.acquireRelease(spawnControlPlane(), (c) => c.stop(Duration.seconds(10)))
-  yield* installCrds(cp.kubeconfig).pipe(Effect.provide(KubeTransport.layerFromFile(cp.kubeconfig)))
-  // The operator as the image ships it: the esbuild bundle of src/main.ts.
-  const given = flag("entry")
-  const entry = given ?? join(mkdtempSync(join(tmpdir(), "litellm-operator-bench-")), "operator.mjs")
-  if (given === undefined) yield* Effect.promise(() => bundleOperator(entry))
-  // `--cpu-prof <dir>`: every operator run writes a V8 CPU profile there (summarise with bench/cpuProfile.ts).
-  const profileDir = flag("cpu-prof")
-  // `--node-options "<options>"`: run the operator with these instead of the chart's (to weigh a change of them).
-  const givenNodeOptions = flag("node-options")
-  const base = givenNodeOptions === undefined ? SHIPPED : givenNodeOptions.split(" ").filter((o) => o !== "")
-  const nodeOptions = profileDir === undefined ? base : [...base, "--cpu-prof", `--cpu-prof-dir=${profileDir}`]
-  const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions, operatorFlags }
-  const mix = scaled(standardMix, scale)
-  const timeout = Duration.minutes(15)
+    yield* log("bench: starting the control plane…")
+    const cp = yield* Effect.acquireRelease(spawnControlPlane(), (c) => c.stop(Duration.seconds(10)))
+    yield* installCrds(cp.kubeconfig).pipe(Effect.provide(KubeTransport.layerFromFile(cp.kubeconfig)))
+    // The operator as the image ships it: the esbuild bundle of src/main.ts.
+    const given = o.entry
+    const entry = given ?? join(mkdtempSync(join(tmpdir(), "litellm-operator-bench-")), "operator.mjs")
+    if (given === undefined) yield* Effect.promise(() => bundleOperator(entry))
+    // `--cpu-prof <dir>`: every operator run writes a V8 CPU profile there (summarise with bench/cpuProfile.ts).
+    const profileDir = o.cpuProf
+    // `--node-options "<options>"`: run the operator with these instead of the chart's (to weigh a change of them).
+    const givenNodeOptions = o.nodeOptions
+    const base = givenNodeOptions === undefined ? SHIPPED : givenNodeOptions.split(" ").filter((o) => o !== "")
+    const nodeOptions = profileDir === undefined ? base : [...base, "--cpu-prof", `--cpu-prof-dir=${profileDir}`]
+    const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions, operatorFlags: o.operatorFlags }
+    const mix = scaled(standardMix, o.scale)
+    const timeout = Duration.minutes(15)
 
-  if (onlyMemory !== undefined) {
-    return yield* Effect.gen(function* () {
-      yield* log(`bench: memory at ${onlyMemory} objects, Node options ${JSON.stringify(nodeOptions)}…`)
-      const memory = yield* memoryAt(env, onlyMemory, { timeout, nodeOptions })
-      process.stdout.write(`${JSON.stringify({ ...memory, loadBefore, loadAfter: load() }, null, 1)}\n`)
-      return undefined
-    }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
-  }
-  if (onlyLive) {
-    return yield* Effect.gen(function* () {
-      yield* log(`bench: live creation of ${describeCounts(mix)} at 4 workers…`)
-      const live = yield* liveCreation(env, mix, 4, { timeout })
-      process.stdout.write(`${JSON.stringify({ ...live, loadBefore, loadAfter: load() }, null, 1)}\n`)
-      return undefined
-    }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
-  }
-  return yield* Effect.gen(function* () {
-    const convergeResults: Array<ConvergeResult & { readonly loadAfter: string }> = []
-    let steadyNamespace = ""
-    for (const workers of onlySecrets ? [4] : [4, 1]) {
-      yield* log(`bench: converge ${describeCounts(mix)} at ${workers} worker(s)…`)
-      const { namespace, result } = yield* converge(env, mix, workers, { timeout })
-      if (workers === 4) steadyNamespace = namespace
-      convergeResults.push({ ...result, loadAfter: load() })
-      yield* log(`  ${JSON.stringify(result)}`)
+    const onlyMemory = o.onlyMemory
+    if (onlyMemory !== undefined) {
+      return yield* Effect.gen(function* () {
+        yield* log(`bench: memory at ${onlyMemory} objects, Node options ${JSON.stringify(nodeOptions)}…`)
+        const memory = yield* memoryAt(env, onlyMemory, { timeout, nodeOptions })
+        process.stdout.write(`${JSON.stringify({ ...memory, loadBefore, loadAfter: load() }, null, 1)}\n`)
+        return undefined
+      }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
     }
-    yield* log(`bench: steady state, resync ${RESYNC_SECONDS} s, ${PERIODS} periods…`)
-    const steadyResult = yield* steadyState(env, steadyNamespace, total(mix), {
-      resyncSeconds: RESYNC_SECONDS,
-      periods: PERIODS
-    })
-    const steady = { ...steadyResult, loadAfter: load() }
-    yield* log(`  ${JSON.stringify(steady)}`)
-    const unrelatedAt = Math.round(1000 * scale)
-    yield* log(
-      `bench: memory at ${unrelatedAt} objects without and with ${UNRELATED.secrets} unrelated Secrets of ${UNRELATED.secretBytes / 1024} KiB…`
-    )
-    const unrelated = { ...(yield* unrelatedSecrets(env, unrelatedAt, { ...UNRELATED, timeout })), loadAfter: load() }
-    yield* log(`  ${JSON.stringify(unrelated)}`)
-    const memory: Array<MemoryResult & { readonly loadAfter: string }> = []
-    for (const n of onlySecrets ? [] : [1000, 10_000].map((x) => Math.round(x * scale))) {
-      for (const nodeOptions of [SHIPPED, []]) {
-        yield* log(`bench: memory at ${n} objects, Node options ${JSON.stringify(nodeOptions)}…`)
-        const result = yield* memoryAt(env, n, { timeout, nodeOptions })
-        memory.push({ ...result, loadAfter: load() })
+    if (o.onlyLive) {
+      return yield* Effect.gen(function* () {
+        yield* log(`bench: live creation of ${describeCounts(mix)} at 4 workers…`)
+        const live = yield* liveCreation(env, mix, 4, { timeout })
+        process.stdout.write(`${JSON.stringify({ ...live, loadBefore, loadAfter: load() }, null, 1)}\n`)
+        return undefined
+      }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
+    }
+    return yield* Effect.gen(function* () {
+      const convergeResults: Array<ConvergeResult & { readonly loadAfter: string }> = []
+      let steadyNamespace = ""
+      for (const workers of o.onlySecrets ? [4] : [4, 1]) {
+        yield* log(`bench: converge ${describeCounts(mix)} at ${workers} worker(s)…`)
+        const { namespace, result } = yield* converge(env, mix, workers, { timeout })
+        if (workers === 4) steadyNamespace = namespace
+        convergeResults.push({ ...result, loadAfter: load() })
         yield* log(`  ${JSON.stringify(result)}`)
       }
-    }
-    return {
-      startedAt,
-      loadBefore,
-      plan,
-      converge: convergeResults,
-      steady,
-      memory,
-      unrelated,
-      finishedAt: new Date()
-    } satisfies Results
-  }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
-})
+      yield* log(`bench: steady state, resync ${RESYNC_SECONDS} s, ${PERIODS} periods…`)
+      const steadyResult = yield* steadyState(env, steadyNamespace, total(mix), {
+        resyncSeconds: RESYNC_SECONDS,
+        periods: PERIODS
+      })
+      const steady = { ...steadyResult, loadAfter: load() }
+      yield* log(`  ${JSON.stringify(steady)}`)
+      const unrelatedAt = Math.round(1000 * o.scale)
+      yield* log(
+        `bench: memory at ${unrelatedAt} objects without and with ${UNRELATED.secrets} unrelated Secrets of ${UNRELATED.secretBytes / 1024} KiB…`
+      )
+      const unrelated = { ...(yield* unrelatedSecrets(env, unrelatedAt, { ...UNRELATED, timeout })), loadAfter: load() }
+      yield* log(`  ${JSON.stringify(unrelated)}`)
+      const memory: Array<MemoryResult & { readonly loadAfter: string }> = []
+      for (const n of o.onlySecrets ? [] : [1000, 10_000].map((x) => Math.round(x * o.scale))) {
+        for (const nodeOptions of [SHIPPED, []]) {
+          yield* log(`bench: memory at ${n} objects, Node options ${JSON.stringify(nodeOptions)}…`)
+          const result = yield* memoryAt(env, n, { timeout, nodeOptions })
+          memory.push({ ...result, loadAfter: load() })
+          yield* log(`  ${JSON.stringify(result)}`)
+        }
+      }
+      return {
+        startedAt,
+        loadBefore,
+        plan,
+        converge: convergeResults,
+        steady,
+        memory,
+        unrelated,
+        finishedAt: new Date()
+      } satisfies Results
+    }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
+  })
 
 const verdict = (met: boolean) => (met ? "**met**" : "**missed**")
 
@@ -229,7 +234,8 @@ const requestList = (requests: Readonly<Record<string, number>>) =>
     .map(([k, n]) => `\`${k}\` ${fmt(n)}`)
     .join(", ") || "none"
 
-const report = (r: Results): string => {
+const report = (r: Results, o: BenchOptions): string => {
+  const { argv: args, operatorFlags, scale } = o
   const command = `pnpm bench${args.length > 0 ? ` ${args.join(" ")}` : ""}`
   const cpu = cpus()[0]?.model ?? "unknown"
   const [four, one] = r.converge
@@ -250,7 +256,7 @@ const report = (r: Results): string => {
     `- load average (1, 5, 15 min) before: ${r.loadBefore}; after: ${r.memory.at(-1)?.loadAfter ?? "?"}`,
     "- the operator: the production bundle of `src/main.ts` (what the image ships; packages/app/bin/bundle.ts) as a child process, " +
       `\`--leader-elect=false --log-level Error${operatorFlags.length === 0 ? "" : ` ${operatorFlags.join(" ")}`}\`, default flags otherwise unless said` +
-      (flag("entry") === undefined ? "" : ` (the bundle given with --entry, not this checkout's)`),
+      (o.entry === undefined ? "" : ` (the bundle given with --entry, not this checkout's)`),
     scale === 1
       ? ""
       : `- **scaled by ${scale}**: a check of the benchmark itself, not the numbers the targets are about`,
@@ -399,21 +405,82 @@ const keptSections = (file: string): string => {
   return `\n${at === -1 ? `${keptMarker}\n` : text.slice(at)}`
 }
 
-NodeRuntime.runMain(
-  Effect.scoped(program).pipe(
-    Effect.flatMap((results) =>
-      Effect.sync(() => {
-        // `--only live` printed its result already.
-        if (results === undefined) return
-        if (onlySecrets) {
-          process.stdout.write(
-            `${JSON.stringify({ converge: results.converge, steady: results.steady, unrelated: results.unrelated }, null, 1)}\n`
-          )
-          return
-        }
-        writeFileSync(out, report(results) + keptSections(out))
-        process.stderr.write(`bench: wrote ${out}\n`)
-      })
+const bench = Command.make(
+  "bench",
+  {
+    scale: Flag.Finite("scale").pipe(
+      Flag.withDescription("shrinks every population (a quick check of the benchmark itself; the file says so)"),
+      Flag.filter(
+        (n) => n > 0,
+        (n) => `--scale must be above 0 (got ${n})`
+      ),
+      Flag.withDefault(1)
+    ),
+    out: Flag.String("out").pipe(
+      Flag.withDescription("the file to write (default BENCHMARKS.md at the repository root)"),
+      Flag.withDefault(join(repoRoot, "BENCHMARKS.md"))
+    ),
+    listMaxAge: Flag.String("list-max-age").pipe(
+      Flag.withDescription("passed to every operator run (0s: no lists)"),
+      Flag.optional
+    ),
+    only: Flag.Literals("only", ["memory", "live", "secrets"]).pipe(
+      Flag.withDescription(
+        "memory <n>: the operator's memory at n objects; live: objects created while it runs; secrets: what concerns Secrets (each prints JSON, BENCHMARKS.md untouched)"
+      ),
+      Flag.optional
+    ),
+    objects: Argument.Int("objects").pipe(
+      Argument.withDescription("with --only memory: how many objects (default 10000)"),
+      Argument.optional
+    ),
+    entry: Flag.String("entry").pipe(
+      Flag.withDescription("a bundle built elsewhere (e.g. an older commit) instead of bundling this checkout"),
+      Flag.optional
+    ),
+    cpuProf: Flag.String("cpu-prof").pipe(
+      Flag.withDescription("a directory for a V8 CPU profile of every operator run"),
+      Flag.optional
+    ),
+    nodeOptions: Flag.String("node-options").pipe(
+      Flag.withDescription("run the operator with these Node options instead of the chart's"),
+      Flag.optional
     )
+  },
+  (flags) => {
+    const o: BenchOptions = {
+      argv: process.argv.slice(2),
+      scale: flags.scale,
+      out: flags.out,
+      operatorFlags: Option.match(flags.listMaxAge, { onNone: () => [], onSome: (age) => ["--list-max-age", age] }),
+      onlySecrets: Option.contains(flags.only, "secrets"),
+      onlyLive: Option.contains(flags.only, "live"),
+      onlyMemory: Option.contains(flags.only, "memory") ? Option.getOrElse(flags.objects, () => 10_000) : undefined,
+      entry: Option.getOrUndefined(flags.entry),
+      cpuProf: Option.getOrUndefined(flags.cpuProf),
+      nodeOptions: Option.getOrUndefined(flags.nodeOptions)
+    }
+    return Effect.scoped(program(o)).pipe(
+      Effect.flatMap((results) =>
+        Effect.sync(() => {
+          // `--only live` printed its result already.
+          if (results === undefined) return
+          if (o.onlySecrets) {
+            process.stdout.write(
+              `${JSON.stringify({ converge: results.converge, steady: results.steady, unrelated: results.unrelated }, null, 1)}\n`
+            )
+            return
+          }
+          writeFileSync(o.out, report(results, o) + keptSections(o.out))
+          process.stderr.write(`bench: wrote ${o.out}\n`)
+        })
+      )
+    )
+  }
+).pipe(
+  Command.withDescription(
+    "Every benchmark, written to BENCHMARKS.md (its own control plane and simulator; BENCH_PROGRESS=1 prints convergence progress)."
   )
 )
+
+runMain(bench, { version: "", usageExitCode: () => 2 })

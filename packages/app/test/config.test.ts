@@ -30,6 +30,16 @@ describe("operator configuration", () => {
     })
   )
 
+  it.effect("reads a bare --leader-elect as true, and --leader-elect=false / --leader-elect false as false", () =>
+    Effect.gen(function* () {
+      assert.isTrue((yield* loadOperatorConfig(["--leader-elect"], { LEADER_ELECT: "false" })).leaderElect)
+      assert.isFalse((yield* loadOperatorConfig(["--leader-elect=false"], {})).leaderElect)
+      assert.isFalse((yield* loadOperatorConfig(["--leader-elect", "false"], {})).leaderElect)
+      assert.strictEqual((yield* loadOperatorConfig(["--log-level", "Debug"], {})).logLevel, "Debug")
+      assert.strictEqual((yield* loadOperatorConfig([], { LOG_LEVEL: "Warn" })).logLevel, "Warn")
+    })
+  )
+
   it.effect("takes flags over environment variables", () =>
     Effect.gen(function* () {
       const config = yield* loadOperatorConfig(["--workers", "8", "--resync-period=30s", "--namespace", "team-a"], {
@@ -46,7 +56,7 @@ describe("operator configuration", () => {
   it.effect("names the setting that is wrong", () =>
     Effect.gen(function* () {
       const unknown = yield* Effect.exit(loadOperatorConfig(["--wrokers", "3"], {}))
-      assert.include(failureMessage(unknown), 'unknown argument "--wrokers"')
+      assert.include(failureMessage(unknown), "Unrecognized flag: --wrokers")
       const notANumber = yield* Effect.exit(loadOperatorConfig([], { WORKERS: "many" }))
       assert.include(failureMessage(notANumber), "WORKERS")
       const zero = yield* Effect.exit(loadOperatorConfig(["--workers", "0"], {}))
@@ -54,7 +64,7 @@ describe("operator configuration", () => {
       const period = yield* Effect.exit(loadOperatorConfig(["--resync-period", "5 minutes"], {}))
       assert.include(failureMessage(period), "--resync-period must be a duration such as 30s, 5m or 1h")
       const missing = yield* Effect.exit(loadOperatorConfig(["--namespace"], {}))
-      assert.include(failureMessage(missing), "--namespace needs a value")
+      assert.include(failureMessage(missing), "Missing value for flag --namespace")
     })
   )
 })

@@ -74,4 +74,36 @@ describe("simulator CLI", () => {
       }),
     20_000
   )
+
+  it.live(
+    "--help lists its flags; a bad flag value prints the error and exits non-zero (the CLI module's style)",
+    () =>
+      Effect.gen(function* () {
+        const run = (args: ReadonlyArray<string>) =>
+          Effect.callback<{ code: number | null; out: string; err: string }>((resume) => {
+            const child = spawn(process.execPath, [BIN, ...args], {
+              env: { ...process.env, LITELLM_MASTER_KEY: "sk-x" }
+            })
+            let out = ""
+            let err = ""
+            child.stdout.on("data", (c: Buffer) => {
+              out += c.toString("utf8")
+            })
+            child.stderr.on("data", (c: Buffer) => {
+              err += c.toString("utf8")
+            })
+            child.on("exit", (code) => resume(Effect.succeed({ code, out, err })))
+          })
+        const help = yield* run(["--help"])
+        assert.strictEqual(help.code, 0)
+        for (const flag of ["--port", "--master-key", "--seed", "--profile"]) assert.include(help.out, flag)
+        const bad = yield* run(["--port", "-3"])
+        assert.notStrictEqual(bad.code, 0)
+        assert.include(bad.err, "--port must be a non-negative integer")
+        const profile = yield* run(["--profile", "ancient"])
+        assert.notStrictEqual(profile.code, 0)
+        assert.include(profile.err, "--profile")
+      }),
+    20_000
+  )
 })

@@ -21,7 +21,6 @@
 import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
 import { relative } from "node:path"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { parseDuration } from "@litellm-operator/core"
 import { KubeClient, KubeTransport } from "@litellm-operator/k8s"
 import type { ControlPlaneHandle, Manifest } from "@litellm-operator/k8s/local"
@@ -40,17 +39,18 @@ import {
   Deferred,
   Duration,
   Effect,
-  Exit,
   Fiber,
   Layer,
   Logger,
   Redacted,
   References,
-  Runtime,
   Schedule,
   Schema
 } from "effect"
+import { Command, Flag } from "effect/cli"
 import { FetchHttpClient } from "effect/http"
+import packageJson from "../../package.json" with { type: "json" }
+import { runMain } from "../cli/run.ts"
 import { loadOperatorConfig } from "../config/OperatorConfig.ts"
 import { runOperatorProcess } from "../OperatorProcess.ts"
 import type { ObservedObject } from "./localRun.ts"
@@ -78,29 +78,14 @@ interface Args {
   readonly timeout: Duration.Duration
 }
 
-const parseArgs = (argv: ReadonlyArray<string>): Effect.Effect<Args, LocalRunError> =>
-  Effect.gen(function* () {
-    let once = false
-    let timeout = Duration.seconds(90)
-    for (let i = 0; i < argv.length; i++) {
-      const arg = argv[i] ?? ""
-      if (arg === "--once") once = true
-      else if (arg === "--timeout" || arg.startsWith("--timeout=")) {
-        const text = arg === "--timeout" ? argv[++i] : arg.slice("--timeout=".length)
-        const parsed = parseDuration((text ?? "").trim())
-        const unit = parsed?.unit === "s" ? 1 : parsed?.unit === "m" ? 60 : parsed?.unit === "h" ? 3600 : undefined
-        if (parsed === undefined || unit === undefined) {
-          return yield* new LocalRunError({ message: `--timeout must be a duration such as 90s or 5m (got ${text})` })
-        }
-        timeout = Duration.seconds(parsed.amount * unit)
-      } else {
-        return yield* new LocalRunError({
-          message: `unknown argument ${JSON.stringify(arg)}; usage: start.sh [--once] [--timeout 90s]`
-        })
-      }
-    }
-    return { once, timeout }
-  })
+/** `--timeout`: seconds, minutes or hours in the API's notation (90s, 5m). */
+const timeoutOf = (text: string): Effect.Effect<Duration.Duration, LocalRunError> => {
+  const parsed = parseDuration(text.trim())
+  const unit = parsed?.unit === "s" ? 1 : parsed?.unit === "m" ? 60 : parsed?.unit === "h" ? 3600 : undefined
+  return parsed === undefined || unit === undefined
+    ? Effect.fail(new LocalRunError({ message: `--timeout must be a duration such as 90s or 5m (got ${text})` }))
+    : Effect.succeed(Duration.seconds(parsed.amount * unit))
+}
 
 interface Proxy {
   readonly url: string
@@ -254,8 +239,7 @@ const runLocal = Effect.fnUntraced(function* (args: Args, cp: ControlPlaneHandle
   yield* operatorStopped
 })
 
-const program = Effect.gen(function* () {
-  const args = yield* parseArgs(process.argv.slice(2))
+const program = Effect.fnUntraced(function* (args: Args) {
   const started = yield* Clock.currentTimeMillis
   yield* say("litellm-operator, local run")
   let dataDir: string | undefined
@@ -283,19 +267,27 @@ const program = Effect.gen(function* () {
   )
 })
 
-/** Exit 0 on Ctrl-C (stopping is the normal end); 1 with the message on a failure. */
-const teardown: Runtime.Teardown = (exit, onExit) =>
-  Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause) ? onExit(0) : Runtime.defaultTeardown(exit, onExit)
-
-program.pipe(
-  Effect.tapCause((cause) =>
-    Cause.hasInterruptsOnly(cause)
-      ? Effect.void
-      : Effect.sync(() => {
-          const error = Cause.squash(cause)
-          process.stderr.write(`start: ${error instanceof Error ? error.message : String(error)}\n`)
-        })
-  ),
-  Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatLogFmt)])),
-  NodeRuntime.runMain({ teardown, disableErrorReporting: true })
+const start = Command.make(
+  "start",
+  {
+    once: Flag.Boolean("once").pipe(
+      Flag.withDescription("stop right after printing the report (default: run until Ctrl-C)"),
+      Flag.withDefault(false)
+    ),
+    timeout: Flag.String("timeout").pipe(
+      Flag.withDescription("how long to wait for every example to be Ready (default 90s)"),
+      Flag.withDefault("90s")
+    )
+  },
+  (flags) =>
+    Effect.flatMap(timeoutOf(flags.timeout), (timeout) => program({ once: flags.once, timeout })).pipe(
+      Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatLogFmt)]))
+    )
+).pipe(
+  Command.withDescription(
+    "The local run: a kube-apiserver, the LiteLLM simulator (or the LiteLLM of LITELLM_URL and LITELLM_MASTER_KEY), the operator and the examples, until Ctrl-C. Operator logs on stderr (LOG_LEVEL, default Error)."
+  )
 )
+
+// Exit 0 on Ctrl-C (stopping is the normal end); 1 with `start: <message>` on a failure or a bad flag.
+runMain(start, { version: packageJson.version, usageExitCode: () => 1 })

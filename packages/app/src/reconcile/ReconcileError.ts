@@ -42,3 +42,12 @@ export class PolicyDenied extends Schema.TaggedError<PolicyDenied>()("PolicyDeni
 export class KeySecretUnusable extends Schema.TaggedError<KeySecretUnusable>()("KeySecretUnusable", {
   message: Schema.String
 }) {}
+
+/**
+ * A VirtualKey adopts a key by token (`auth.litellm.ai/adopt-token`) that is
+ * not a token, or that LiteLLM does not have: with no value known, the
+ * operator cannot make that key again.
+ */
+export class AdoptedKeyUnusable extends Schema.TaggedError<AdoptedKeyUnusable>()("AdoptedKeyUnusable", {
+  message: Schema.String
+}) {}

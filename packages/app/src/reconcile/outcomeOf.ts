@@ -4,6 +4,7 @@ import { failed } from "@litellm-operator/core"
 import type { KubeError } from "@litellm-operator/k8s"
 import type { LiteLLMError } from "@litellm-operator/litellm"
 import type {
+  AdoptedKeyUnusable,
   AmbiguousReference,
   ConnectionUnavailable,
   DependencyNotReady,
@@ -23,6 +24,7 @@ export type ReconcileFailure =
   | OwnershipRefused
   | PolicyDenied
   | KeySecretUnusable
+  | AdoptedKeyUnusable
 
 /**
  * A refusal that trying again cannot change until the spec, the connection,
@@ -65,6 +67,7 @@ export const outcomeOf = (error: ReconcileFailure): Failed => {
     case "PolicyDenied":
       return failed("PolicyDenied", error.message)
     case "KeySecretUnusable":
+    case "AdoptedKeyUnusable":
       return failed("InvalidSpec", error.message)
     case "KubeError":
       return error.reason._tag === "Forbidden"

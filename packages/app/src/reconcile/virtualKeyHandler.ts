@@ -1,10 +1,10 @@
 /** VirtualKey: the key value lives in its Secret first, then in LiteLLM under its sha256 token. */
 import type { LastApplied, ObservedKey, ReferenceInput, VirtualKeyStatus } from "@litellm-operator/core"
-import { checkUserRole, keyStatus, withOwnerMarker } from "@litellm-operator/core"
+import { adoptTokenAnnotation, checkUserRole, keyStatus, withOwnerMarker } from "@litellm-operator/core"
 import type { KubeClient, SecretCache, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
 import { Effect, Option, Redacted } from "effect"
-import type { KindHandler } from "./KindHandler.ts"
+import type { KindHandler, SyncContext } from "./KindHandler.ts"
 import {
   chosenKeyFromSecret,
   ensureKeyMaterial,
@@ -13,6 +13,7 @@ import {
   ownsKeySecret
 } from "./keyMaterial.ts"
 import { NamespaceObjects } from "./NamespaceObjects.ts"
+import { AdoptedKeyUnusable } from "./ReconcileError.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
 import { guardOf, ownership, requireReferences, requireRole } from "./tenancy.ts"
@@ -20,6 +21,69 @@ import { guardOf, ownership, requireReferences, requireRole } from "./tenancy.ts
 const lastAppliedOf = (status: VirtualKeyStatus | undefined): LastApplied => ({
   fields: status?.appliedFields ?? [],
   duration: status?.duration
+})
+
+const TOKEN = /^[0-9a-f]{64}$/
+
+/**
+ * A key adopted by its token: its settings are managed like any key's, but no
+ * value is known, so there is no key Secret, and a key LiteLLM no longer has
+ * is an error (InvalidSpec) rather than a key minted again.
+ */
+const syncAdoptedByToken = Effect.fnUntraced(function* (
+  vk: VirtualKeyResource,
+  context: SyncContext<VirtualKeyStatus>,
+  intent: Omit<VirtualKeyResource["spec"], "connectionRef" | "key" | "keySecretRef">,
+  token: string
+) {
+  const { client, lifecycle, now } = context
+  if (!TOKEN.test(token)) {
+    return yield* new AdoptedKeyUnusable({
+      message: `annotation ${adoptTokenAnnotation} must be a key's sha256 token (64 lowercase hex digits)`
+    })
+  }
+  const current = lifecycle.deleting ? Option.none<ObservedKey>() : yield* client.keyInfo(token)
+  if (!lifecycle.deleting && Option.isNone(current)) {
+    return yield* new AdoptedKeyUnusable({
+      message: `LiteLLM has no key with the token ${token.slice(0, 12)}… that annotation ${adoptTokenAnnotation} adopts; its value is not known, so the operator cannot make it again (remove the annotation to have a new key generated)`
+    })
+  }
+  const marked = withOwnerMarker(intent.metadata, context.self)
+  const { plan, key, verdict } = yield* syncKey(
+    client,
+    // No value: the key exists (checked above), so the plan never generates one.
+    { key: Redacted.make(""), token, intent: { ...intent, metadata: marked.metadata }, ...lifecycle },
+    {
+      lastApplied: lastAppliedOf(vk.status),
+      previousToken: vk.status?.token,
+      ...(lifecycle.deleting ? {} : { current }),
+      guard: guardOf<ObservedKey | undefined>({
+        check: (observed) =>
+          ownership(context, {
+            what: "the key",
+            exists: observed !== undefined,
+            metadata: observed?.metadata,
+            recorded: vk.status?.token === token
+          }),
+        beforeWrite: Effect.void
+      })
+    }
+  )
+  return {
+    status: keyStatus({
+      previous: vk.status,
+      key,
+      applied: plan.applied,
+      keySecretRef: undefined,
+      outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...plan.warnings] },
+      generation: vk.metadata.generation,
+      now
+    }),
+    writes: plan.actions.length,
+    created: false,
+    adopted: verdict._tag === "Proceed" && verdict.adopted,
+    ...(verdict._tag === "Skip" ? { notDeleted: verdict.message } : {})
+  }
 })
 
 export const virtualKeyHandler: KindHandler<
@@ -72,6 +136,14 @@ export const virtualKeyHandler: KindHandler<
             )
           }
         }
+      }
+      // Adopted by token (what `export` writes): no value is known, so none is stored and none is ever minted.
+      const adoptToken =
+        inlineKey === undefined && keySecretRef === undefined
+          ? vk.metadata.annotations?.[adoptTokenAnnotation]
+          : undefined
+      if (adoptToken !== undefined) {
+        return yield* syncAdoptedByToken(vk, context, intent, adoptToken)
       }
       // A chosen value: from the spec, or from a Secret of the namespace (never copied into the object).
       const specKey =

@@ -13,6 +13,14 @@ export const ownerMetadataKey = "auth.litellm.ai/owner"
 /** On an object: take over a LiteLLM object that exists and that no object of this operator owns. */
 export const adoptAnnotation = "auth.litellm.ai/adopt"
 
+/**
+ * On a VirtualKey with neither `key` nor `keySecretRef`: the sha256 token of
+ * an existing LiteLLM key to adopt without knowing its value (what `export`
+ * writes). The operator manages the key's settings; having no value, it
+ * writes no key Secret, and cannot make the key again if it is gone.
+ */
+export const adoptTokenAnnotation = "auth.litellm.ai/adopt-token"
+
 /** An object of one operator installation, as the marker records it. */
 export const OwnerRef = Schema.Struct({
   /** Names the operator installation (its `--installation-id`), so several clusters can share one LiteLLM. */

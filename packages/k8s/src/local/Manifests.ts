@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { KubernetesObject } from "@kubernetes/client-node"
-import { KubeConfig, KubernetesObjectApi, loadAllYaml, PatchStrategy } from "@kubernetes/client-node"
+import { dumpYaml, KubeConfig, KubernetesObjectApi, loadAllYaml, PatchStrategy } from "@kubernetes/client-node"
 import { Effect, Schedule, Schema } from "effect"
 import { KubeTransport } from "../client/KubeTransport.ts"
 
@@ -173,3 +173,10 @@ export const installCrds = Effect.fnUntraced(function* (kubeconfig: string, dir:
   }
   return names
 })
+
+/**
+ * Objects as one multi-document YAML text, as `kubectl apply -f` reads it.
+ * Custom kinds are dumped as they are (client-node has no model for them).
+ */
+export const renderManifests = (objects: ReadonlyArray<object>): string =>
+  objects.map((object) => dumpYaml(object)).join("---\n")
