@@ -21,6 +21,8 @@ const built = (script: string) =>
     .split("\n")
     .at(-1) ?? ""
 const helm = built("helm")
+// Built while the file loads, as Helm is: a cold build takes minutes, more than a test's timeout.
+const promtool = built("promtool")
 
 /** A rendered object: what the test reads of it, and everything else kept for the API server. */
 const Rendered = Schema.StructWithRest(
@@ -206,11 +208,11 @@ describe("Helm chart", () => {
         const file = join(dir, "rules.json")
         // JSON is YAML: promtool reads the rendered spec as a rules file.
         writeFileSync(file, JSON.stringify(rule?.spec))
-        const out = execFileSync(built("promtool"), ["check", "rules", file], { encoding: "utf8" })
+        const out = execFileSync(promtool, ["check", "rules", file], { encoding: "utf8" })
         assert.match(out, /SUCCESS: 10 rules found/)
         // And it does fail on a broken rule: the check is not a formality.
         writeFileSync(file, JSON.stringify({ groups: [{ name: "x", rules: [{ alert: "X", expr: "rate(x[5m]" }] }] }))
-        assert.throws(() => execFileSync(built("promtool"), ["check", "rules", file], { stdio: "pipe" }))
+        assert.throws(() => execFileSync(promtool, ["check", "rules", file], { stdio: "pipe" }))
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
