@@ -35,6 +35,7 @@ import { KubeClient } from "../client/KubeClient.ts"
 import { KubeError, Unavailable } from "../client/KubeError.ts"
 import { type BackoffOptions, defaultInformerBackoff, informerBackoff } from "./Backoff.ts"
 import { type InformerStats, makeStatsRecorder } from "./InformerStats.ts"
+import { makeSharedStrings } from "./SharedStrings.ts"
 import { type InformerEvent, makeStore } from "./Store.ts"
 import * as Watcher from "./Watcher.ts"
 
@@ -96,7 +97,9 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
   type: ResourceType<A, I>,
   options: InformerOptions & InformerTransform<A>
 ) {
-  const transform = options.transform ?? withoutLastApplied
+  // Each object is decoded afresh and owned by the informer, so its strings can be shared in place.
+  const strings = makeSharedStrings()
+  const transform = (object: A): A => strings.share((options.transform ?? withoutLastApplied)(object))
   const client = yield* KubeClient
   const silence = Duration.fromInputUnsafe(options.silenceTimeout ?? defaults.silenceTimeout)
   const timeoutRange = options.watchTimeout ?? defaults.watchTimeout
