@@ -47,6 +47,7 @@ export const clusterValues = (): ReadonlyArray<string> => {
     `image.tag=${cluster.imageTag}`,
     "image.pullPolicy=Never",
     "hostNetwork=true",
+    `httpPort=${cluster.httpPort}`,
     `apiServer.host=${cluster.apiServerHost}`,
     `apiServer.port=${cluster.apiServerPort}`
   ]

@@ -6,6 +6,7 @@
  * `inject("kubeconfig")` and the rest through `inject("nodeCluster")`.
  */
 import { execFileSync, spawn } from "node:child_process"
+import { createServer } from "node:net"
 import { join } from "node:path"
 import { Schema } from "effect"
 import type { TestProject } from "vitest/node"
@@ -37,6 +38,8 @@ export interface NodeCluster {
   /** The operator's image as containerd knows it: repository and tag. */
   readonly imageRepository: string
   readonly imageTag: string
+  /** The operator's HTTP port on the node's network (pods share it): free when the run began. */
+  readonly httpPort: number
 }
 
 declare module "vitest" {
@@ -47,6 +50,24 @@ declare module "vitest" {
 }
 
 const lastLine = (text: string) => text.trim().split("\n").at(-1) ?? ""
+
+/**
+ * A port below the kernel's ephemeral range (32768 and up by default) that nothing listens on:
+ * the operator's pods use the host's network, and a fixed 8080 is taken by anything else on the
+ * machine that happens to use it (the first install once crash-looped on EADDRINUSE).
+ */
+const freeHostPort = async (): Promise<number> => {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 10000)
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer()
+      server.once("error", () => resolve(false))
+      server.listen(port, () => server.close(() => resolve(true)))
+    })
+    if (free) return port
+  }
+  throw new Error("no free port between 20000 and 30000")
+}
 
 export default async function setup(project: TestProject) {
   const t0 = performance.now()
@@ -99,7 +120,8 @@ export default async function setup(project: TestProject) {
     kubectl: cluster.kubectl,
     helm,
     imageRepository: repository,
-    imageTag: tag
+    imageTag: tag,
+    httpPort: await freeHostPort()
   })
   return async () => {
     const t = performance.now()
