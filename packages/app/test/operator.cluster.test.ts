@@ -386,67 +386,86 @@ describe("operator, end to end", () => {
       })
     )
 
-    it.effect("steady state: resyncs read LiteLLM, and write nothing to LiteLLM or to the API server", () =>
-      Effect.gen(function* () {
-        const kube = yield* KubeClient
-        const sim = yield* Simulator
-        const namespace = yield* freshNamespace("e2e-steady")
-        yield* createConnectionSecret(namespace)
-        yield* startOperator(namespace, { resyncPeriod: Duration.seconds(1), resyncJitter: 0 })
-        const connectionRef = { secretRef: { name: "litellm" } }
-        yield* kube.create(Teams, team(namespace, "steady"))
-        yield* kube.create(Users, {
-          metadata: { namespace, name: "bob" },
-          spec: { connectionRef, userEmail: "bob@example.com", autoCreateKey: true }
-        })
-        yield* kube.create(VirtualKeys, {
-          metadata: { namespace, name: "svc" },
-          spec: { connectionRef, keyAlias: "steady-svc", duration: "7d" }
-        })
-        yield* kube.create(TeamMemberAssociations, {
-          metadata: { namespace, name: "bob-in-steady" },
-          spec: { connectionRef, teamAlias: "steady", userEmail: "bob@example.com", role: "user" }
-        })
-        const versions = Effect.gen(function* () {
-          return [
-            yield* kube.get(Teams, { namespace, name: "steady" }),
-            yield* kube.get(Users, { namespace, name: "bob" }),
-            yield* kube.get(VirtualKeys, { namespace, name: "svc" }),
-            yield* kube.get(TeamMemberAssociations, { namespace, name: "bob-in-steady" })
-          ]
-        })
-        yield* eventually("all Ready", versions, (objects) => objects.every((o) => isReady(o.status)))
-        // Let the last status patches and their events settle, then watch three resyncs.
-        yield* Effect.sleep(Duration.millis(1500))
-        const before = (yield* versions).map((o) => o.metadata.resourceVersion)
-        const secretsBefore = [
-          (yield* kube.readSecret({ namespace, name: "bob-litellm-key" })).metadata.resourceVersion,
-          (yield* kube.readSecret({ namespace, name: "svc-litellm-key" })).metadata.resourceVersion
-        ]
-        yield* sim.resetCalls
-        yield* Effect.sleep(Duration.seconds(3.5))
-        const calls = yield* sim.calls
-        const writes = Object.entries(calls).filter(([endpoint]) => endpoint.startsWith("POST"))
-        assert.deepStrictEqual(writes, [], "LiteLLM writes in steady state")
-        assert.isAbove(
-          Object.values(calls).reduce((a, b) => a + b, 0),
-          0,
-          "resyncs should have read LiteLLM"
-        )
-        assert.deepStrictEqual(
-          (yield* versions).map((o) => o.metadata.resourceVersion),
-          before,
-          "API server writes to the objects"
-        )
-        assert.deepStrictEqual(
-          [
+    it.effect(
+      "steady state: resyncs read LiteLLM, and write nothing to LiteLLM or to the API server; status holds what LiteLLM computes",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          const sim = yield* Simulator
+          const namespace = yield* freshNamespace("e2e-steady")
+          yield* createConnectionSecret(namespace)
+          yield* startOperator(namespace, { resyncPeriod: Duration.seconds(1), resyncJitter: 0 })
+          const connectionRef = { secretRef: { name: "litellm" } }
+          yield* kube.create(Teams, team(namespace, "steady"))
+          yield* kube.create(Users, {
+            metadata: { namespace, name: "bob" },
+            spec: { connectionRef, userEmail: "bob@example.com", autoCreateKey: true, blocked: true }
+          })
+          // Guardrails on a key need a LiteLLM license; on a user without its own key they do not.
+          yield* kube.create(Users, {
+            metadata: { namespace, name: "eve" },
+            spec: { connectionRef, userEmail: "eve@example.com", guardrails: ["pii"] }
+          })
+          yield* kube.create(VirtualKeys, {
+            metadata: { namespace, name: "svc" },
+            spec: { connectionRef, keyAlias: "steady-svc", duration: "7d", softBudget: "2" }
+          })
+          yield* kube.create(TeamMemberAssociations, {
+            metadata: { namespace, name: "bob-in-steady" },
+            spec: { connectionRef, teamAlias: "steady", userEmail: "bob@example.com", role: "user" }
+          })
+          const versions = Effect.gen(function* () {
+            return [
+              yield* kube.get(Teams, { namespace, name: "steady" }),
+              yield* kube.get(Users, { namespace, name: "bob" }),
+              yield* kube.get(VirtualKeys, { namespace, name: "svc" }),
+              yield* kube.get(TeamMemberAssociations, { namespace, name: "bob-in-steady" }),
+              yield* kube.get(Users, { namespace, name: "eve" })
+            ]
+          })
+          yield* eventually("all Ready", versions, (objects) => objects.every((o) => isReady(o.status)))
+          // Fields LiteLLM computes or keeps elsewhere: the key's budget row (its soft budget), the user's
+          // guardrails (in its metadata); a LiteLLM user has no blocked flag, its own key has.
+          const bob = yield* kube.get(Users, { namespace, name: "bob" })
+          const svc = yield* kube.get(VirtualKeys, { namespace, name: "svc" })
+          const eve = yield* kube.get(Users, { namespace, name: "eve" })
+          assert.deepStrictEqual(eve.status?.guardrails, ["pii"])
+          assert.strictEqual(bob.status?.keyBlocked, true)
+          assert.isUndefined(bob.status?.blocked)
+          const budgetRow: Record<string, unknown> = JSON.parse(svc.status?.liteLLMBudgetTable ?? "{}")
+          assert.strictEqual(budgetRow.soft_budget, 2)
+          assert.strictEqual(budgetRow.budget_id, svc.status?.budgetID)
+          // Let the last status patches and their events settle, then watch three resyncs.
+          yield* Effect.sleep(Duration.millis(1500))
+          const before = (yield* versions).map((o) => o.metadata.resourceVersion)
+          const secretsBefore = [
             (yield* kube.readSecret({ namespace, name: "bob-litellm-key" })).metadata.resourceVersion,
             (yield* kube.readSecret({ namespace, name: "svc-litellm-key" })).metadata.resourceVersion
-          ],
-          secretsBefore,
-          "API server writes to the key Secrets"
-        )
-      })
+          ]
+          yield* sim.resetCalls
+          yield* Effect.sleep(Duration.seconds(3.5))
+          const calls = yield* sim.calls
+          const writes = Object.entries(calls).filter(([endpoint]) => endpoint.startsWith("POST"))
+          assert.deepStrictEqual(writes, [], "LiteLLM writes in steady state")
+          assert.isAbove(
+            Object.values(calls).reduce((a, b) => a + b, 0),
+            0,
+            "resyncs should have read LiteLLM"
+          )
+          assert.deepStrictEqual(
+            (yield* versions).map((o) => o.metadata.resourceVersion),
+            before,
+            "API server writes to the objects"
+          )
+          assert.deepStrictEqual(
+            [
+              (yield* kube.readSecret({ namespace, name: "bob-litellm-key" })).metadata.resourceVersion,
+              (yield* kube.readSecret({ namespace, name: "svc-litellm-key" })).metadata.resourceVersion
+            ],
+            secretsBefore,
+            "API server writes to the key Secrets"
+          )
+        })
     )
 
     it.effect("a deletion whose Secret went first (a namespace being deleted) still cleans up LiteLLM", () =>

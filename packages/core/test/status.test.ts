@@ -101,6 +101,49 @@ describe("status", () => {
     )
   })
 
+  it("fills the fields LiteLLM computes, each the same text for the same answer in any key order", () => {
+    fc.assert(
+      fc.property(observedKeyArb, observedUserArb, observedTeamArb, (key, user, team) => {
+        const base = { applied: { fields: [] }, keySecretRef: "s", outcome: reconciled(), generation: 1, now: T0 }
+        const reversed = (o: Readonly<Record<string, unknown>> | null | undefined) =>
+          o === null || o === undefined ? null : Object.fromEntries(Object.entries(o).reverse())
+        const k1 = keyStatus({ ...base, previous: undefined, key })
+        const k2 = keyStatus({
+          ...base,
+          previous: undefined,
+          key: { ...key, litellm_budget_table: reversed(key.litellm_budget_table) }
+        })
+        assert.strictEqual(k1.liteLLMBudgetTable, k2.liteLLMBudgetTable)
+        const table = key.litellm_budget_table
+        if (table === null || table === undefined) assert.isUndefined(k1.liteLLMBudgetTable)
+        else {
+          const shown: Record<string, unknown> = JSON.parse(k1.liteLLMBudgetTable ?? "{}")
+          assert.strictEqual(shown.budget_id, table.budget_id)
+          assert.deepStrictEqual(Object.keys(shown), Object.keys(shown).sort())
+          assert.isFalse(Object.values(shown).includes(null))
+        }
+        const t = teamStatus({ ...base, previous: undefined, team })
+        assert.strictEqual(
+          t.liteLLMModelTable === undefined,
+          team.litellm_model_table === null || team.litellm_model_table === undefined
+        )
+        // A user's status says what LiteLLM holds for the user: guardrails and tags from its metadata,
+        // and no blocked flag (LiteLLM users have none); its own key's flag is keyBlocked.
+        const u = userStatus({ ...base, previous: undefined, user, key })
+        const guardrails = user.metadata?.guardrails
+        assert.deepStrictEqual(u.guardrails, Array.isArray(guardrails) ? guardrails : undefined)
+        const tags = user.metadata?.tags
+        assert.deepStrictEqual(u.tags, Array.isArray(tags) ? tags : undefined)
+        assert.isUndefined(u.blocked)
+        assert.strictEqual(u.keyBlocked, key.blocked ?? false)
+        for (const field of ["allowedRoutes", "budgetID", "config", "createdBy", "enforcedParams"] as const)
+          assert.isUndefined(u[field])
+        for (const field of ["litellmBudgetTable", "updatedBy"] as const) assert.isUndefined(u[field])
+      }),
+      runs
+    )
+  })
+
   it("says why it is not ready", () => {
     const status = teamStatus({
       previous: undefined,

@@ -70,7 +70,38 @@ const invalid: ReadonlyArray<Case> = [
     name: "Team without connectionRef",
     type: Teams,
     spec: without(team, "connectionRef"),
-    expect: ["spec.connectionRef", "Required"]
+    expect: ["spec.connectionRef", "Required", "connectionRef is required: set connectionRef.secretRef.name"]
+  },
+  // What the Go operator's users bring: each refusal says what to use instead.
+  ...[
+    { kind: "User", type: Users, spec: user },
+    { kind: "VirtualKey", type: VirtualKeys, spec: key },
+    { kind: "TeamMemberAssociation", type: TeamMemberAssociations, spec: tma }
+  ].map(
+    (c): Case => ({
+      name: `${c.kind} without connectionRef`,
+      type: c.type,
+      spec: without(c.spec, "connectionRef"),
+      expect: ["spec.connectionRef", "connectionRef is required: set connectionRef.secretRef.name", "instanceRef"]
+    })
+  ),
+  {
+    name: "Team with the Go operator's membersWithRole",
+    type: Teams,
+    spec: { ...team, membersWithRole: [{ userEmail: "admin@example.com", role: "admin" }] },
+    expect: ["spec.membersWithRole", "declare each member as a TeamMemberAssociation"]
+  },
+  {
+    name: "User with the role customer",
+    type: Users,
+    spec: { ...user, userRole: "customer" },
+    expect: ["spec.userRole", '"customer" is an end user', 'use "internal_user"', '"proxy_admin_viewer"']
+  },
+  {
+    name: "TeamMemberAssociation with the role member",
+    type: TeamMemberAssociations,
+    spec: { ...tma, role: "member" },
+    expect: ["spec.role", 'must be "user"', '"admin"', 'use "user"']
   },
   {
     name: "Team with both secretRef and instanceRef",
@@ -166,7 +197,7 @@ const invalid: ReadonlyArray<Case> = [
     name: "User with an unknown userRole",
     type: Users,
     spec: { ...user, userRole: "superuser" },
-    expect: ["spec.userRole", "Unsupported value"]
+    expect: ["spec.userRole", 'must be one of "proxy_admin"']
   },
   {
     name: "User with a malformed key duration",
@@ -214,7 +245,7 @@ const invalid: ReadonlyArray<Case> = [
     name: "TeamMemberAssociation with an unknown role",
     type: TeamMemberAssociations,
     spec: { ...tma, role: "owner" },
-    expect: ["spec.role", "Unsupported value"]
+    expect: ["spec.role", 'must be "user"']
   },
   {
     name: "TeamMemberAssociation without role",
@@ -792,6 +823,34 @@ layer(ClusterLive, { excludeTestServices: true })("CRDs on a real API server", (
       const ns = yield* freshNamespace("self-check")
       const failures = yield* refusals(ns, [{ name: "valid team", type: Teams, spec: team, expect: [] }])
       assert.deepStrictEqual(failures, ["valid team: accepted"])
+    })
+  )
+
+  it.effect("membersWithRole is refused, not pruned, when the client does not ask for strict validation", () =>
+    Effect.gen(function* () {
+      const transport = yield* KubeTransport
+      const ns = yield* freshNamespace("non-strict")
+      // What `kubectl apply --validate=false` and GitOps tools without strict validation send.
+      const post = (spec: unknown, name: string) =>
+        Effect.result(
+          transport.request({
+            method: "POST",
+            path: collectionPath(Teams, ns),
+            query: { fieldValidation: "Ignore" },
+            body: { apiVersion: "auth.litellm.ai/v1alpha1", kind: "Team", metadata: { name }, spec }
+          })
+        )
+      const members = yield* post(
+        { ...team, membersWithRole: [{ userEmail: "my-team-admin@example.com", role: "admin" }] },
+        "go-team"
+      )
+      assert.isTrue(Result.isFailure(members))
+      if (Result.isFailure(members)) assert.include(members.failure.message, "TeamMemberAssociation")
+      // The same client's unknown fields are pruned in silence: that is what declaring the field prevents.
+      const unknown = yield* post({ ...team, notAField: true }, "pruned")
+      assert.isTrue(Result.isSuccess(unknown))
+      const stored = yield* (yield* KubeClient).get(Teams, { namespace: ns, name: "pruned" })
+      assert.isFalse("notAField" in stored.spec)
     })
   )
 

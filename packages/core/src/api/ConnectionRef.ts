@@ -53,3 +53,27 @@ export type ConnectionRef = typeof ConnectionRef.Type
 
 /** The secret keys used when `secretRef.keys` leaves them out. */
 export const defaultSecretKeys = { masterKey: "masterkey", url: "url" } as const
+
+const connectionRefMissing =
+  "connectionRef is required: set connectionRef.secretRef.name to a Secret in this namespace that holds the LiteLLM url and master key (keys url and masterkey), or connectionRef.instanceRef; see docs/migrating-from-the-go-operator.md"
+
+/**
+ * Every spec names its connection. The decoder already requires the field; at
+ * admission a missing field is only "Required value", so this rule adds what
+ * to put there (the Go operator's sample manifests leave it out).
+ */
+export const requiresConnectionRef = Schema.makeFilter(
+  (spec: { readonly connectionRef?: unknown }) => (spec.connectionRef === undefined ? connectionRefMissing : undefined),
+  {
+    toJsonSchema: () => ({
+      "x-kubernetes-validations": [
+        {
+          rule: "has(self.connectionRef)",
+          message: connectionRefMissing,
+          fieldPath: ".connectionRef",
+          reason: "FieldValueRequired"
+        }
+      ]
+    })
+  }
+)

@@ -2,11 +2,45 @@
 import { Schema } from "effect"
 import { Budget } from "./Budget.ts"
 import { Conditions } from "./Condition.ts"
-import { ConnectionRef } from "./ConnectionRef.ts"
+import { ConnectionRef, requiresConnectionRef } from "./ConnectionRef.ts"
 import { BudgetDuration } from "./Duration.ts"
-import { described, FreeformMap, Identifier, Limit, NameList, NameMap, StringList, StringMap } from "./Primitives.ts"
+import {
+  described,
+  Email,
+  FreeformMap,
+  Identifier,
+  isAtMostItems,
+  Limit,
+  NameList,
+  NameMap,
+  StringList,
+  StringMap
+} from "./Primitives.ts"
 
 const opt = Schema.optionalKey
+
+const membersWithRoleMessage =
+  "membersWithRole is not supported: declare each member as a TeamMemberAssociation object (spec.teamAlias, spec.userEmail, spec.role, spec.connectionRef), one per member; see docs/migrating-from-the-go-operator.md"
+
+/**
+ * The Go operator's later `spec.membersWithRole`. Declared so that a client
+ * that does not ask for strict validation cannot have it pruned in silence;
+ * refused (at admission and by the operator) with what to use instead.
+ */
+const MembersWithRole = Schema.Array(
+  Schema.Struct({
+    userID: opt(Identifier),
+    userEmail: opt(Email),
+    role: opt(Schema.String.check(Schema.isMaxLength(16)))
+  })
+).check(
+  isAtMostItems(256),
+  Schema.makeFilter((members: ReadonlyArray<unknown>) => (members.length === 0 ? undefined : membersWithRoleMessage), {
+    toJsonSchema: () => ({
+      "x-kubernetes-validations": [{ rule: "size(self) == 0", message: membersWithRoleMessage }]
+    })
+  })
+)
 
 export const TeamSpec = Schema.Struct({
   connectionRef: ConnectionRef.pipe(described("ConnectionRef defines how to connect to the LiteLLM instance")),
@@ -28,6 +62,13 @@ export const TeamSpec = Schema.Struct({
   maxBudget: opt(Budget.pipe(described("MaxBudget is the maximum budget for the team"))),
   metadata: opt(FreeformMap.pipe(described("Metadata is free-form metadata stored on the team in LiteLLM"))),
   modelAliases: opt(NameMap.pipe(described("ModelAliases are model aliases for the team"))),
+  membersWithRole: opt(
+    MembersWithRole.pipe(
+      described(
+        "MembersWithRole is refused when not empty (the Go operator's field): declare each member as a TeamMemberAssociation"
+      )
+    )
+  ),
   models: opt(
     NameList.pipe(
       described(
@@ -68,7 +109,9 @@ export const TeamSpec = Schema.Struct({
       )
     )
   )
-}).annotate({ description: "TeamSpec defines the desired state of Team" })
+})
+  .check(requiresConnectionRef)
+  .annotate({ description: "TeamSpec defines the desired state of Team" })
 export type TeamSpec = typeof TeamSpec.Type
 
 export const TeamMemberWithRole = Schema.Struct({
@@ -87,7 +130,13 @@ export const TeamStatus = Schema.Struct({
   ),
   budgetResetAt: opt(Schema.String.pipe(described("BudgetResetAt is the date and time when the budget will be reset"))),
   createdAt: opt(Schema.String.pipe(described("CreatedAt is the date and time when the team was created"))),
-  liteLLMModelTable: opt(Schema.String.pipe(described("LiteLLMModelTable is the model table for the team"))),
+  liteLLMModelTable: opt(
+    Schema.String.pipe(
+      described(
+        "LiteLLMModelTable is the team's model table row (its model aliases) as JSON, when LiteLLM's /team/info returns it; 2025-2026 builds answer null, so it is then empty (see modelID and modelAliases)"
+      )
+    )
+  ),
   maxBudget: opt(Schema.String.pipe(described("MaxBudget is the maximum budget for the team"))),
   maxParallelRequests: opt(
     Schema.Int.pipe(described("MaxParallelRequests is the maximum number of parallel requests allowed"))

@@ -2,13 +2,26 @@
 import { Schema } from "effect"
 import { Budget } from "./Budget.ts"
 import { Conditions } from "./Condition.ts"
-import { ConnectionRef } from "./ConnectionRef.ts"
+import { ConnectionRef, requiresConnectionRef } from "./ConnectionRef.ts"
 import { described, Email, Identifier } from "./Primitives.ts"
 
 const opt = Schema.optionalKey
 
 export const memberRoles = ["admin", "user"] as const
-export const MemberRole = Schema.Literals(memberRoles)
+const memberRoleMessage =
+  'must be "user" (a member of the team) or "admin" (a team admin); for a plain member, as the Go operator\'s documentation spelled "member", use "user"'
+
+/** A team role; at admission a CEL rule (not an enum, whose message cannot say what to use instead) checks it. */
+export const MemberRole = Schema.Literals(memberRoles).check(
+  Schema.makeFilter(() => undefined, {
+    toJsonSchema: () => ({
+      maxLength: 32,
+      "x-kubernetes-validations": [
+        { rule: `self in [${memberRoles.map((r) => `'${r}'`).join(", ")}]`, message: memberRoleMessage }
+      ]
+    })
+  })
+)
 export type MemberRole = typeof MemberRole.Type
 
 export const TeamMemberAssociationSpec = Schema.Struct({
@@ -17,7 +30,9 @@ export const TeamMemberAssociationSpec = Schema.Struct({
   teamAlias: Identifier.pipe(described("TeamAlias is the alias of the team")),
   userEmail: Email.pipe(described("UserEmail is the email of the user")),
   role: MemberRole.pipe(described('Role is the role of the user - one of "admin" or "user"'))
-}).annotate({ description: "TeamMemberAssociationSpec defines the desired state of TeamMemberAssociation" })
+})
+  .check(requiresConnectionRef)
+  .annotate({ description: "TeamMemberAssociationSpec defines the desired state of TeamMemberAssociation" })
 export type TeamMemberAssociationSpec = typeof TeamMemberAssociationSpec.Type
 
 export const TeamMemberAssociationStatus = Schema.Struct({

@@ -2,7 +2,7 @@
 import { Schema } from "effect"
 import { Budget } from "./Budget.ts"
 import { Conditions } from "./Condition.ts"
-import { ConnectionRef } from "./ConnectionRef.ts"
+import { ConnectionRef, requiresConnectionRef } from "./ConnectionRef.ts"
 import { BudgetDuration, Duration } from "./Duration.ts"
 import {
   described,
@@ -21,7 +21,20 @@ import {
 const opt = Schema.optionalKey
 
 export const userRoles = ["proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer"] as const
-export const UserRole = Schema.Literals(userRoles)
+const userRoleMessage =
+  'must be one of "proxy_admin", "proxy_admin_viewer", "internal_user", "internal_user_viewer": LiteLLM\'s "customer" is an end user, not a user of the proxy; for a user who calls models with its own keys use "internal_user" ("internal_user_viewer" to only view)'
+
+/** A role; at admission a CEL rule (not an enum, whose message cannot say what to use instead) checks it. */
+export const UserRole = Schema.Literals(userRoles).check(
+  Schema.makeFilter(() => undefined, {
+    toJsonSchema: () => ({
+      maxLength: 32,
+      "x-kubernetes-validations": [
+        { rule: `self in [${userRoles.map((r) => `'${r}'`).join(", ")}]`, message: userRoleMessage }
+      ]
+    })
+  })
+)
 export type UserRole = typeof UserRole.Type
 
 /** Per-model limits given as strings in the User API; they must hold whole numbers. */
@@ -43,7 +56,13 @@ export const UserSpec = Schema.Struct({
   autoCreateKey: opt(
     Schema.Boolean.pipe(described("AutoCreateKey is whether to automatically create a key for the user"))
   ),
-  blocked: opt(Schema.Boolean.pipe(described("Blocked is whether the user is blocked"))),
+  blocked: opt(
+    Schema.Boolean.pipe(
+      described(
+        "Blocked is always empty: LiteLLM users have no blocked flag (spec.blocked blocks the user's own key; see keyBlocked)"
+      )
+    )
+  ),
   budgetDuration: opt(
     BudgetDuration.pipe(
       described(
@@ -91,7 +110,9 @@ export const UserSpec = Schema.Struct({
       )
     )
   )
-}).annotate({ description: "UserSpec defines the desired state of User" })
+})
+  .check(requiresConnectionRef)
+  .annotate({ description: "UserSpec defines the desired state of User" })
 export type UserSpec = typeof UserSpec.Type
 
 const s = (description: string) => opt(Schema.String.pipe(described(description)))
@@ -101,22 +122,31 @@ const map = (description: string) => opt(StringMap.pipe(described(description)))
 
 export const UserStatus = Schema.Struct({
   allowedCacheControls: list("AllowedCacheControls is the list of allowed cache control values"),
-  allowedRoutes: list("AllowedRoutes is the list of allowed routes"),
+  allowedRoutes: list("AllowedRoutes is always empty: LiteLLM keeps allowed routes on keys, not users"),
   aliases: map("Aliases is the model aliases for the user"),
-  blocked: opt(Schema.Boolean.pipe(described("Blocked is whether the user is blocked"))),
+  blocked: opt(
+    Schema.Boolean.pipe(
+      described(
+        "Blocked is always empty: LiteLLM users have no blocked flag (spec.blocked blocks the user's own key; see keyBlocked)"
+      )
+    )
+  ),
   budgetDuration: s("BudgetDuration - Budget is reset at the end of specified duration"),
-  budgetID: s("BudgetID is the ID of the budget"),
-  config: map("Config is the user-specific config"),
+  budgetID: s("BudgetID is always empty: LiteLLM links budget rows to keys, not users"),
+  config: map("Config is always empty: LiteLLM keeps config on keys, not users"),
   createdAt: s("CreatedAt is the date and time when the user was created"),
-  createdBy: s("CreatedBy is the user who created this user"),
+  createdBy: s("CreatedBy is always empty: LiteLLM does not record who created a user"),
   duration: s("Duration is the duration for the key"),
-  enforcedParams: list("EnforcedParams is the list of enforced parameters"),
+  enforcedParams: list("EnforcedParams is always empty: LiteLLM keeps enforced parameters on keys, not users"),
   expires: s("Expires is the date and time when the user will expire"),
-  guardrails: list("Guardrails is the list of active guardrails"),
+  guardrails: list("Guardrails is the list of guardrails stored in the user's metadata"),
   keyAlias: s("KeyAlias is the alias of the key"),
+  keyBlocked: opt(
+    Schema.Boolean.pipe(described("KeyBlocked is whether the user's own key (autoCreateKey) is blocked in LiteLLM"))
+  ),
   keyName: s("KeyName is the name of the key"),
   keySecretRef: s("KeySecretRef is the reference to the secret containing the user key"),
-  litellmBudgetTable: s("LiteLLMBudgetTable is the budget table name"),
+  litellmBudgetTable: s("LiteLLMBudgetTable is always empty: LiteLLM joins budget rows to keys, not users"),
   maxBudget: s("MaxBudget is the maximum budget for the user"),
   maxParallelRequests: i("MaxParallelRequests is the maximum number of parallel requests"),
   modelMaxBudget: map("ModelMaxBudget is the model specific maximum budget"),
@@ -126,12 +156,12 @@ export const UserStatus = Schema.Struct({
   permissions: map("Permissions is the user-specific permissions"),
   rpmLimit: i("RPMLimit is the maximum requests per minute"),
   spend: s("Spend is the amount spent by user"),
-  tags: list("Tags for tracking spend and/or doing tag-based routing. Requires Enterprise license"),
+  tags: list("Tags is the list of tags stored in the user's metadata (metadata.tags)"),
   teams: list("Teams is the list of teams that the user is a member of"),
   token: s("Token is the sha256 hash of the user's key (never the key itself)"),
   tpmLimit: i("TPMLimit is the maximum tokens per minute"),
   updatedAt: s("UpdatedAt is the date and time when the user was last updated"),
-  updatedBy: s("UpdatedBy is the user who last updated this user"),
+  updatedBy: s("UpdatedBy is always empty: LiteLLM does not record who last updated a user"),
   userAlias: s("UserAlias is the alias of the user"),
   userEmail: s("UserEmail is the email of the user"),
   userID: s("UserID is the unique user id"),

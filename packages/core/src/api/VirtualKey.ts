@@ -2,7 +2,7 @@
 import { Schema } from "effect"
 import { Budget } from "./Budget.ts"
 import { Conditions } from "./Condition.ts"
-import { ConnectionRef } from "./ConnectionRef.ts"
+import { ConnectionRef, requiresConnectionRef } from "./ConnectionRef.ts"
 import { BudgetDuration, Duration } from "./Duration.ts"
 import {
   described,
@@ -95,6 +95,7 @@ const VirtualKeyFields = Schema.Struct({
 })
 
 export const VirtualKeySpec = VirtualKeyFields.check(
+  requiresConnectionRef,
   Schema.makeFilter(
     (spec: { readonly key?: unknown; readonly keySecretRef?: unknown }) =>
       spec.key !== undefined && spec.keySecretRef !== undefined ? keyOrSecret : undefined,
@@ -133,7 +134,9 @@ export const VirtualKeyStatus = Schema.Struct({
   keyID: s("KeyID is the generated ID of the key"),
   keyName: s("KeyName is the redacted secret key"),
   keySecretRef: s("KeySecretRef is the reference to the secret containing the key"),
-  liteLLMBudgetTable: s("LiteLLMBudgetTable is the budget table reference"),
+  liteLLMBudgetTable: s(
+    "LiteLLMBudgetTable is the budget row the key links to (budgetID, or the row a softBudget makes), as LiteLLM's /key/info joins it: JSON with keys sorted and nulls left out"
+  ),
   maxBudget: s("MaxBudget is the maximum budget for the key"),
   maxParallelRequests: i("MaxParallelRequests limits concurrent requests"),
   models: list("Models specifies which models can be used"),

@@ -31,6 +31,7 @@ export const observedTeamArb: fc.Arbitrary<ObservedTeam> = fc.record(
       { maxLength: 3 }
     ),
     team_member_permissions: stringListArb,
+    litellm_model_table: nullOr(fc.record({ id: fc.nat(), model_aliases: stringMapArb })),
     spend: money,
     created_at: timestamp,
     updated_at: timestamp
@@ -50,7 +51,7 @@ export const observedUserArb: fc.Arbitrary<ObservedUser> = fc.record(
     tpm_limit: nullOr(limitArb),
     rpm_limit: nullOr(limitArb),
     max_parallel_requests: nullOr(limitArb),
-    metadata: stringMapArb,
+    metadata: fc.oneof(stringMapArb, fc.record({ guardrails: stringListArb, tags: stringListArb })),
     teams: stringListArb,
     spend: money,
     created_at: timestamp,
@@ -78,6 +79,9 @@ export const observedKeyArb: fc.Arbitrary<ObservedKey> = fc.record(
     rpm_limit: nullOr(limitArb),
     max_parallel_requests: nullOr(limitArb),
     blocked: nullOr(fc.boolean()),
+    litellm_budget_table: nullOr(
+      fc.record({ budget_id: nameArb, soft_budget: nullOr(money), max_budget: nullOr(money), created_at: timestamp })
+    ),
     spend: money,
     created_at: timestamp,
     updated_at: timestamp

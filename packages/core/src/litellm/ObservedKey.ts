@@ -28,6 +28,8 @@ export const ObservedKey = Schema.Struct({
   budget_duration: nullable(Schema.String),
   budget_reset_at: nullable(Schema.String),
   budget_id: nullable(Schema.String),
+  /** The budget row the key links to (`budget_id`), joined by `/key/info`. */
+  litellm_budget_table: nullable(JsonObject),
   expires: nullable(Schema.String),
   tpm_limit: nullable(Schema.Number),
   rpm_limit: nullable(Schema.Number),

@@ -45,6 +45,8 @@ export const ObservedTeam = Schema.Struct({
   model_id: nullable(Schema.Union([Schema.String, Schema.Number])),
   /** Only some responses carry the alias map (see litellm-api.md §5.3); absent means unknown. */
   model_aliases: nullable(Schema.Record(Schema.String, Schema.String)),
+  /** The model table row (`model_id`); `/team/info` answers null in 2025–2026 builds (litellm-api.md §5.3). */
+  litellm_model_table: nullable(JsonObject),
   /** Membership rows, when the response includes them (`/team/info`). */
   team_memberships: nullable(Schema.Array(ObservedTeamMembership)),
   created_at: nullable(Schema.String),

@@ -4,7 +4,7 @@ import type { ObservedKey } from "../litellm/ObservedKey.ts"
 import type { LastApplied } from "../plan/FieldRule.ts"
 import { compact } from "./compact.ts"
 import type { MirrorCap } from "./mirrorValues.ts"
-import { makeMirrorCap, optionalBudget, optionalInt, stringList, stringMap } from "./mirrorValues.ts"
+import { jsonText, makeMirrorCap, optionalBudget, optionalInt, stringList, stringMap } from "./mirrorValues.ts"
 import type { Outcome } from "./Ready.ts"
 import { withReady } from "./Ready.ts"
 
@@ -29,6 +29,7 @@ export const keyMirror = (key: ObservedKey, cap: MirrorCap = makeMirrorCap()): V
     budgetDuration: cap.text("budgetDuration", key.budget_duration),
     budgetResetAt: cap.text("budgetResetAt", key.budget_reset_at),
     budgetID: cap.text("budgetID", key.budget_id),
+    liteLLMBudgetTable: cap.text("liteLLMBudgetTable", jsonText(key.litellm_budget_table)),
     maxBudget: optionalBudget(key.max_budget),
     spend: optionalBudget(key.spend ?? 0),
     expires: cap.text("expires", key.expires),

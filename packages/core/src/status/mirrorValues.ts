@@ -21,6 +21,27 @@ export const stringMap = (v: unknown): Record<string, string> | undefined => {
   return Object.fromEntries(entries.map(([k, x]) => [k, typeof x === "string" ? x : JSON.stringify(x)]))
 }
 
+const sortedJson = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(sortedJson)
+  if (typeof v !== "object" || v === null) return v
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .flatMap((k) => {
+        const x: unknown = Reflect.get(v, k)
+        return x === null || x === undefined ? [] : [[k, sortedJson(x)] as const]
+      })
+  )
+}
+
+/**
+ * A JSON object LiteLLM joins to a row (a budget row, a model table) as the
+ * text of a string status field: keys sorted and nulls left out, so the same
+ * answer always gives the same text and the status does not flap.
+ */
+export const jsonText = (v: unknown): string | undefined =>
+  typeof v !== "object" || v === null || Array.isArray(v) ? undefined : JSON.stringify(sortedJson(v))
+
 /** `{model: {budget_limit: 10}}` as `{model: "10"}`. */
 export const modelBudgetMap = (v: unknown): Record<string, string> | undefined => {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined

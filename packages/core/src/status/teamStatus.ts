@@ -5,7 +5,7 @@ import type { ObservedTeam } from "../litellm/ObservedTeam.ts"
 import type { LastApplied } from "../plan/FieldRule.ts"
 import { compact } from "./compact.ts"
 import type { MirrorCap } from "./mirrorValues.ts"
-import { makeMirrorCap, optionalBudget, optionalInt, stringList } from "./mirrorValues.ts"
+import { jsonText, makeMirrorCap, optionalBudget, optionalInt, stringList } from "./mirrorValues.ts"
 import type { Outcome } from "./Ready.ts"
 import { withReady } from "./Ready.ts"
 
@@ -29,6 +29,7 @@ export const teamMirror = (team: ObservedTeam, cap: MirrorCap = makeMirrorCap())
     modelID:
       team.model_id === null || team.model_id === undefined ? undefined : cap.text("modelID", String(team.model_id)),
     tags: cap.list("tags", stringList(team.metadata?.tags)),
+    liteLLMModelTable: cap.text("liteLLMModelTable", jsonText(team.litellm_model_table)),
     teamMemberPermissions: cap.list("teamMemberPermissions", team.team_member_permissions),
     membersWithRole: cap.list(
       "membersWithRole",

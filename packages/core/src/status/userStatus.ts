@@ -5,11 +5,17 @@ import type { ObservedUser } from "../litellm/ObservedUser.ts"
 import type { LastApplied } from "../plan/FieldRule.ts"
 import { compact } from "./compact.ts"
 import type { MirrorCap } from "./mirrorValues.ts"
-import { makeMirrorCap, modelBudgetMap, optionalBudget, optionalInt, stringMap } from "./mirrorValues.ts"
+import { makeMirrorCap, modelBudgetMap, optionalBudget, optionalInt, stringList, stringMap } from "./mirrorValues.ts"
 import type { Outcome } from "./Ready.ts"
 import { withReady } from "./Ready.ts"
 
-/** The status fields that mirror LiteLLM's user, each capped (the cap remembers those cut). */
+/**
+ * The status fields that mirror LiteLLM's user, each capped (the cap remembers those cut).
+ * LiteLLM's user row has no `blocked`, `budget_id`, `config`, `allowed_routes`,
+ * `created_by`, `updated_by` or budget row (keys have them), so those status
+ * fields stay empty: a key's value there would say something of the user that
+ * is not so. Guardrails and tags live in the user's metadata.
+ */
 export const userMirror = (user: ObservedUser, cap: MirrorCap = makeMirrorCap()): UserStatus =>
   compact({
     userID: cap.text("userID", user.user_id),
@@ -28,6 +34,8 @@ export const userMirror = (user: ObservedUser, cap: MirrorCap = makeMirrorCap())
     modelRPMLimit: cap.map("modelRPMLimit", stringMap(user.metadata?.model_rpm_limit)),
     modelTPMLimit: cap.map("modelTPMLimit", stringMap(user.metadata?.model_tpm_limit)),
     teams: cap.list("teams", user.teams),
+    guardrails: cap.list("guardrails", stringList(user.metadata?.guardrails)),
+    tags: cap.list("tags", stringList(user.metadata?.tags)),
     createdAt: cap.text("createdAt", user.created_at),
     updatedAt: cap.text("updatedAt", user.updated_at)
   })
@@ -39,12 +47,12 @@ export const userKeyMirror = (key: ObservedKey, cap: MirrorCap = makeMirrorCap()
     keyName: cap.text("keyName", key.key_name),
     keyAlias: cap.text("keyAlias", key.key_alias),
     expires: cap.text("expires", key.expires),
-    blocked: key.blocked ?? false,
+    keyBlocked: key.blocked ?? false,
     aliases: cap.map("aliases", stringMap(key.aliases)),
     permissions: cap.map("permissions", stringMap(key.permissions))
   })
 
-const KEY_FIELDS = ["token", "keyName", "keyAlias", "expires", "blocked", "aliases", "permissions"] as const
+const KEY_FIELDS = ["token", "keyName", "keyAlias", "expires", "keyBlocked", "aliases", "permissions"] as const
 
 export const userStatus = (options: {
   readonly previous: UserStatus | undefined

@@ -60,6 +60,22 @@ export const toStructural = (root: JsonSchema, definitions: JsonSchema = {}): Js
       merged["x-kubernetes-validations"] = validations
       const pattern = merged.pattern
       if (typeof pattern === "string" && validations.some((v) => v.rule.includes(pattern))) delete merged.pattern
+      // An enum whose CEL twin lists every value gives way to it: the API server checks an enum first and,
+      // failing it, runs no rule, so only the rule's message can say which value to use instead.
+      const values = merged.enum
+      if (
+        Array.isArray(values) &&
+        values.every((v) => typeof v === "string") &&
+        validations.some((v) => values.every((x) => v.rule.includes(`'${x}'`)))
+      )
+        delete merged.enum
+      // Likewise a required field whose CEL twin is `has(self.<field>)`: a missing required field blocks every rule.
+      const required = merged.required
+      if (Array.isArray(required)) {
+        const kept = required.filter((f) => !validations.some((v) => v.rule === `has(self.${String(f)})`))
+        if (kept.length === 0) delete merged.required
+        else merged.required = kept
+      }
     }
     if (isSchema(merged.properties)) {
       merged.properties = Object.fromEntries(

@@ -251,7 +251,22 @@ export const keyGenerate = (ctx: Ctx, input: unknown): SimResponse => {
   if (budgetId !== null) {
     // A soft budget lives in a budget row that the key links to (it overrides a passed budget_id).
     row.budget_id = budgetId
-    row.litellm_budget_table = { budget_id: budgetId, soft_budget: body.soft_budget, max_budget: null }
+    // The row LiteLLM makes holds only the soft budget; /key/info joins the whole row.
+    row.litellm_budget_table = {
+      budget_id: budgetId,
+      max_budget: null,
+      soft_budget: body.soft_budget,
+      max_parallel_requests: null,
+      tpm_limit: null,
+      rpm_limit: null,
+      model_max_budget: null,
+      budget_duration: null,
+      budget_reset_at: null,
+      created_at: iso(now),
+      created_by: callerUserId(ctx.caller),
+      updated_at: iso(now),
+      updated_by: callerUserId(ctx.caller)
+    }
   }
   ctx.state.keys.insert(token, row)
   return ok(generateResponse(row, raw, body.soft_budget))
