@@ -1,14 +1,16 @@
 /** VirtualKey: the key value lives in its Secret first, then in LiteLLM under its sha256 token. */
-import type { LastApplied, ObservedKey, ReferenceInput, VirtualKeyStatus } from "@litellm-operator/core"
-import { checkUserRole, keyStatus, withOwnerMarker } from "@litellm-operator/core"
+import type { ObservedKey, ReferenceInput, VirtualKeyStatus } from "@litellm-operator/core"
+import { checkUserRole, keyStatus, lastAppliedOf, withOwnerMarker } from "@litellm-operator/core"
 import type { KubeClient, SecretCache, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
 import { Effect, Option, Redacted } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
+import { syncedFrom } from "./KindHandler.ts"
 import {
   chosenKeyFromSecret,
   ensureKeyMaterial,
   keyMaterialForDeletion,
+  keyOwnerOf,
   keySecretName,
   ownsKeySecret
 } from "./keyMaterial.ts"
@@ -16,11 +18,6 @@ import { NamespaceObjects } from "./NamespaceObjects.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
 import { guardOf, ownership, requireReferences, requireRole } from "./tenancy.ts"
-
-const lastAppliedOf = (status: VirtualKeyStatus | undefined): LastApplied => ({
-  fields: status?.appliedFields ?? [],
-  duration: status?.duration
-})
 
 export const virtualKeyHandler: KindHandler<
   VirtualKeyResource,
@@ -81,24 +78,14 @@ export const virtualKeyHandler: KindHandler<
             ? yield* chosenKeyFromSecret(namespace, keySecretRef)
             : undefined
       const chosen = inlineKey !== undefined || keySecretRef !== undefined
-      const keyOptions = {
-        owner: {
-          apiVersion: vk.apiVersion,
-          kind: vk.kind,
-          name: vk.metadata.name,
-          namespace,
-          uid: vk.metadata.uid
-        },
-        specKey,
-        url: connection.url
-      }
+      const keyOptions = { owner: keyOwnerOf(vk), specKey, url: connection.url }
       // While deleting, the Secret is only read, never written (a namespace being deleted refuses new Secrets).
       const stored = lifecycle.deleting
         ? yield* keyMaterialForDeletion(keyOptions)
         : yield* ensureKeyMaterial(keyOptions)
       // A user-chosen key value cannot be replaced by the operator; it is minted again as it is.
-      const { material, current, replaced } = lifecycle.deleting
-        ? { material: stored, current: undefined, replaced: false }
+      const checked = lifecycle.deleting
+        ? undefined
         : yield* readOrReplaceKey({
             client,
             material: stored,
@@ -110,13 +97,14 @@ export const virtualKeyHandler: KindHandler<
         ...intent,
         metadata: marked.metadata
       }
-      const { plan, key, verdict } = yield* syncKey(
+      const material = checked?.material ?? stored
+      const synced = yield* syncKey(
         client,
         { key: material.key, token: material.token, intent: markedIntent, ...lifecycle },
         {
           lastApplied: lastAppliedOf(vk.status),
           previousToken: vk.status?.token,
-          ...(current === undefined ? {} : { current }),
+          ...(checked === undefined ? {} : { observe: Effect.succeed(checked.key) }),
           guard: guardOf<ObservedKey | undefined>({
             check: (observed) =>
               ownership(context, {
@@ -130,23 +118,19 @@ export const virtualKeyHandler: KindHandler<
           })
         }
       )
-      const created = plan.actions.some((a) => a._tag === "KeyGenerate")
-      return {
-        status: keyStatus({
+      return syncedFrom(
+        synced,
+        keyStatus({
           previous: vk.status,
-          key,
-          applied: plan.applied,
+          key: synced.key,
+          applied: synced.plan.applied,
           keySecretRef: material.secretName,
-          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...plan.warnings] },
+          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...synced.plan.warnings] },
           generation: vk.metadata.generation,
           now
         }),
-        writes: plan.actions.length,
-        created,
-        replacedRevokedKey: replaced,
-        adopted: verdict._tag === "Proceed" && verdict.adopted,
-        ...(verdict._tag === "Skip" ? { notDeleted: verdict.message } : {})
-      }
+        checked?.replaced === true
+      )
     }),
   mayHaveCreated: (vk) =>
     vk.status?.token !== undefined
