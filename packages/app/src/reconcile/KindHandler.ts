@@ -1,7 +1,9 @@
 /**
- * What differs between the four kinds; `reconcileObject` does the rest
- * (finalizer, connection, deletion policy, refusals, status patch, events) the
- * same way for all of them.
+ * What differs between the four kinds: what they check and observe, their
+ * plan (through the shared step, `syncLiteLLM`) and their status.
+ * `reconcileObject` does the rest (finalizer, connection, deletion policy,
+ * refusals, status patch, Events from the plan's summary) the same way for
+ * all of them.
  */
 import type {
   Condition,
