@@ -314,6 +314,13 @@ const pastTheBounds: ReadonlyArray<{
     mentions: ["modelRPMLimit", "0"]
   },
   {
+    // The Go operator's field: refused, never pruned or ignored.
+    kind: "Team",
+    name: "go-members",
+    spec: { connectionRef, teamAlias: "go", membersWithRole: [{ userEmail: "a@example.com", role: "admin" }] },
+    mentions: ["membersWithRole", "TeamMemberAssociation"]
+  },
+  {
     kind: "TeamMemberAssociation",
     name: "rlo-team",
     spec: { connectionRef, teamAlias: "\u202eteam", userEmail: "a@example.com", role: "user" },
@@ -321,7 +328,7 @@ const pastTheBounds: ReadonlyArray<{
   }
 ]
 
-const boundRule = /control characters|100 years|keys must be/
+const boundRule = /control characters|100 years|keys must be|declare each member/
 
 /** A schema with the bounds of issue 11 taken out, as an older CRD had it. */
 const withoutBounds = (node: unknown): unknown => {

@@ -238,8 +238,26 @@ const invalid: ReadonlyArray<Case> = [
   {
     name: "VirtualKey with a malformed soft budget",
     type: VirtualKeys,
-    spec: { ...key, softBudget: "1e3" },
-    expect: ["spec.softBudget", "non-negative decimal"]
+    spec: { ...key, softBudget: "1.5e-7" },
+    expect: ["spec.softBudget", "non-negative decimal", "6 after"]
+  },
+  {
+    name: "VirtualKey with a negative budget in exponent form",
+    type: VirtualKeys,
+    spec: { ...key, maxBudget: "-1e3" },
+    expect: ["spec.maxBudget", "non-negative decimal"]
+  },
+  {
+    name: "VirtualKey with a duration LiteLLM reads as minutes (ms)",
+    type: VirtualKeys,
+    spec: { ...key, duration: "30ms" },
+    expect: ["spec.duration", "positive whole number followed by a unit"]
+  },
+  {
+    name: "Team with a two-month budget period spelled out",
+    type: Teams,
+    spec: { ...team, budgetDuration: "2months" },
+    expect: ["spec.budgetDuration", '"1mo"']
   },
   {
     name: "TeamMemberAssociation with an unknown role",
@@ -732,6 +750,25 @@ layer(ClusterLive, { excludeTestServices: true })("CRDs on a real API server", (
         ["platform"]
       )
       assert.deepStrictEqual(listed.malformed, [])
+    })
+  )
+
+  it.effect("the spellings the Go operator passed on, which LiteLLM reads the same, are accepted", () =>
+    Effect.gen(function* () {
+      const ns = yield* freshNamespace("spellings")
+      const failures: Array<string> = []
+      const cases: ReadonlyArray<readonly [ResourceType<KubeObject>, unknown]> = [
+        [Teams, { ...team, maxBudget: "1e3", budgetDuration: "30days" }],
+        [Teams, { ...team, teamAlias: "b", maxBudget: "+5", budgetDuration: "1month" }],
+        [Users, { ...user, maxBudget: ".5", budgetDuration: "2hours", duration: "30min" }],
+        [VirtualKeys, { ...key, maxBudget: "2.5E+2", softBudget: "5.", duration: "1week", budgetDuration: "10secs" }],
+        [TeamMemberAssociations, { ...tma, maxBudgetInTeam: "15e-1" }]
+      ]
+      for (const [i, [type, spec]] of cases.entries()) {
+        const result = yield* Effect.result(createRaw(type, ns, `spelled-${i}`, spec))
+        if (Result.isFailure(result)) failures.push(`${type.kind} ${i}: ${result.failure.message.slice(0, 600)}`)
+      }
+      assert.deepStrictEqual(failures, [])
     })
   )
 

@@ -6,6 +6,7 @@
  */
 import type { Redacted } from "effect"
 import { budgetToNumber } from "../api/Budget.ts"
+import { optionalCanonicalDuration } from "../api/Duration.ts"
 import type { VirtualKeySpec } from "../api/VirtualKey.ts"
 import type { ObservedKey } from "../litellm/ObservedKey.ts"
 import type { LiteLLMAction, Plan } from "./Action.ts"
@@ -46,7 +47,7 @@ export const keyRules: ReadonlyArray<FieldRule<KeyIntent, ObservedKey>> = [
   {
     name: "duration",
     wire: "duration",
-    desired: (s) => s.duration,
+    desired: (s) => optionalCanonicalDuration(s.duration),
     observed: (o) => o.lastApplied.duration,
     clear: null
   },
@@ -69,7 +70,7 @@ export const keyRules: ReadonlyArray<FieldRule<KeyIntent, ObservedKey>> = [
   {
     name: "budgetDuration",
     wire: "budget_duration",
-    desired: (s) => s.budgetDuration,
+    desired: (s) => optionalCanonicalDuration(s.budgetDuration),
     observed: (o) => o.object.budget_duration,
     clear: "unclearable"
   },
@@ -250,7 +251,11 @@ const keyCalls = (desired: KeyDesired, observed: KeyObserved): Omit<Plan, "summa
       ...(intent.blocked === undefined ? [] : ["blocked"]),
       ...createOnlyRecords(keyCreateOnlyRules, intent)
     ]
-    return { actions, warnings: keyWarnings(intent), applied: { fields: fieldsOwned, duration: intent.duration } }
+    return {
+      actions,
+      warnings: keyWarnings(intent),
+      applied: { fields: fieldsOwned, duration: optionalCanonicalDuration(intent.duration) }
+    }
   }
 
   const diff = diffFields({
@@ -278,6 +283,6 @@ const keyCalls = (desired: KeyDesired, observed: KeyObserved): Omit<Plan, "summa
   return {
     actions,
     warnings: [...diff.warnings, ...edits.warnings, ...keyWarnings(intent)],
-    applied: { fields: applied, duration: intent.duration }
+    applied: { fields: applied, duration: optionalCanonicalDuration(intent.duration) }
   }
 }

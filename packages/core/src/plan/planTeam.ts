@@ -1,6 +1,7 @@
 /** The LiteLLM calls that make a team match its Team spec. */
 
 import { budgetToNumber } from "../api/Budget.ts"
+import { optionalCanonicalDuration } from "../api/Duration.ts"
 import type { TeamSpec } from "../api/Team.ts"
 import type { ObservedTeam } from "../litellm/ObservedTeam.ts"
 import type { LiteLLMAction, Plan, PlanObject } from "./Action.ts"
@@ -41,7 +42,7 @@ export const teamRules: ReadonlyArray<FieldRule<TeamSpec, ObservedTeam>> = [
   {
     name: "budgetDuration",
     wire: "budget_duration",
-    desired: (s) => s.budgetDuration,
+    desired: (s) => optionalCanonicalDuration(s.budgetDuration),
     observed: (o) => o.object.budget_duration,
     clear: null
   },

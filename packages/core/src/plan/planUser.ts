@@ -5,6 +5,7 @@
  */
 import type { Redacted } from "effect"
 import { budgetToNumber } from "../api/Budget.ts"
+import { optionalCanonicalDuration } from "../api/Duration.ts"
 import type { UserSpec } from "../api/User.ts"
 import type { ObservedKey } from "../litellm/ObservedKey.ts"
 import type { ObservedUser } from "../litellm/ObservedUser.ts"
@@ -79,7 +80,7 @@ const userRulesAsWritten: ReadonlyArray<FieldRule<UserSpec, ObservedUser>> = [
   {
     name: "budgetDuration",
     wire: "budget_duration",
-    desired: (s) => s.budgetDuration,
+    desired: (s) => optionalCanonicalDuration(s.budgetDuration),
     observed: (o) => o.object.budget_duration,
     clear: "unclearable"
   },
