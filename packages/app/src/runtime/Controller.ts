@@ -32,8 +32,8 @@ export interface ReconcileResult {
  * names. The keys are found by lookups (reference indexes), not scans.
  */
 export interface Watch<R = never> {
-  readonly source: S.Stream<unknown>
-  readonly keysFor: (event: unknown) => Effect.Effect<Iterable<string>, never, R>
+  /** Runs until the source ends: each key an event names goes to `enqueue`. */
+  readonly run: (enqueue: (key: string) => Effect.Effect<void>) => Effect.Effect<void, never, R>
 }
 
 /** Declares a watch: every event of `source` wakes the keys `keysFor` names. */
@@ -41,11 +41,13 @@ export const watches = <E, R = never>(
   source: S.Stream<E>,
   keysFor: (event: E) => Iterable<string> | Effect.Effect<Iterable<string>, never, R>
 ): Watch<R> => ({
-  source,
-  keysFor: (event) => {
-    const keys = keysFor(event as E)
-    return Effect.isEffect(keys) ? keys : Effect.succeed(keys)
-  }
+  run: (enqueue) =>
+    Stream.runForEach(source, (event) => {
+      const keys = keysFor(event)
+      return Effect.flatMap(Effect.isEffect(keys) ? keys : Effect.succeed(keys), (named) =>
+        Effect.forEach(named, enqueue, { discard: true })
+      )
+    })
 })
 
 export interface ControllerOptions<E, R> {
@@ -66,7 +68,7 @@ export interface ControllerOptions<E, R> {
   /** What the objects depend on: each key an event names is queued after `beforeWake` ran for it. */
   readonly watches?: ReadonlyArray<Watch<R>>
   /** Runs before a key a watch names is queued (e.g. to forget that the key had settled). */
-  readonly beforeWake?: (key: string) => Effect.Effect<void, never, R>
+  readonly beforeWake?: (key: string) => Effect.Effect<void>
 }
 
 /** Starts the workers in the current scope; closing the scope lets in-flight reconciles finish, then stops. */
@@ -142,15 +144,9 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
   const worker = Effect.forever(Effect.flatMap(queue.take, (key) => Effect.uninterruptible(processOne(key))))
   for (let i = 0; i < options.workers; i++) yield* Effect.forkScoped(worker)
 
-  const run = (watch: Watch<R>, enqueue: (key: string) => Effect.Effect<void, never, R>) =>
-    Effect.forkScoped(
-      Stream.runForEach(watch.source, (event) =>
-        Effect.flatMap(watch.keysFor(event), (keys) => Effect.forEach(keys, enqueue, { discard: true }))
-      )
-    )
   const { beforeWake } = options
   const wake = (key: string) =>
     beforeWake === undefined ? queue.add(key) : Effect.andThen(beforeWake(key), queue.add(key))
-  if (options.primary !== undefined) yield* run(options.primary, queue.add)
-  for (const watch of options.watches ?? []) yield* run(watch, wake)
+  if (options.primary !== undefined) yield* Effect.forkScoped(options.primary.run(queue.add))
+  for (const watch of options.watches ?? []) yield* Effect.forkScoped(watch.run(wake))
 })
