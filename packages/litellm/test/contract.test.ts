@@ -467,6 +467,30 @@ const contract = (it: Vitest.MethodsNonLive<LiteLLMClient | Target>) => {
     })
   )
 
+  it.effect("status fields read from LiteLLM: /key/info joins a soft budget's row; /team/info has no model table", () =>
+    Effect.gen(function* () {
+      const client = yield* LiteLLMClient
+      const raw = rawKey()
+      yield* client.keyGenerate(Redacted.make(raw), { soft_budget: 2 })
+      const key = yield* client.keyInfo(sha256(raw))
+      const row = Option.isSome(key) ? key.value : undefined
+      const budget = row?.litellm_budget_table
+      assert.isDefined(budget)
+      assert.strictEqual(at(budget, "soft_budget"), 2)
+      assert.strictEqual(at(budget, "budget_id"), row?.budget_id)
+      for (const column of ["max_budget", "created_at", "created_by", "updated_at", "updated_by"])
+        assert.isTrue(budget !== null && budget !== undefined && column in budget, column)
+      // The model table is not joined by /team/info (litellm-api.md §5.3): status.liteLLMModelTable stays empty.
+      const teamId = unique("team")
+      yield* client.teamNew(teamId, { model_aliases: { fast: "gpt-4o-mini" } })
+      const team = yield* client.teamInfo(teamId)
+      assert.isTrue(Option.isSome(team))
+      if (Option.isSome(team)) assert.isUndefined(team.value.litellm_model_table ?? undefined)
+      yield* client.keyDelete([sha256(raw)])
+      yield* client.teamDelete([teamId])
+    })
+  )
+
   it.effect("/key/regenerate is served: an Enterprise feature without a license", () =>
     Effect.gen(function* () {
       const client = yield* LiteLLMClient
