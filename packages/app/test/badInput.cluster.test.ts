@@ -322,13 +322,19 @@ const pastTheBounds: ReadonlyArray<{
   },
   {
     kind: "TeamMemberAssociation",
+    name: "go-team-ref",
+    spec: { connectionRef, teamAlias: "go", userEmail: "a@example.com", role: "user", teamRef: { name: "go" } },
+    mentions: ["teamRef", "teamAlias"]
+  },
+  {
+    kind: "TeamMemberAssociation",
     name: "rlo-team",
     spec: { connectionRef, teamAlias: "\u202eteam", userEmail: "a@example.com", role: "user" },
     mentions: ["teamAlias", "U+202E"]
   }
 ]
 
-const boundRule = /control characters|100 years|keys must be|declare each member/
+const boundRule = /control characters|100 years|keys must be|is not supported/
 
 /** A schema with the bounds of issue 11 taken out, as an older CRD had it. */
 const withoutBounds = (node: unknown): unknown => {

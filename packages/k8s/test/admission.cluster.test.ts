@@ -98,6 +98,18 @@ const invalid: ReadonlyArray<Case> = [
     expect: ["spec.userRole", '"customer" is an end user', 'use "internal_user"', '"proxy_admin_viewer"']
   },
   {
+    name: "TeamMemberAssociation with the Go operator's teamRef",
+    type: TeamMemberAssociations,
+    spec: { ...tma, teamRef: { name: "platform" } },
+    expect: ["spec.teamRef", "names its team by spec.teamAlias", "remove teamRef"]
+  },
+  {
+    name: "TeamMemberAssociation with the Go operator's userRef",
+    type: TeamMemberAssociations,
+    spec: { ...tma, userRef: { name: "ada", namespace: "other" } },
+    expect: ["spec.userRef", "names its user by spec.userEmail", "remove userRef"]
+  },
+  {
     name: "TeamMemberAssociation with the role member",
     type: TeamMemberAssociations,
     spec: { ...tma, role: "member" },
@@ -863,32 +875,50 @@ layer(ClusterLive, { excludeTestServices: true })("CRDs on a real API server", (
     })
   )
 
-  it.effect("membersWithRole is refused, not pruned, when the client does not ask for strict validation", () =>
-    Effect.gen(function* () {
-      const transport = yield* KubeTransport
-      const ns = yield* freshNamespace("non-strict")
-      // What `kubectl apply --validate=false` and GitOps tools without strict validation send.
-      const post = (spec: unknown, name: string) =>
-        Effect.result(
+  it.effect(
+    "the Go operator's fields are refused, not pruned, when the client does not ask for strict validation",
+    () =>
+      Effect.gen(function* () {
+        const transport = yield* KubeTransport
+        const ns = yield* freshNamespace("non-strict")
+        // What `kubectl apply --validate=false` and GitOps tools without strict validation send.
+        const post = (spec: unknown, name: string) =>
+          Effect.result(
+            transport.request({
+              method: "POST",
+              path: collectionPath(Teams, ns),
+              query: { fieldValidation: "Ignore" },
+              body: { apiVersion: "auth.litellm.ai/v1alpha1", kind: "Team", metadata: { name }, spec }
+            })
+          )
+        const members = yield* post(
+          { ...team, membersWithRole: [{ userEmail: "my-team-admin@example.com", role: "admin" }] },
+          "go-team"
+        )
+        assert.isTrue(Result.isFailure(members))
+        if (Result.isFailure(members)) assert.include(members.failure.message, "TeamMemberAssociation")
+        // So are a membership's teamRef and userRef.
+        const refs = yield* Effect.result(
           transport.request({
             method: "POST",
-            path: collectionPath(Teams, ns),
+            path: collectionPath(TeamMemberAssociations, ns),
             query: { fieldValidation: "Ignore" },
-            body: { apiVersion: "auth.litellm.ai/v1alpha1", kind: "Team", metadata: { name }, spec }
+            body: {
+              apiVersion: "auth.litellm.ai/v1alpha1",
+              kind: "TeamMemberAssociation",
+              metadata: { name: "go-tma" },
+              spec: { ...tma, teamRef: { name: "platform" }, userRef: { name: "ada" } }
+            }
           })
         )
-      const members = yield* post(
-        { ...team, membersWithRole: [{ userEmail: "my-team-admin@example.com", role: "admin" }] },
-        "go-team"
-      )
-      assert.isTrue(Result.isFailure(members))
-      if (Result.isFailure(members)) assert.include(members.failure.message, "TeamMemberAssociation")
-      // The same client's unknown fields are pruned in silence: that is what declaring the field prevents.
-      const unknown = yield* post({ ...team, notAField: true }, "pruned")
-      assert.isTrue(Result.isSuccess(unknown))
-      const stored = yield* (yield* KubeClient).get(Teams, { namespace: ns, name: "pruned" })
-      assert.isFalse("notAField" in stored.spec)
-    })
+        assert.isTrue(Result.isFailure(refs))
+        if (Result.isFailure(refs)) assert.include(refs.failure.message, "spec.teamAlias")
+        // The same client's unknown fields are pruned in silence: that is what declaring the field prevents.
+        const unknown = yield* post({ ...team, notAField: true }, "pruned")
+        assert.isTrue(Result.isSuccess(unknown))
+        const stored = yield* (yield* KubeClient).get(Teams, { namespace: ns, name: "pruned" })
+        assert.isFalse("notAField" in stored.spec)
+      })
   )
 
   it.effect("short names and the category litellm work as kubectl resolves them (discovery)", () =>

@@ -3,7 +3,7 @@ import { Schema } from "effect"
 import { Budget } from "./Budget.ts"
 import { Conditions } from "./Condition.ts"
 import { ConnectionRef, requiresConnectionRef } from "./ConnectionRef.ts"
-import { described, Email, Identifier } from "./Primitives.ts"
+import { described, Email, Identifier, KubeName } from "./Primitives.ts"
 
 const opt = Schema.optionalKey
 
@@ -24,12 +24,42 @@ export const MemberRole = Schema.Literals(memberRoles).check(
 )
 export type MemberRole = typeof MemberRole.Type
 
+/**
+ * The Go operator's `teamRef`/`userRef` (names of Team and User objects).
+ * Declared so that a client without strict validation cannot drop them in
+ * silence, and refused with what says the same here.
+ */
+const goRef = (field: "teamRef" | "userRef", instead: "teamAlias" | "userEmail") => {
+  const message = `${field} is not supported: a membership names its ${field === "teamRef" ? "team by spec.teamAlias" : "user by spec.userEmail"} (the ${instead} of the ${field === "teamRef" ? "Team" : "User"} object ${field} named); remove ${field}`
+  return Schema.Struct({ name: opt(KubeName), namespace: opt(KubeName) }).check(
+    Schema.makeFilter(
+      (ref: { readonly name?: string; readonly namespace?: string }) =>
+        ref.name === undefined && ref.namespace === undefined ? undefined : message,
+      {
+        toJsonSchema: () => ({
+          "x-kubernetes-validations": [{ rule: "!has(self.name) && !has(self.namespace)", message }]
+        })
+      }
+    )
+  )
+}
+
 export const TeamMemberAssociationSpec = Schema.Struct({
   connectionRef: ConnectionRef.pipe(described("ConnectionRef defines how to connect to the LiteLLM instance")),
   maxBudgetInTeam: opt(Budget.pipe(described("MaxBudgetInTeam is the maximum budget for the user in the team"))),
   teamAlias: Identifier.pipe(described("TeamAlias is the alias of the team")),
   userEmail: Email.pipe(described("UserEmail is the email of the user")),
-  role: MemberRole.pipe(described('Role is the role of the user - one of "admin" or "user"'))
+  role: MemberRole.pipe(described('Role is the role of the user - one of "admin" or "user"')),
+  teamRef: opt(
+    goRef("teamRef", "teamAlias").pipe(
+      described("TeamRef is refused when set (the Go operator's field): name the team by teamAlias")
+    )
+  ),
+  userRef: opt(
+    goRef("userRef", "userEmail").pipe(
+      described("UserRef is refused when set (the Go operator's field): name the user by userEmail")
+    )
+  )
 })
   .check(requiresConnectionRef)
   .annotate({ description: "TeamMemberAssociationSpec defines the desired state of TeamMemberAssociation" })
