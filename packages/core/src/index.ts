@@ -47,6 +47,7 @@ export * from "./queue/Backoff.ts"
 export * as WorkQueue from "./queue/WorkQueue.ts"
 // Status
 export * from "./status/keyStatus.ts"
+export * from "./status/lastApplied.ts"
 export * from "./status/membershipStatus.ts"
 export * from "./status/Ready.ts"
 export { sameStatus } from "./status/sameStatus.ts"

@@ -15,7 +15,7 @@ export const reconcileErrorsTotal = Metric.counter("litellm_operator_reconcile_e
 })
 
 export const queueDepth = Metric.gauge("litellm_operator_workqueue_depth", {
-  description: "Keys ready to be reconciled, by kind"
+  description: "Keys ready to be reconciled, by kind, published whenever it changes"
 })
 
 export const litellmWritesTotal = Metric.counter("litellm_operator_litellm_writes_total", {
@@ -33,11 +33,11 @@ export const refusalsTotal = Metric.counter("litellm_operator_refusals_total", {
 
 export const objectsNotReady = Metric.gauge("litellm_operator_objects_not_ready", {
   description:
-    "Objects whose Ready condition is not True, by kind and reason (Pending: not reconciled yet), counted from the informers' caches every 5 seconds"
+    "Objects whose Ready condition is not True, by kind and reason (Pending: not reconciled yet), kept from the informers' events"
 })
 
 export const objectsTotal = Metric.gauge("litellm_operator_objects", {
-  description: "Objects the operator watches, by kind, counted from the informers' caches every 5 seconds"
+  description: "Objects the operator watches, by kind, kept from the informers' events"
 })
 
 export const isLeader = Metric.gauge("litellm_operator_leader", {

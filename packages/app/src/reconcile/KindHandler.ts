@@ -1,13 +1,25 @@
 /**
- * What differs between the four kinds; `reconcileObject` does the rest
- * (finalizer, connection, deletion policy, refusals, status patch, events) the
- * same way for all of them.
+ * What differs between the four kinds: what they check and observe, their
+ * plan (through the shared step, `syncLiteLLM`) and their status.
+ * `reconcileObject` does the rest (finalizer, connection, deletion policy,
+ * refusals, status patch, Events from the plan's summary) the same way for
+ * all of them.
  */
-import type { Condition, Connection, ConnectionRef, Lifecycle, Outcome, OwnerRef } from "@litellm-operator/core"
+import type {
+  Condition,
+  Connection,
+  ConnectionRef,
+  Lifecycle,
+  Outcome,
+  OwnerRef,
+  Plan,
+  PlanSummary
+} from "@litellm-operator/core"
 import type { CustomObject, CustomResourceType, KubeError } from "@litellm-operator/k8s"
 import type { LiteLLMClient } from "@litellm-operator/litellm"
 import type { Effect } from "effect"
 import type { ReconcileFailure } from "./outcomeOf.ts"
+import type { GuardVerdict } from "./tenancy.ts"
 
 export interface SyncContext<St> {
   readonly client: LiteLLMClient["Service"]
@@ -25,17 +37,28 @@ export interface SyncContext<St> {
 
 export interface Synced<St> {
   readonly status: St
+  /** What the plan did to the kind's LiteLLM object: the reconcile's Events say it. */
+  readonly summary: PlanSummary
   /** LiteLLM calls made; 0 in the steady state. */
-  readonly writes: number
-  /** The LiteLLM object was created by this reconcile. */
-  readonly created: boolean
+  readonly calls: number
   /** A key the operator had minted was gone from LiteLLM (revoked); a new key value was minted. */
   readonly replacedRevokedKey?: boolean
-  /** The object took over a LiteLLM object it did not create (adoption, or a marker whose owner is gone). */
-  readonly adopted: boolean
   /** On deletion: why the LiteLLM object was left alone (it was never this object's). */
   readonly notDeleted?: string
 }
+
+/** A kind's sync as the reconcile reads it: its status, and what its plan did (or why it left the object alone). */
+export const syncedFrom = <St>(
+  result: { readonly plan: Plan; readonly verdict: GuardVerdict },
+  status: St,
+  replacedRevokedKey = false
+): Synced<St> => ({
+  status,
+  summary: result.plan.summary,
+  calls: result.plan.actions.length,
+  ...(replacedRevokedKey ? { replacedRevokedKey } : {}),
+  ...(result.verdict._tag === "Skip" ? { notDeleted: result.verdict.message } : {})
+})
 
 export interface KindHandler<A extends CustomObject<St>, St, R> {
   readonly type: CustomResourceType<A, St>

@@ -5,7 +5,7 @@
  * finds the key by its token instead of minting another.
  */
 import { createHash, randomBytes } from "node:crypto"
-import type { ObjectKey, Secret } from "@litellm-operator/k8s"
+import type { CustomObject, ObjectKey, Secret } from "@litellm-operator/k8s"
 import { controllerOf, isOwnedBy, KubeClient, SecretCache } from "@litellm-operator/k8s"
 import { Effect, Option, Redacted } from "effect"
 import { KeySecretUnusable, SecretConflict } from "./ReconcileError.ts"
@@ -28,14 +28,25 @@ export const managedByLabel = "app.kubernetes.io/managed-by"
 export const managedByValue = "litellm-operator"
 export const managedByLabels = { [managedByLabel]: managedByValue } as const
 
+/** The VirtualKey or User whose key it is: the key Secret's controller owner, in its namespace. */
+export interface KeyOwner {
+  readonly apiVersion: string
+  readonly kind: string
+  readonly name: string
+  readonly namespace: string
+  readonly uid: string
+}
+
+export const keyOwnerOf = (object: CustomObject<unknown>): KeyOwner => ({
+  apiVersion: object.apiVersion,
+  kind: object.kind,
+  name: object.metadata.name,
+  namespace: object.metadata.namespace,
+  uid: object.metadata.uid
+})
+
 export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (options: {
-  readonly owner: {
-    readonly apiVersion: string
-    readonly kind: string
-    readonly name: string
-    readonly namespace: string
-    readonly uid: string
-  }
+  readonly owner: KeyOwner
   /** The value the user chose (`spec.key`, or the Secret `spec.keySecretRef` names). */
   readonly specKey: Redacted.Redacted<string> | undefined
   /** The proxy URL, delivered with the key so a workload needs only this Secret. */
@@ -45,8 +56,9 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
 }) {
   const client = yield* KubeClient
   const secrets = yield* SecretCache
-  const name = keySecretName(options.owner.name)
-  const where = { namespace: options.owner.namespace, name }
+  const { namespace, kind, ...owner } = options.owner
+  const name = keySecretName(owner.name)
+  const where = { namespace, name }
   /** The value to store, and whether it was generated just now (then no key in LiteLLM can have it yet). */
   const chooseKey = (
     current: Option.Option<Secret>
@@ -60,15 +72,10 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
     return client
       .applyOwnedSecret(
         {
-          namespace: options.owner.namespace,
+          namespace,
           name,
-          owner: {
-            apiVersion: options.owner.apiVersion,
-            kind: options.owner.kind,
-            name: options.owner.name,
-            uid: options.owner.uid
-          },
-          labels: { ...managedByLabels, "auth.litellm.ai/owner-kind": options.owner.kind },
+          owner: { ...owner, kind },
+          labels: { ...managedByLabels, "auth.litellm.ai/owner-kind": kind },
           type: "Opaque",
           data: { key, url: Redacted.make(options.url) }
         },
@@ -94,7 +101,7 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
     Effect.catchTag("KubeError", (error) =>
       Effect.gen(function* () {
         if (error.reason._tag !== "Conflict") return yield* error
-        return yield* new SecretConflict({ message: yield* conflictMessage(where, options.owner.kind) })
+        return yield* new SecretConflict({ message: yield* conflictMessage(where, kind) })
       })
     )
   )
@@ -159,7 +166,7 @@ export const chosenKeyFromSecret = Effect.fnUntraced(function* (
  * gone already, and no Secret can be created there again.)
  */
 export const keyMaterialForDeletion = Effect.fn("keyMaterialForDeletion")(function* (options: {
-  readonly owner: { readonly name: string; readonly namespace: string }
+  readonly owner: KeyOwner
   readonly specKey: Redacted.Redacted<string> | undefined
 }) {
   const name = keySecretName(options.owner.name)

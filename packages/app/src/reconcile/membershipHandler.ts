@@ -3,9 +3,11 @@
  * `userEmail`, exactly — first among the Team and User objects of its
  * namespace, then in LiteLLM — and refuses to guess between several matches.
  */
-import type { Condition, Connection, LastApplied, TeamMemberAssociationStatus } from "@litellm-operator/core"
+import type { Condition, Connection, TeamMemberAssociationStatus } from "@litellm-operator/core"
 import {
   allowForeignReferencesAnnotation,
+  emptyPlan,
+  membershipLastApplied,
   membershipStatus,
   normalizeEmail,
   resolveExact,
@@ -17,16 +19,10 @@ import { TeamMemberAssociations } from "@litellm-operator/k8s"
 import type { LiteLLMClient } from "@litellm-operator/litellm"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
+import { syncedFrom } from "./KindHandler.ts"
 import { NamespaceObjects } from "./NamespaceObjects.ts"
 import { AmbiguousReference, DependencyNotReady } from "./ReconcileError.ts"
 import { syncMembership } from "./syncMembership.ts"
-
-const lastAppliedOf = (status: TeamMemberAssociationStatus | undefined): LastApplied => ({
-  fields: [
-    ...(status?.role === undefined ? [] : ["role"]),
-    ...(status?.maxBudgetInTeam === undefined ? [] : ["maxBudgetInTeam"])
-  ]
-})
 
 const pick = <A>(what: string, resolution: ReturnType<typeof resolveExact<A>>) => {
   switch (resolution._tag) {
@@ -135,7 +131,7 @@ export const membershipHandler: KindHandler<
       const knownUser = tma.status?.userID
       if (lifecycle.deleting && (knownTeam === undefined || knownUser === undefined)) {
         // Never resolved, so never added: nothing to remove.
-        return { status: tma.status ?? {}, writes: 0, created: false, adopted: false }
+        return { status: tma.status ?? {}, summary: emptyPlan.summary, calls: 0 }
       }
       const teamId =
         lifecycle.deleting && knownTeam !== undefined
@@ -145,31 +141,29 @@ export const membershipHandler: KindHandler<
         lifecycle.deleting && knownUser !== undefined
           ? knownUser
           : yield* resolveUserId(client, connection, namespace, tma.spec.userEmail)
-      const { plan, membership } = yield* syncMembership(
+      const synced = yield* syncMembership(
         client,
         { teamId, userId, spec: tma.spec, ...lifecycle },
-        lastAppliedOf(tma.status),
+        membershipLastApplied(tma.status),
         // The ids go into the status before the member is added, so a deletion knows what to remove.
         knownTeam === teamId && knownUser === userId
           ? Effect.void
           : recordStatus({ ...tma.status, teamID: teamId, userID: userId })
       )
-      return {
-        status: membershipStatus({
+      return syncedFrom(
+        synced,
+        membershipStatus({
           previous: tma.status,
           teamAlias: tma.spec.teamAlias,
           userEmail: tma.spec.userEmail,
           teamId,
           userId,
-          membership,
-          outcome: { _tag: "Reconciled", warnings: plan.warnings },
+          membership: synced.membership,
+          outcome: { _tag: "Reconciled", warnings: synced.plan.warnings },
           generation: tma.metadata.generation,
           now
-        }),
-        writes: plan.actions.length,
-        created: plan.actions.some((a) => a._tag === "MemberAdd"),
-        adopted: false
-      }
+        })
+      )
     }),
   mayHaveCreated: (tma) => Effect.succeed(tma.status?.teamID !== undefined && tma.status.userID !== undefined),
   failedStatus: (tma, outcome, now) =>

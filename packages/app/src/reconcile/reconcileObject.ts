@@ -226,7 +226,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     return yield* fail(error)
   }
   const result = synced.success
-  if (result.adopted && object.metadata.annotations?.[adoptedAnnotation] === undefined) {
+  if (result.summary.adopts && object.metadata.annotations?.[adoptedAnnotation] === undefined) {
     yield* Effect.flatMap(
       kube.mergePatch(handler.type, key, { metadata: { annotations: { [adoptedAnnotation]: "true" } } }),
       own
@@ -252,14 +252,14 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       note: `the key was deleted from LiteLLM behind the operator's back; a new key was minted and its Secret updated`
     })
   }
-  if (result.created)
+  if (result.summary.creates)
     yield* emit({ type: "Normal", reason: "Created", action: "Create", note: `${kind} created in LiteLLM` })
-  else if (result.writes > 0)
+  else if (result.calls > 0)
     yield* emit({
       type: "Normal",
       reason: "Updated",
       action: "Update",
-      note: `${kind} updated in LiteLLM (${result.writes} call(s))`
+      note: `${kind} updated in LiteLLM (${result.calls} call(s))`
     })
   return {}
 })

@@ -5,11 +5,15 @@
  * key back to life, so a new value is chosen, stored, and minted instead.
  * A key that was never recorded is minted with the stored value: that is the
  * crash-recovery path of decision 1.
+ *
+ * Returns the material to use and the key LiteLLM holds under it (read
+ * here, so the sync observes it without a second call).
  */
 import type { ObservedKey } from "@litellm-operator/core"
 import type { LiteLLMClient } from "@litellm-operator/litellm"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import type { KeyMaterial } from "./keyMaterial.ts"
+import { readKey } from "./syncKey.ts"
 
 export const readOrReplaceKey = Effect.fnUntraced(function* <R, E>(options: {
   readonly client: LiteLLMClient["Service"]
@@ -19,12 +23,12 @@ export const readOrReplaceKey = Effect.fnUntraced(function* <R, E>(options: {
   readonly replace: Effect.Effect<KeyMaterial & { readonly secretName: string; readonly fresh: boolean }, E, R>
 }) {
   // A value generated this very reconcile (192 random bits, stored first) cannot be in LiteLLM yet: no read.
-  const current: Option.Option<ObservedKey> = options.material.fresh
-    ? Option.none()
-    : yield* options.client.keyInfo(options.material.token)
-  if (Option.isSome(current) || options.recordedToken !== options.material.token) {
-    return { material: options.material, current, replaced: false }
+  const key: ObservedKey | undefined = options.material.fresh
+    ? undefined
+    : yield* readKey(options.client, options.material.token)
+  if (key !== undefined || options.recordedToken !== options.material.token) {
+    return { material: options.material, key, replaced: false }
   }
-  const material = yield* options.replace
-  return { material, current: Option.none<ObservedKey>(), replaced: true }
+  // The key LiteLLM holds under the new value: none, it was chosen just now.
+  return { material: yield* options.replace, key: undefined, replaced: true }
 })

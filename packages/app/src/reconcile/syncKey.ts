@@ -1,47 +1,47 @@
 /**
- * VirtualKey: observe the key by its token (and the token the object had
- * before, if the key value changed), let the guard decide, plan, apply, read back.
+ * VirtualKey: the key found by its token (and the key the object had before,
+ * if the key value changed, read only when planning).
  */
-import type { KeyDesired, LastApplied, ObservedKey, Plan } from "@litellm-operator/core"
+import type { KeyDesired, LastApplied, ObservedKey } from "@litellm-operator/core"
 import { planKey } from "@litellm-operator/core"
-import type { LiteLLMClient } from "@litellm-operator/litellm"
+import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
 import { Effect, Option } from "effect"
-import { executePlan } from "./executePlan.ts"
-import type { GuardVerdict, SyncGuard } from "./tenancy.ts"
-import { proceed } from "./tenancy.ts"
+import { syncLiteLLM } from "./syncLiteLLM.ts"
+import type { SyncGuard } from "./tenancy.ts"
 
-export interface KeySync {
-  readonly plan: Plan
-  readonly key: ObservedKey | undefined
-  readonly verdict: GuardVerdict
-}
+/** The key LiteLLM holds under `token`; none for no token. */
+export const readKey = (
+  client: LiteLLMClient["Service"],
+  token: string | undefined
+): Effect.Effect<ObservedKey | undefined, LiteLLMError> =>
+  token === undefined ? Effect.succeed(undefined) : Effect.map(client.keyInfo(token), Option.getOrUndefined)
 
-const emptyPlan: Plan = { actions: [], warnings: [], applied: { fields: [] } }
-
-export const syncKey = Effect.fnUntraced(function* <E = never, R = never>(
+export const syncKey = <E = never, R = never>(
   client: LiteLLMClient["Service"],
   desired: KeyDesired,
   options: {
     readonly lastApplied: LastApplied
     readonly previousToken: string | undefined
-    /** The key as already read by the caller, to save a read. */
-    readonly current?: Option.Option<ObservedKey>
+    /** How the key is first observed, when the caller has read it already; by its token otherwise. */
+    readonly observe?: Effect.Effect<ObservedKey | undefined, LiteLLMError>
     readonly guard?: SyncGuard<ObservedKey | undefined, E, R>
   }
-) {
-  const current = Option.getOrUndefined(options.current ?? (yield* client.keyInfo(desired.token)))
-  const verdict = options.guard === undefined ? proceed : yield* options.guard.check(current)
-  if (verdict._tag === "Skip") return { plan: emptyPlan, key: current, verdict } satisfies KeySync
-  const previous =
-    options.previousToken === undefined || options.previousToken === desired.token
-      ? undefined
-      : Option.getOrUndefined(yield* client.keyInfo(options.previousToken))
-  const plan = planKey(desired, { current, previous, lastApplied: options.lastApplied })
-  if (plan.actions.length > 0 && options.guard !== undefined) yield* options.guard.beforeWrite
-  yield* executePlan(client, "VirtualKey", plan.actions)
-  const key =
-    plan.actions.length === 0 || desired.deleting
-      ? current
-      : Option.getOrUndefined(yield* client.keyInfo(desired.token))
-  return { plan, key, verdict } satisfies KeySync
-}, Effect.withSpan("syncKey"))
+) =>
+  syncLiteLLM(
+    client,
+    {
+      kind: "VirtualKey",
+      deleting: desired.deleting,
+      observe: options.observe ?? readKey(client, desired.token),
+      readBack: readKey(client, desired.token),
+      plan: (current, adopting) =>
+        Effect.map(
+          readKey(client, options.previousToken === desired.token ? undefined : options.previousToken),
+          (previous) => planKey(desired, { current, previous, lastApplied: options.lastApplied, adopting })
+        )
+    },
+    options.guard
+  ).pipe(
+    Effect.map(({ plan, observed, verdict }) => ({ plan, key: observed, verdict })),
+    Effect.withSpan("syncKey")
+  )

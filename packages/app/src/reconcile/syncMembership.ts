@@ -1,29 +1,31 @@
 /** TeamMemberAssociation: one membership, read from the team's member list and membership rows. */
-import type { LastApplied, MembershipDesired, ObservedMembership, Plan } from "@litellm-operator/core"
+import type { LastApplied, MembershipDesired, ObservedMembership } from "@litellm-operator/core"
 import { membershipOf, planMembership } from "@litellm-operator/core"
 import type { LiteLLMClient } from "@litellm-operator/litellm"
 import { Effect, Option } from "effect"
-import { executePlan } from "./executePlan.ts"
+import { syncLiteLLM } from "./syncLiteLLM.ts"
+import { proceed } from "./tenancy.ts"
 
-export interface MembershipSync {
-  readonly plan: Plan
-  readonly membership: ObservedMembership | undefined
-}
-
-export const syncMembership = Effect.fnUntraced(function* <E = never, R = never>(
+export const syncMembership = <E = never, R = never>(
   client: LiteLLMClient["Service"],
   desired: MembershipDesired,
   lastApplied: LastApplied,
   /** Before the first write (the association records its team and user first). */
   beforeWrite: Effect.Effect<void, E, R> = Effect.void
-) {
-  const read = Effect.map(client.teamInfo(desired.teamId), (team) =>
-    Option.isNone(team) ? undefined : membershipOf(team.value, desired.userId)
+) =>
+  syncLiteLLM<ObservedMembership | undefined, E, R>(
+    client,
+    {
+      kind: "TeamMemberAssociation",
+      deleting: desired.deleting,
+      observe: Effect.map(client.teamInfo(desired.teamId), (team) =>
+        Option.isNone(team) ? undefined : membershipOf(team.value, desired.userId)
+      ),
+      plan: (membership) => Effect.succeed(planMembership(desired, { membership, lastApplied }))
+    },
+    // A membership has no owner marker: nothing to decide before planning.
+    { check: () => Effect.succeed(proceed), beforeWrite }
+  ).pipe(
+    Effect.map(({ plan, observed, verdict }) => ({ plan, membership: observed, verdict })),
+    Effect.withSpan("syncMembership")
   )
-  const before = yield* read
-  const plan = planMembership(desired, { membership: before, lastApplied })
-  if (plan.actions.length > 0) yield* beforeWrite
-  yield* executePlan(client, "TeamMemberAssociation", plan.actions)
-  const membership = plan.actions.length === 0 || desired.deleting ? before : yield* read
-  return { plan, membership } satisfies MembershipSync
-}, Effect.withSpan("syncMembership"))

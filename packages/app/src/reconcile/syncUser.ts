@@ -1,18 +1,11 @@
 /** User: the user, its memberships from `spec.teams`, and its own key, in one plan. */
-import type { LastApplied, ObservedKey, ObservedUser, Plan, UserDesired } from "@litellm-operator/core"
+import type { LastApplied, ObservedKey, ObservedUser, UserDesired } from "@litellm-operator/core"
 import { planUser } from "@litellm-operator/core"
-import type { LiteLLMClient } from "@litellm-operator/litellm"
+import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
 import { Effect, Option } from "effect"
-import { executePlan } from "./executePlan.ts"
-import type { GuardVerdict, SyncGuard } from "./tenancy.ts"
-import { proceed } from "./tenancy.ts"
-
-export interface UserSync {
-  readonly plan: Plan
-  readonly user: ObservedUser | undefined
-  readonly key: ObservedKey | undefined
-  readonly verdict: GuardVerdict
-}
+import { readKey } from "./syncKey.ts"
+import { syncLiteLLM } from "./syncLiteLLM.ts"
+import type { SyncGuard } from "./tenancy.ts"
 
 /** What the guard of a user sync sees: the user, and its own key. */
 export interface ObservedUserAndKey {
@@ -20,36 +13,36 @@ export interface ObservedUserAndKey {
   readonly key: ObservedKey | undefined
 }
 
-const emptyPlan: Plan = { actions: [], warnings: [], applied: { fields: [] } }
-
-export const syncUser = Effect.fnUntraced(function* <E = never, R = never>(
+export const syncUser = <E = never, R = never>(
   client: LiteLLMClient["Service"],
   desired: UserDesired,
   options: {
     readonly lastApplied: LastApplied
     readonly previousToken: string | undefined
-    /** The user's key as already read by the caller, to save a read. */
-    readonly currentKey?: Option.Option<ObservedKey>
+    /** How the user's key is first observed, when the caller has read it already; by its token otherwise. */
+    readonly observeKey?: Effect.Effect<ObservedKey | undefined, LiteLLMError>
     readonly guard?: SyncGuard<ObservedUserAndKey, E, R>
   }
-) {
-  const readKey = (token: string | undefined) =>
-    token === undefined ? Effect.succeed(undefined) : Effect.map(client.keyInfo(token), Option.getOrUndefined)
-  const user = Option.getOrUndefined(yield* client.userInfo(desired.userId))
+) => {
   const desiredToken = desired.key?.token
-  const key =
-    options.currentKey === undefined ? yield* readKey(desiredToken) : Option.getOrUndefined(options.currentKey)
-  const verdict = options.guard === undefined ? proceed : yield* options.guard.check({ user, key })
-  if (verdict._tag === "Skip") return { plan: emptyPlan, user, key, verdict } satisfies UserSync
-  const previousKey = options.previousToken === desiredToken ? undefined : yield* readKey(options.previousToken)
-  const plan = planUser(desired, { user, key, previousKey, lastApplied: options.lastApplied })
-  if (plan.actions.length > 0 && options.guard !== undefined) yield* options.guard.beforeWrite
-  yield* executePlan(client, "User", plan.actions)
-  if (plan.actions.length === 0 || desired.deleting) return { plan, user, key, verdict } satisfies UserSync
-  return {
-    plan,
-    user: Option.getOrUndefined(yield* client.userInfo(desired.userId)),
-    key: yield* readKey(desiredToken),
-    verdict
-  } satisfies UserSync
-}, Effect.withSpan("syncUser"))
+  const read = (key: Effect.Effect<ObservedKey | undefined, LiteLLMError>) =>
+    Effect.all({ user: Effect.map(client.userInfo(desired.userId), Option.getOrUndefined), key })
+  return syncLiteLLM(
+    client,
+    {
+      kind: "User",
+      deleting: desired.deleting,
+      observe: read(options.observeKey ?? readKey(client, desiredToken)),
+      readBack: read(readKey(client, desiredToken)),
+      plan: ({ user, key }, adopting) =>
+        Effect.map(
+          readKey(client, options.previousToken === desiredToken ? undefined : options.previousToken),
+          (previousKey) => planUser(desired, { user, key, previousKey, lastApplied: options.lastApplied, adopting })
+        )
+    },
+    options.guard
+  ).pipe(
+    Effect.map(({ plan, observed, verdict }) => ({ plan, user: observed.user, key: observed.key, verdict })),
+    Effect.withSpan("syncUser")
+  )
+}

@@ -1,18 +1,14 @@
 /** Team: its LiteLLM team, identified by `spec.teamID` or one derived from the object's uid. */
-import type { LastApplied, ObservedTeam, TeamStatus } from "@litellm-operator/core"
-import { teamIdFor, teamStatus, withOwnerMarker } from "@litellm-operator/core"
+import type { ObservedTeam, TeamStatus } from "@litellm-operator/core"
+import { lastAppliedOf, teamIdFor, teamStatus, withOwnerMarker } from "@litellm-operator/core"
 import type { TeamResource } from "@litellm-operator/k8s"
 import { Teams } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
+import { syncedFrom } from "./KindHandler.ts"
 import type { NamespaceObjects } from "./NamespaceObjects.ts"
 import { syncTeam } from "./syncTeam.ts"
 import { guardOf, ownership, requireReferences } from "./tenancy.ts"
-
-const lastAppliedOf = (status: TeamStatus | undefined): LastApplied => ({
-  fields: status?.appliedFields ?? [],
-  modelAliases: status?.modelAliases
-})
 
 export const teamHandler: KindHandler<TeamResource, TeamStatus, NamespaceObjects> = {
   type: Teams,
@@ -39,11 +35,7 @@ export const teamHandler: KindHandler<TeamResource, TeamStatus, NamespaceObjects
         ...team.spec,
         metadata: marked.metadata
       }
-      const {
-        plan,
-        team: observed,
-        verdict
-      } = yield* syncTeam(
+      const synced = yield* syncTeam(
         client,
         { teamId, spec, ...lifecycle },
         lastAppliedOf(team.status),
@@ -60,21 +52,17 @@ export const teamHandler: KindHandler<TeamResource, TeamStatus, NamespaceObjects
             team.status?.teamID === teamId ? Effect.void : context.recordStatus({ ...team.status, teamID: teamId })
         })
       )
-      const created = plan.actions.some((a) => a._tag === "TeamCreate")
-      return {
-        status: teamStatus({
+      return syncedFrom(
+        synced,
+        teamStatus({
           previous: team.status,
-          team: observed,
-          applied: plan.applied,
-          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...plan.warnings] },
+          team: synced.team,
+          applied: synced.plan.applied,
+          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...synced.plan.warnings] },
           generation: team.metadata.generation,
           now
-        }),
-        writes: plan.actions.length,
-        created,
-        adopted: verdict._tag === "Proceed" && verdict.adopted,
-        ...(verdict._tag === "Skip" ? { notDeleted: verdict.message } : {})
-      }
+        })
+      )
     }),
   mayHaveCreated: (team) => Effect.succeed(team.status?.teamID !== undefined),
   failedStatus: (team, outcome, now) =>

@@ -1,22 +1,18 @@
 /** User: the LiteLLM user, its teams from `spec.teams`, and with `autoCreateKey` its own key in a Secret. */
-import type { LastApplied, UserStatus } from "@litellm-operator/core"
-import { checkUserRole, userIdFor, userStatus, withOwnerMarker } from "@litellm-operator/core"
+import type { UserStatus } from "@litellm-operator/core"
+import { checkUserRole, lastAppliedOf, userIdFor, userStatus, withOwnerMarker } from "@litellm-operator/core"
 import type { KubeClient, SecretCache, UserResource } from "@litellm-operator/k8s"
 import { Users } from "@litellm-operator/k8s"
 import { Effect } from "effect"
 import type { KindHandler } from "./KindHandler.ts"
-import { ensureKeyMaterial } from "./keyMaterial.ts"
+import { syncedFrom } from "./KindHandler.ts"
+import { ensureKeyMaterial, keyOwnerOf } from "./keyMaterial.ts"
 import { NamespaceObjects } from "./NamespaceObjects.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
 import type { ObservedUserAndKey } from "./syncUser.ts"
 import { syncUser } from "./syncUser.ts"
 import type { GuardVerdict } from "./tenancy.ts"
 import { guardOf, ownership, requireReferences, requireRole } from "./tenancy.ts"
-
-const lastAppliedOf = (status: UserStatus | undefined): LastApplied => ({
-  fields: status?.appliedFields ?? [],
-  duration: status?.duration
-})
 
 export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | SecretCache | NamespaceObjects> = {
   type: Users,
@@ -52,17 +48,7 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | Sec
         )
       }
       const wantsKey = user.spec.autoCreateKey === true && !lifecycle.deleting
-      const keyOptions = {
-        owner: {
-          apiVersion: user.apiVersion,
-          kind: user.kind,
-          name: user.metadata.name,
-          namespace,
-          uid: user.metadata.uid
-        },
-        specKey: undefined,
-        url: connection.url
-      }
+      const keyOptions = { owner: keyOwnerOf(user), specKey: undefined, url: connection.url }
       const checked = wantsKey
         ? yield* readOrReplaceKey({
             client,
@@ -111,7 +97,7 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | Sec
         {
           lastApplied: lastAppliedOf(user.status),
           previousToken: user.status?.token,
-          ...(checked === undefined ? {} : { currentKey: checked.current }),
+          ...(checked === undefined ? {} : { observeKey: Effect.succeed(checked.key) }),
           guard: guardOf<ObservedUserAndKey>({
             check,
             // The id goes into the status before the user is made, so a deletion knows whether anything was.
@@ -120,25 +106,20 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | Sec
           })
         }
       )
-      const { plan, user: observed, key, verdict } = synced
-      const created = plan.actions.some((a) => a._tag === "UserCreate")
-      return {
-        status: userStatus({
+      return syncedFrom(
+        synced,
+        userStatus({
           previous: user.status,
-          user: observed,
-          key,
-          applied: plan.applied,
+          user: synced.user,
+          key: synced.key,
+          applied: synced.plan.applied,
           keySecretRef: material?.secretName,
-          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...plan.warnings] },
+          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...synced.plan.warnings] },
           generation: user.metadata.generation,
           now
         }),
-        writes: plan.actions.length,
-        created,
-        replacedRevokedKey: checked?.replaced === true,
-        adopted: verdict._tag === "Proceed" && verdict.adopted,
-        ...(verdict._tag === "Skip" ? { notDeleted: verdict.message } : {})
-      }
+        checked?.replaced === true
+      )
     }),
   mayHaveCreated: (user) => Effect.succeed(user.status?.userID !== undefined),
   failedStatus: (user, outcome, now) =>

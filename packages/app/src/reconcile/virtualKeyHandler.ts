@@ -1,14 +1,16 @@
 /** VirtualKey: the key value lives in its Secret first, then in LiteLLM under its sha256 token. */
-import type { LastApplied, ObservedKey, ReferenceInput, VirtualKeyStatus } from "@litellm-operator/core"
-import { adoptTokenAnnotation, checkUserRole, keyStatus, withOwnerMarker } from "@litellm-operator/core"
+import type { ObservedKey, ReferenceInput, VirtualKeyStatus } from "@litellm-operator/core"
+import { adoptTokenAnnotation, checkUserRole, keyStatus, lastAppliedOf, withOwnerMarker } from "@litellm-operator/core"
 import type { KubeClient, SecretCache, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
 import { Effect, Option, Redacted } from "effect"
 import type { KindHandler, SyncContext } from "./KindHandler.ts"
+import { syncedFrom } from "./KindHandler.ts"
 import {
   chosenKeyFromSecret,
   ensureKeyMaterial,
   keyMaterialForDeletion,
+  keyOwnerOf,
   keySecretName,
   ownsKeySecret
 } from "./keyMaterial.ts"
@@ -17,11 +19,6 @@ import { AdoptedKeyUnusable } from "./ReconcileError.ts"
 import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
 import { guardOf, ownership, requireReferences, requireRole } from "./tenancy.ts"
-
-const lastAppliedOf = (status: VirtualKeyStatus | undefined): LastApplied => ({
-  fields: status?.appliedFields ?? [],
-  duration: status?.duration
-})
 
 const TOKEN = /^[0-9a-f]{64}$/
 
@@ -42,21 +39,21 @@ const syncAdoptedByToken = Effect.fnUntraced(function* (
       message: `annotation ${adoptTokenAnnotation} must be a key's sha256 token (64 lowercase hex digits)`
     })
   }
-  const current = lifecycle.deleting ? Option.none<ObservedKey>() : yield* client.keyInfo(token)
-  if (!lifecycle.deleting && Option.isNone(current)) {
+  const current = lifecycle.deleting ? undefined : Option.getOrUndefined(yield* client.keyInfo(token))
+  if (!lifecycle.deleting && current === undefined) {
     return yield* new AdoptedKeyUnusable({
       message: `LiteLLM has no key with the token ${token.slice(0, 12)}… that annotation ${adoptTokenAnnotation} adopts; its value is not known, so the operator cannot make it again (remove the annotation to have a new key generated)`
     })
   }
   const marked = withOwnerMarker(intent.metadata, context.self)
-  const { plan, key, verdict } = yield* syncKey(
+  const synced = yield* syncKey(
     client,
     // No value: the key exists (checked above), so the plan never generates one.
     { key: Redacted.make(""), token, intent: { ...intent, metadata: marked.metadata }, ...lifecycle },
     {
       lastApplied: lastAppliedOf(vk.status),
       previousToken: vk.status?.token,
-      ...(lifecycle.deleting ? {} : { current }),
+      ...(lifecycle.deleting ? {} : { observe: Effect.succeed(current) }),
       guard: guardOf<ObservedKey | undefined>({
         check: (observed) =>
           ownership(context, {
@@ -69,21 +66,18 @@ const syncAdoptedByToken = Effect.fnUntraced(function* (
       })
     }
   )
-  return {
-    status: keyStatus({
+  return syncedFrom(
+    synced,
+    keyStatus({
       previous: vk.status,
-      key,
-      applied: plan.applied,
+      key: synced.key,
+      applied: synced.plan.applied,
       keySecretRef: undefined,
-      outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...plan.warnings] },
+      outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...synced.plan.warnings] },
       generation: vk.metadata.generation,
       now
-    }),
-    writes: plan.actions.length,
-    created: false,
-    adopted: verdict._tag === "Proceed" && verdict.adopted,
-    ...(verdict._tag === "Skip" ? { notDeleted: verdict.message } : {})
-  }
+    })
+  )
 })
 
 export const virtualKeyHandler: KindHandler<
@@ -153,24 +147,14 @@ export const virtualKeyHandler: KindHandler<
             ? yield* chosenKeyFromSecret(namespace, keySecretRef)
             : undefined
       const chosen = inlineKey !== undefined || keySecretRef !== undefined
-      const keyOptions = {
-        owner: {
-          apiVersion: vk.apiVersion,
-          kind: vk.kind,
-          name: vk.metadata.name,
-          namespace,
-          uid: vk.metadata.uid
-        },
-        specKey,
-        url: connection.url
-      }
+      const keyOptions = { owner: keyOwnerOf(vk), specKey, url: connection.url }
       // While deleting, the Secret is only read, never written (a namespace being deleted refuses new Secrets).
       const stored = lifecycle.deleting
         ? yield* keyMaterialForDeletion(keyOptions)
         : yield* ensureKeyMaterial(keyOptions)
       // A user-chosen key value cannot be replaced by the operator; it is minted again as it is.
-      const { material, current, replaced } = lifecycle.deleting
-        ? { material: stored, current: undefined, replaced: false }
+      const checked = lifecycle.deleting
+        ? undefined
         : yield* readOrReplaceKey({
             client,
             material: stored,
@@ -182,13 +166,14 @@ export const virtualKeyHandler: KindHandler<
         ...intent,
         metadata: marked.metadata
       }
-      const { plan, key, verdict } = yield* syncKey(
+      const material = checked?.material ?? stored
+      const synced = yield* syncKey(
         client,
         { key: material.key, token: material.token, intent: markedIntent, ...lifecycle },
         {
           lastApplied: lastAppliedOf(vk.status),
           previousToken: vk.status?.token,
-          ...(current === undefined ? {} : { current }),
+          ...(checked === undefined ? {} : { observe: Effect.succeed(checked.key) }),
           guard: guardOf<ObservedKey | undefined>({
             check: (observed) =>
               ownership(context, {
@@ -202,23 +187,19 @@ export const virtualKeyHandler: KindHandler<
           })
         }
       )
-      const created = plan.actions.some((a) => a._tag === "KeyGenerate")
-      return {
-        status: keyStatus({
+      return syncedFrom(
+        synced,
+        keyStatus({
           previous: vk.status,
-          key,
-          applied: plan.applied,
+          key: synced.key,
+          applied: synced.plan.applied,
           keySecretRef: material.secretName,
-          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...plan.warnings] },
+          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...synced.plan.warnings] },
           generation: vk.metadata.generation,
           now
         }),
-        writes: plan.actions.length,
-        created,
-        replacedRevokedKey: replaced,
-        adopted: verdict._tag === "Proceed" && verdict.adopted,
-        ...(verdict._tag === "Skip" ? { notDeleted: verdict.message } : {})
-      }
+        checked?.replaced === true
+      )
     }),
   mayHaveCreated: (vk) =>
     vk.status?.token !== undefined

@@ -4,16 +4,51 @@
  * processing set), failures back off per key, and every success is followed
  * by a resync after the configured period with jitter, so drift made behind
  * the operator's back is found even when no watch event arrives.
+ *
+ * The controller counts its reconciles (by result), their durations and
+ * their errors (by reason), labelled with its name, as controller-runtime's
+ * controller does; the queue publishes its own depth. What wakes a key is
+ * declared as data: `watches(source, keysFor)` (controller-runtime's
+ * `Watches(source, EnqueueRequestsFromMapFunc)`, kube-rs's `.watches`).
  */
-import type { Duration } from "effect"
-import { Cause, Duration as D, Effect, Option, Predicate, Random } from "effect"
+import type { Duration, Stream as S } from "effect"
+import { Cause, Clock, Duration as D, Effect, Metric, Option, Predicate, Random, Stream } from "effect"
+import { reconcileDuration, reconcileErrorsTotal, reconcilesTotal } from "../observability/OperatorMetrics.ts"
 import { ReconcileQueue } from "./ReconcileQueue.ts"
 
 /** What a reconcile asks for when it succeeds. */
 export interface ReconcileResult {
   /** Check again after this long instead of the resync period (e.g. waiting on a dependency). */
   readonly requeueAfter?: Duration.Duration
+  /**
+   * Nothing was done: the object is gone, or the event was of the operator's
+   * own write. Such a pass is not counted as a reconcile in the metrics.
+   */
+  readonly skipped?: boolean
 }
+
+/**
+ * A source of events and the keys of this controller's objects each event
+ * names. The keys are found by lookups (reference indexes), not scans.
+ */
+export interface Watch<R = never> {
+  /** Runs until the source ends: each key an event names goes to `enqueue`. */
+  readonly run: (enqueue: (key: string) => Effect.Effect<void>) => Effect.Effect<void, never, R>
+}
+
+/** Declares a watch: every event of `source` wakes the keys `keysFor` names. */
+export const watches = <E, R = never>(
+  source: S.Stream<E>,
+  keysFor: (event: E) => Iterable<string> | Effect.Effect<Iterable<string>, never, R>
+): Watch<R> => ({
+  run: (enqueue) =>
+    Stream.runForEach(source, (event) => {
+      const keys = keysFor(event)
+      return Effect.flatMap(Effect.isEffect(keys) ? keys : Effect.succeed(keys), (named) =>
+        Effect.forEach(named, enqueue, { discard: true })
+      )
+    })
+})
 
 export interface ControllerOptions<E, R> {
   /** Names the controller in logs and spans. */
@@ -26,6 +61,14 @@ export interface ControllerOptions<E, R> {
   /** An upper bound for one reconcile, so a stuck call cannot hold a key forever. */
   readonly reconcileTimeout: Duration.Duration
   readonly reconcile: (key: string) => Effect.Effect<ReconcileResult, E, R>
+  /** The reason a failure is counted under in the errors metric; "Error" when not given. */
+  readonly reasonOf?: (error: E) => string
+  /** The controller's own objects (controller-runtime's `For`): each key an event names is queued as it is. */
+  readonly primary?: Watch<R>
+  /** What the objects depend on: each key an event names is queued after `beforeWake` ran for it. */
+  readonly watches?: ReadonlyArray<Watch<R>>
+  /** Runs before a key a watch names is queued (e.g. to forget that the key had settled). */
+  readonly beforeWake?: (key: string) => Effect.Effect<void>
 }
 
 /** Starts the workers in the current scope; closing the scope lets in-flight reconciles finish, then stops. */
@@ -39,8 +82,34 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
     yield* queue.addAfter(key, D.millis(D.toMillis(options.resyncPeriod) * jitter))
   })
 
+  const kind = options.name
+  const counted = (result: "success" | "error") =>
+    Metric.update(Metric.withAttributes(reconcilesTotal, { kind, result }), 1)
+  const measured = (key: string) =>
+    Effect.gen(function* () {
+      const started = yield* Clock.currentTimeMillis
+      const result = yield* options
+        .reconcile(key)
+        .pipe(
+          Effect.tapError((error) =>
+            Effect.andThen(
+              counted("error"),
+              Metric.update(
+                Metric.withAttributes(reconcileErrorsTotal, { kind, reason: options.reasonOf?.(error) ?? "Error" }),
+                1
+              )
+            )
+          )
+        )
+      if (result.skipped === true) return result
+      const ended = yield* Clock.currentTimeMillis
+      yield* Metric.update(Metric.withAttributes(reconcileDuration, { kind }), (ended - started) / 1000)
+      yield* counted("success")
+      return result
+    })
+
   const processOne = (key: string) =>
-    options.reconcile(key).pipe(
+    measured(key).pipe(
       Effect.timeoutOrElse({
         duration: options.reconcileTimeout,
         orElse: () => Effect.fail("timeout" as const)
@@ -74,4 +143,10 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
   // Taking a key is interruptible; the reconcile that follows is not, so shutdown finishes it.
   const worker = Effect.forever(Effect.flatMap(queue.take, (key) => Effect.uninterruptible(processOne(key))))
   for (let i = 0; i < options.workers; i++) yield* Effect.forkScoped(worker)
+
+  const { beforeWake } = options
+  const wake = (key: string) =>
+    beforeWake === undefined ? queue.add(key) : Effect.andThen(beforeWake(key), queue.add(key))
+  if (options.primary !== undefined) yield* Effect.forkScoped(options.primary.run(queue.add))
+  for (const watch of options.watches ?? []) yield* Effect.forkScoped(watch.run(wake))
 })

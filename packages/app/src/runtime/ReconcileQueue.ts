@@ -2,11 +2,13 @@
  * The controller's queue of keys to reconcile, as an Effect service: core's
  * pure `WorkQueue` state machine in a Ref, a ticket per ready key so workers
  * block without polling, and one timer fiber that moves delayed keys in when
- * they fall due.
+ * they fall due. A named queue publishes its depth (litellm_operator_workqueue_depth)
+ * whenever it changes, as controller-runtime's work queue metrics do.
  */
 import type { BackoffPolicy } from "@litellm-operator/core"
 import { defaultBackoff, WorkQueue as Pure } from "@litellm-operator/core"
-import { Clock, Context, Duration, Effect, HashMap, Layer, Option, Queue, Random, Ref } from "effect"
+import { Clock, Context, Duration, Effect, HashMap, Layer, Metric, Option, Queue, Random, Ref } from "effect"
+import { queueDepth } from "../observability/OperatorMetrics.ts"
 
 export class ReconcileQueue extends Context.Service<
   ReconcileQueue,
@@ -28,8 +30,28 @@ export class ReconcileQueue extends Context.Service<
     readonly delayed: Effect.Effect<number>
   }
 >()("litellm-operator/app/runtime/ReconcileQueue") {
-  static readonly make = Effect.fnUntraced(function* (policy: BackoffPolicy = defaultBackoff) {
+  static readonly make = Effect.fnUntraced(function* (
+    policy: BackoffPolicy = defaultBackoff,
+    /** Names the queue (the kind) in the depth gauge; an unnamed queue publishes nothing. */
+    name?: string
+  ) {
     const state = yield* Ref.make(Pure.emptyQueue)
+    const depthGauge = name === undefined ? undefined : Metric.withAttributes(queueDepth, { kind: name })
+    // Read again when published: of two changes racing, the depth published last is the current one.
+    const publishDepth =
+      depthGauge === undefined
+        ? Effect.void
+        : Effect.flatMap(Ref.get(state), (q) => Metric.update(depthGauge, Pure.length(q)))
+    yield* publishDepth
+    /** Applies `f`; returns what it returned and how many ready keys it added (negative: took). */
+    const modify = <A>(f: (q: Pure.WorkQueue) => readonly [A, Pure.WorkQueue]) =>
+      Effect.tap(
+        Ref.modify(state, (q) => {
+          const [a, next] = f(q)
+          return [[a, Pure.length(next) - Pure.length(q)] as const, next] as const
+        }),
+        ([, added]) => (added === 0 ? Effect.void : publishDepth)
+      )
     // One ticket per key in the ready FIFO: a worker holding a ticket always finds a key.
     const tickets = yield* Queue.unbounded<void>()
     // Wakes the timer fiber when a delayed key may now be due earlier than it sleeps for.
@@ -37,11 +59,8 @@ export class ReconcileQueue extends Context.Service<
 
     const transition = (f: (q: Pure.WorkQueue) => Pure.WorkQueue) =>
       Effect.flatMap(
-        Ref.modify(state, (q) => {
-          const next = f(q)
-          return [Pure.length(next) - Pure.length(q), next] as const
-        }),
-        (added) =>
+        modify((q) => [undefined, f(q)] as const),
+        ([, added]) =>
           added > 0
             ? Queue.offerAll(
                 tickets,
@@ -83,7 +102,8 @@ export class ReconcileQueue extends Context.Service<
         }),
       forget: (key) => Ref.update(state, (q) => Pure.forget(q, key)),
       take: Effect.flatMap(Queue.take(tickets), () =>
-        Ref.modify(state, (q) => Pure.get(q)).pipe(
+        modify(Pure.get).pipe(
+          Effect.map(([key]) => key),
           Effect.flatMap(
             Option.match({ onNone: () => Effect.die("work queue ticket without a key"), onSome: Effect.succeed })
           )
@@ -95,5 +115,6 @@ export class ReconcileQueue extends Context.Service<
     })
   })
 
-  static readonly layer = (policy?: BackoffPolicy) => Layer.effect(ReconcileQueue, ReconcileQueue.make(policy))
+  static readonly layer = (policy?: BackoffPolicy, name?: string) =>
+    Layer.effect(ReconcileQueue, ReconcileQueue.make(policy, name))
 }

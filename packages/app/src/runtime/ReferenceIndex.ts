@@ -1,13 +1,19 @@
 /**
- * Which objects name which thing (a Secret, a Team alias, a User's email):
- * kept from informer events, so a change to the thing requeues exactly the
- * objects that name it, without scanning every cache (controller-runtime's
- * field indexes). Each object names at most one thing per index.
+ * Which objects name which thing (a Secret, a Team alias, a User's email, the
+ * teams a User joins): kept from informer events, so a change to the thing
+ * requeues exactly the objects that name it, without scanning every cache
+ * (controller-runtime's field indexes).
  */
+import type { CustomObject, InformerEvent } from "@litellm-operator/k8s"
+import { keyOf, keyString } from "@litellm-operator/k8s"
+import type { Stream } from "effect"
+import { Effect, Stream as S } from "effect"
 
 export interface ReferenceIndex<V> {
   /** `id` (an object) now names `ref` (or nothing); returns a ref that nothing names any more. */
   readonly set: (id: string, ref: string | undefined, value: V) => string | undefined
+  /** `id` now names each of `refs`; returns the refs that nothing names any more. */
+  readonly setAll: (id: string, refs: Iterable<string>, value: V) => ReadonlyArray<string>
   /** The values of the objects that name `ref`. */
   readonly dependents: (ref: string) => ReadonlyArray<V>
   /** How many distinct refs are named. */
@@ -16,33 +22,56 @@ export interface ReferenceIndex<V> {
 
 export const makeReferenceIndex = <V>(): ReferenceIndex<V> => {
   const byRef = new Map<string, Map<string, V>>()
-  const byId = new Map<string, string>()
+  const byId = new Map<string, ReadonlySet<string>>()
 
-  const set = (id: string, ref: string | undefined, value: V): string | undefined => {
-    const previous = byId.get(id)
-    let released: string | undefined
-    if (previous !== undefined && previous !== ref) {
+  const setAll = (id: string, refs: Iterable<string>, value: V): ReadonlyArray<string> => {
+    const next = new Set(refs)
+    const released: Array<string> = []
+    for (const previous of byId.get(id) ?? []) {
+      if (next.has(previous)) continue
       const holders = byRef.get(previous)
       holders?.delete(id)
       if (holders !== undefined && holders.size === 0) {
         byRef.delete(previous)
-        released = previous
+        released.push(previous)
       }
     }
-    if (ref === undefined) {
-      byId.delete(id)
-      return released
+    if (next.size === 0) byId.delete(id)
+    else byId.set(id, next)
+    for (const ref of next) {
+      const holders = byRef.get(ref) ?? new Map<string, V>()
+      holders.set(id, value)
+      byRef.set(ref, holders)
     }
-    byId.set(id, ref)
-    const holders = byRef.get(ref) ?? new Map<string, V>()
-    holders.set(id, value)
-    byRef.set(ref, holders)
     return released
   }
 
   return {
-    set,
+    set: (id, ref, value) => setAll(id, ref === undefined ? [] : [ref], value)[0],
+    setAll,
     dependents: (ref) => [...(byRef.get(ref)?.values() ?? [])],
     size: () => byRef.size
   }
 }
+
+/**
+ * An index of one kind's objects by what each names (`refsOf`; nothing once
+ * deleted), kept from its informer's events in the current scope; its values
+ * are the objects' keys. `onReleased` hears of refs nothing names any more.
+ */
+export const keepIndex = Effect.fnUntraced(function* <A extends CustomObject<unknown>>(
+  events: Stream.Stream<InformerEvent<A>>,
+  refsOf: (object: A) => Iterable<string>,
+  onReleased: (ref: string) => Effect.Effect<void> = () => Effect.void
+) {
+  const index = makeReferenceIndex<string>()
+  yield* Effect.forkScoped(
+    S.runForEach(events, (event) => {
+      if (event.type === "Malformed") return Effect.void
+      const key = keyString(keyOf(event.object))
+      const released = index.setAll(key, event.type === "Deleted" ? [] : refsOf(event.object), key)
+      return Effect.forEach(released, onReleased, { discard: true })
+    })
+  )
+  return index
+})

@@ -47,6 +47,21 @@ export const LiteLLMAction = Schema.TaggedUnion({
 })
 export type LiteLLMAction = typeof LiteLLMAction.Type
 
+/**
+ * What a plan does to the LiteLLM object its kind stands for (a team, a user,
+ * a key, a membership): what the reconcile reports once the calls succeeded.
+ */
+export interface PlanSummary {
+  /** It makes the object, which does not exist yet. */
+  readonly creates: boolean
+  /** It takes over an object that exists and that it did not make (adoption, or a marker whose owner is gone). */
+  readonly adopts: boolean
+  /** Calls that change what exists: every call but the object's create and delete. */
+  readonly updates: number
+  /** It deletes the object. */
+  readonly deletes: boolean
+}
+
 /** What a plan computes: the calls to make, in order, and what cannot be done and why. */
 export interface Plan {
   readonly actions: ReadonlyArray<LiteLLMAction>
@@ -54,4 +69,35 @@ export interface Plan {
   readonly warnings: ReadonlyArray<string>
   /** What the status records once every action succeeded: owned fields and write-only values. */
   readonly applied: LastApplied
+  readonly summary: PlanSummary
+}
+
+/** Which of a plan's calls make and delete the object its kind stands for. */
+export interface PlanObject {
+  readonly creates: (action: LiteLLMAction) => boolean
+  readonly deletes: (action: LiteLLMAction) => boolean
+}
+
+/** A plan with its summary, read off its calls; `adopting`: the object exists and this plan takes it over. */
+export const planOf = (object: PlanObject, parts: Omit<Plan, "summary">, adopting: boolean | undefined): Plan => {
+  const creates = parts.actions.filter(object.creates).length
+  const deletes = parts.actions.filter(object.deletes).length
+  return {
+    ...parts,
+    summary: {
+      creates: creates > 0,
+      // Only what exists can be taken over.
+      adopts: adopting === true && creates === 0,
+      updates: parts.actions.length - creates - deletes,
+      deletes: deletes > 0
+    }
+  }
+}
+
+/** A plan that does nothing (a deletion that leaves someone else's object alone). */
+export const emptyPlan: Plan = {
+  actions: [],
+  warnings: [],
+  applied: { fields: [] },
+  summary: { creates: false, adopts: false, updates: 0, deletes: false }
 }

@@ -10,7 +10,7 @@ import { optionalCanonicalDuration } from "../api/Duration.ts"
 import type { VirtualKeySpec } from "../api/VirtualKey.ts"
 import type { ObservedKey } from "../litellm/ObservedKey.ts"
 import type { LiteLLMAction, Plan } from "./Action.ts"
-import { LiteLLMAction as Action } from "./Action.ts"
+import { LiteLLMAction as Action, planOf } from "./Action.ts"
 import type { Lifecycle } from "./Deletion.ts"
 import { createdFields, createFields, createOnlyEdits, createOnlyRecords, diffFields } from "./diffFields.ts"
 import type { CreateOnlyRule, FieldRule, LastApplied } from "./FieldRule.ts"
@@ -35,6 +35,8 @@ export interface KeyObserved {
   /** A key the object owned before under another token (the key value changed); it is deleted. */
   readonly previous: ObservedKey | undefined
   readonly lastApplied: LastApplied
+  /** The key exists and this object takes it over (adoption, or a marker whose owner is gone). */
+  readonly adopting?: boolean
 }
 
 const fromMetadata = (key: ObservedKey, field: string): unknown => key.metadata?.[field]
@@ -207,7 +209,18 @@ const keyWarnings = (intent: KeyIntent): ReadonlyArray<string> => [
   ...modelMaxBudgetWarning(intent)
 ]
 
-export const planKey = (desired: KeyDesired, observed: KeyObserved): Plan => {
+/** The key is the one under the desired token; deleting one under an older token is an update of the object. */
+export const planKey = (desired: KeyDesired, observed: KeyObserved): Plan =>
+  planOf(
+    {
+      creates: (a) => a._tag === "KeyGenerate" && a.token === desired.token,
+      deletes: (a) => a._tag === "KeyDelete" && a.token === desired.token
+    },
+    keyCalls(desired, observed),
+    observed.adopting
+  )
+
+const keyCalls = (desired: KeyDesired, observed: KeyObserved): Omit<Plan, "summary"> => {
   const { intent, token } = desired
   const { current, previous } = observed
   const actions: Array<LiteLLMAction> = []

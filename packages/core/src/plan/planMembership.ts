@@ -2,8 +2,8 @@
 import { budgetToNumber } from "../api/Budget.ts"
 import type { MemberRole, TeamMemberAssociationSpec } from "../api/TeamMemberAssociation.ts"
 import type { ObservedMembership } from "../litellm/ObservedMembership.ts"
-import type { LiteLLMAction, Plan } from "./Action.ts"
-import { LiteLLMAction as Action } from "./Action.ts"
+import type { LiteLLMAction, Plan, PlanObject } from "./Action.ts"
+import { LiteLLMAction as Action, planOf } from "./Action.ts"
 import type { Lifecycle } from "./Deletion.ts"
 import type { LastApplied } from "./FieldRule.ts"
 import { wireEquals } from "./wireEquals.ts"
@@ -21,7 +21,16 @@ export interface MembershipObserved {
   readonly lastApplied: LastApplied
 }
 
-export const planMembership = (desired: MembershipDesired, observed: MembershipObserved): Plan => {
+const theMembership: PlanObject = {
+  creates: (a) => a._tag === "MemberAdd",
+  deletes: (a) => a._tag === "MemberRemove"
+}
+
+/** An association never adopts: a membership carries no owner marker. */
+export const planMembership = (desired: MembershipDesired, observed: MembershipObserved): Plan =>
+  planOf(theMembership, membershipCalls(desired, observed), false)
+
+const membershipCalls = (desired: MembershipDesired, observed: MembershipObserved): Omit<Plan, "summary"> => {
   const { teamId, userId, spec } = desired
   const membership = observed.membership
   if (desired.deleting) {

@@ -4,8 +4,8 @@ import { budgetToNumber } from "../api/Budget.ts"
 import { optionalCanonicalDuration } from "../api/Duration.ts"
 import type { TeamSpec } from "../api/Team.ts"
 import type { ObservedTeam } from "../litellm/ObservedTeam.ts"
-import type { LiteLLMAction, Plan } from "./Action.ts"
-import { LiteLLMAction as Action } from "./Action.ts"
+import type { LiteLLMAction, Plan, PlanObject } from "./Action.ts"
+import { LiteLLMAction as Action, planOf } from "./Action.ts"
 import type { Lifecycle } from "./Deletion.ts"
 import { createdFields, createFields, diffFields } from "./diffFields.ts"
 import type { FieldRule, LastApplied } from "./FieldRule.ts"
@@ -20,6 +20,13 @@ export interface TeamObserved {
   /** The team read by its id; undefined when LiteLLM has no such team. */
   readonly team: ObservedTeam | undefined
   readonly lastApplied: LastApplied
+  /** The team exists and this object takes it over (adoption, or a marker whose owner is gone). */
+  readonly adopting?: boolean
+}
+
+const theTeam: PlanObject = {
+  creates: (a) => a._tag === "TeamCreate",
+  deletes: (a) => a._tag === "TeamDelete"
 }
 
 const metadataValue = (team: ObservedTeam, key: string): unknown => team.metadata?.[key]
@@ -93,7 +100,10 @@ const createExtras: ReadonlyArray<{
   { name: "teamMemberPermissions", wire: "team_member_permissions", desired: (s) => s.teamMemberPermissions }
 ]
 
-export const planTeam = (desired: TeamDesired, observed: TeamObserved): Plan => {
+export const planTeam = (desired: TeamDesired, observed: TeamObserved): Plan =>
+  planOf(theTeam, teamCalls(desired, observed), observed.adopting)
+
+const teamCalls = (desired: TeamDesired, observed: TeamObserved): Omit<Plan, "summary"> => {
   const { spec, teamId } = desired
   const team = observed.team
   if (desired.deleting) {

@@ -9,8 +9,8 @@ import { optionalCanonicalDuration } from "../api/Duration.ts"
 import type { UserSpec } from "../api/User.ts"
 import type { ObservedKey } from "../litellm/ObservedKey.ts"
 import type { ObservedUser } from "../litellm/ObservedUser.ts"
-import type { LiteLLMAction, Plan } from "./Action.ts"
-import { LiteLLMAction as Action } from "./Action.ts"
+import type { LiteLLMAction, Plan, PlanObject } from "./Action.ts"
+import { LiteLLMAction as Action, planOf } from "./Action.ts"
 import type { Lifecycle } from "./Deletion.ts"
 import { createdFields, createFields, createOnlyEdits, createOnlyRecords, diffFields } from "./diffFields.ts"
 import type { CreateOnlyRule, FieldRule, LastApplied } from "./FieldRule.ts"
@@ -32,6 +32,14 @@ export interface UserObserved {
   /** A key the user owned under an older token, to be deleted. */
   readonly previousKey: ObservedKey | undefined
   readonly lastApplied: LastApplied
+  /** The user exists and this object takes it over (adoption, or a marker whose owner is gone). */
+  readonly adopting?: boolean
+}
+
+/** The user is the object; its memberships and its own key are updates of it. */
+const theUser: PlanObject = {
+  creates: (a) => a._tag === "UserCreate",
+  deletes: (a) => a._tag === "UserDelete"
 }
 
 const KEY_PREFIX = "key."
@@ -194,7 +202,10 @@ const keyLastApplied = (lastApplied: LastApplied): LastApplied => ({
   duration: lastApplied.duration
 })
 
-export const planUser = (desired: UserDesired, observed: UserObserved): Plan => {
+export const planUser = (desired: UserDesired, observed: UserObserved): Plan =>
+  planOf(theUser, userCalls(desired, observed), observed.adopting)
+
+const userCalls = (desired: UserDesired, observed: UserObserved): Omit<Plan, "summary"> => {
   const { spec, userId } = desired
   const user = observed.user
   if (desired.deleting) {
