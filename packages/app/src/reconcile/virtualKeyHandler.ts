@@ -3,6 +3,7 @@ import type { ObservedKey, ReferenceInput, VirtualKeyStatus } from "@litellm-ope
 import { adoptTokenAnnotation, checkUserRole, keyStatus, lastAppliedOf, withOwnerMarker } from "@litellm-operator/core"
 import type { KubeClient, SecretCache, VirtualKeyResource } from "@litellm-operator/k8s"
 import { VirtualKeys } from "@litellm-operator/k8s"
+import type { LiteLLMError } from "@litellm-operator/litellm"
 import { Effect, Option, Redacted } from "effect"
 import type { KindHandler, SyncContext } from "./KindHandler.ts"
 import { syncedFrom } from "./KindHandler.ts"
@@ -20,47 +21,43 @@ import { readOrReplaceKey } from "./revokedKey.ts"
 import { syncKey } from "./syncKey.ts"
 import { guardOf, ownership, requireReferences, requireRole } from "./tenancy.ts"
 
-const TOKEN = /^[0-9a-f]{64}$/
+type KeyIntent = Omit<VirtualKeyResource["spec"], "connectionRef" | "key" | "keySecretRef">
 
 /**
- * A key adopted by its token: its settings are managed like any key's, but no
- * value is known, so there is no key Secret, and a key LiteLLM no longer has
- * is an error (InvalidSpec) rather than a key minted again.
+ * Both ways to hold a key end here: the key under `token`, synced with the
+ * spec's settings and the owner marker, guarded by ownership, and its status.
  */
-const syncAdoptedByToken = Effect.fnUntraced(function* (
+const syncKeyUnder = Effect.fnUntraced(function* (
   vk: VirtualKeyResource,
   context: SyncContext<VirtualKeyStatus>,
-  intent: Omit<VirtualKeyResource["spec"], "connectionRef" | "key" | "keySecretRef">,
-  token: string
+  intent: KeyIntent,
+  held: {
+    readonly key: Redacted.Redacted<string>
+    readonly token: string
+    /** The key as already read, when it was; by its token otherwise. */
+    readonly observe: Effect.Effect<ObservedKey | undefined, LiteLLMError> | undefined
+    /** Whether the key is recorded as this object's (for a key it did not generate). */
+    readonly recorded: boolean
+    readonly keySecretRef: string | undefined
+    readonly replacedRevokedKey: boolean
+  }
 ) {
   const { client, lifecycle, now } = context
-  if (!TOKEN.test(token)) {
-    return yield* new AdoptedKeyUnusable({
-      message: `annotation ${adoptTokenAnnotation} must be a key's sha256 token (64 lowercase hex digits)`
-    })
-  }
-  const current = lifecycle.deleting ? undefined : Option.getOrUndefined(yield* client.keyInfo(token))
-  if (!lifecycle.deleting && current === undefined) {
-    return yield* new AdoptedKeyUnusable({
-      message: `LiteLLM has no key with the token ${token.slice(0, 12)}… that annotation ${adoptTokenAnnotation} adopts; its value is not known, so the operator cannot make it again (remove the annotation to have a new key generated)`
-    })
-  }
   const marked = withOwnerMarker(intent.metadata, context.self)
   const synced = yield* syncKey(
     client,
-    // No value: the key exists (checked above), so the plan never generates one.
-    { key: Redacted.make(""), token, intent: { ...intent, metadata: marked.metadata }, ...lifecycle },
+    { key: held.key, token: held.token, intent: { ...intent, metadata: marked.metadata }, ...lifecycle },
     {
       lastApplied: lastAppliedOf(vk.status),
       previousToken: vk.status?.token,
-      ...(lifecycle.deleting ? {} : { observe: Effect.succeed(current) }),
+      ...(held.observe === undefined ? {} : { observe: held.observe }),
       guard: guardOf<ObservedKey | undefined>({
         check: (observed) =>
           ownership(context, {
             what: "the key",
             exists: observed !== undefined,
             metadata: observed?.metadata,
-            recorded: vk.status?.token === token
+            recorded: held.recorded
           }),
         beforeWrite: Effect.void
       })
@@ -72,12 +69,49 @@ const syncAdoptedByToken = Effect.fnUntraced(function* (
       previous: vk.status,
       key: synced.key,
       applied: synced.plan.applied,
-      keySecretRef: undefined,
+      keySecretRef: held.keySecretRef,
       outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...synced.plan.warnings] },
       generation: vk.metadata.generation,
       now
-    })
+    }),
+    held.replacedRevokedKey
   )
+})
+
+const TOKEN = /^[0-9a-f]{64}$/
+
+/**
+ * A key adopted by its token: its settings are managed like any key's, but no
+ * value is known, so there is no key Secret, and a key LiteLLM no longer has
+ * is an error (InvalidSpec) rather than a key minted again.
+ */
+const syncAdoptedByToken = Effect.fnUntraced(function* (
+  vk: VirtualKeyResource,
+  context: SyncContext<VirtualKeyStatus>,
+  intent: KeyIntent,
+  token: string
+) {
+  const { client, lifecycle } = context
+  if (!TOKEN.test(token)) {
+    return yield* new AdoptedKeyUnusable({
+      message: `annotation ${adoptTokenAnnotation} must be a key's sha256 token (64 lowercase hex digits)`
+    })
+  }
+  const current = lifecycle.deleting ? undefined : Option.getOrUndefined(yield* client.keyInfo(token))
+  if (!lifecycle.deleting && current === undefined) {
+    return yield* new AdoptedKeyUnusable({
+      message: `LiteLLM has no key with the token ${token.slice(0, 12)}… that annotation ${adoptTokenAnnotation} adopts; its value is not known, so the operator cannot make it again (remove the annotation to have a new key generated)`
+    })
+  }
+  // No value: the key exists (checked above), so the plan never generates one.
+  return yield* syncKeyUnder(vk, context, intent, {
+    key: Redacted.make(""),
+    token,
+    observe: lifecycle.deleting ? undefined : Effect.succeed(current),
+    recorded: vk.status?.token === token,
+    keySecretRef: undefined,
+    replacedRevokedKey: false
+  })
 })
 
 export const virtualKeyHandler: KindHandler<
@@ -89,7 +123,7 @@ export const virtualKeyHandler: KindHandler<
   connectionRef: (vk) => vk.spec.connectionRef,
   sync: (vk, context) =>
     Effect.gen(function* () {
-      const { client, connection, lifecycle, now } = context
+      const { client, connection, lifecycle } = context
       const { connectionRef: _c, key: inlineKey, keySecretRef, ...intent } = vk.spec
       const { namespace } = vk.metadata
       if (!lifecycle.deleting) {
@@ -161,45 +195,16 @@ export const virtualKeyHandler: KindHandler<
             recordedToken: chosen ? undefined : vk.status?.token,
             replace: ensureKeyMaterial({ ...keyOptions, replace: true })
           })
-      const marked = withOwnerMarker(intent.metadata, context.self)
-      const markedIntent = {
-        ...intent,
-        metadata: marked.metadata
-      }
       const material = checked?.material ?? stored
-      const synced = yield* syncKey(
-        client,
-        { key: material.key, token: material.token, intent: markedIntent, ...lifecycle },
-        {
-          lastApplied: lastAppliedOf(vk.status),
-          previousToken: vk.status?.token,
-          ...(checked === undefined ? {} : { observe: Effect.succeed(checked.key) }),
-          guard: guardOf<ObservedKey | undefined>({
-            check: (observed) =>
-              ownership(context, {
-                what: "the key",
-                exists: observed !== undefined,
-                metadata: observed?.metadata,
-                // A generated value is known only to this object's Secret; a chosen one must have been recorded.
-                recorded: !chosen || vk.status?.token === material.token
-              }),
-            beforeWrite: Effect.void
-          })
-        }
-      )
-      return syncedFrom(
-        synced,
-        keyStatus({
-          previous: vk.status,
-          key: synced.key,
-          applied: synced.plan.applied,
-          keySecretRef: material.secretName,
-          outcome: { _tag: "Reconciled", warnings: [...marked.warnings, ...synced.plan.warnings] },
-          generation: vk.metadata.generation,
-          now
-        }),
-        checked?.replaced === true
-      )
+      return yield* syncKeyUnder(vk, context, intent, {
+        key: material.key,
+        token: material.token,
+        observe: checked === undefined ? undefined : Effect.succeed(checked.key),
+        // A generated value is known only to this object's Secret; a chosen one must have been recorded.
+        recorded: !chosen || vk.status?.token === material.token,
+        keySecretRef: material.secretName,
+        replacedRevokedKey: checked?.replaced === true
+      })
     }),
   mayHaveCreated: (vk) =>
     vk.status?.token !== undefined
