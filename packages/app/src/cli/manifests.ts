@@ -5,18 +5,8 @@
  * both are optional here, and what plan does without them is said in its output.
  */
 import { readFileSync, statSync } from "node:fs"
-import {
-  connectionPolicyFrom,
-  TeamMemberAssociationSpec,
-  TeamMemberAssociationStatus,
-  TeamSpec,
-  TeamStatus,
-  UserSpec,
-  UserStatus,
-  VirtualKeySpec,
-  VirtualKeyStatus
-} from "@litellm-operator/core"
-import { apiVersion } from "@litellm-operator/k8s"
+import { connectionPolicyFrom } from "@litellm-operator/core"
+import { apiVersion, kindSchemas } from "@litellm-operator/k8s"
 import type { Manifest } from "@litellm-operator/k8s/local"
 import { parseManifests, readManifestDirectory } from "@litellm-operator/k8s/local"
 import { Effect, Schema } from "effect"
@@ -31,30 +21,14 @@ export const ManifestMeta = Schema.Struct({
   annotations: opt(Schema.Record(Schema.String, Schema.String))
 })
 
-const declared = <const K extends string, Spec extends Schema.Top, St extends Schema.Top>(
-  kind: K,
-  spec: Spec,
-  status: St
-) =>
-  Schema.Struct({
-    apiVersion: Schema.Literal(apiVersion),
-    kind: Schema.Literal(kind),
-    metadata: ManifestMeta,
-    spec,
-    status: opt(status)
-  })
-
-export const DeclaredTeam = declared("Team", TeamSpec, TeamStatus)
+const declared = kindSchemas(ManifestMeta)
+export const DeclaredTeam = declared.Team
 export type DeclaredTeam = typeof DeclaredTeam.Type
-export const DeclaredUser = declared("User", UserSpec, UserStatus)
+export const DeclaredUser = declared.User
 export type DeclaredUser = typeof DeclaredUser.Type
-export const DeclaredVirtualKey = declared("VirtualKey", VirtualKeySpec, VirtualKeyStatus)
+export const DeclaredVirtualKey = declared.VirtualKey
 export type DeclaredVirtualKey = typeof DeclaredVirtualKey.Type
-export const DeclaredTeamMemberAssociation = declared(
-  "TeamMemberAssociation",
-  TeamMemberAssociationSpec,
-  TeamMemberAssociationStatus
-)
+export const DeclaredTeamMemberAssociation = declared.TeamMemberAssociation
 export type DeclaredTeamMemberAssociation = typeof DeclaredTeamMemberAssociation.Type
 
 /** A Secret manifest: its annotations (a connection's policy) and data (a chosen key value), never printed. */

@@ -29,30 +29,40 @@ import type { ResourceType } from "./ResourceType.ts"
 /** Metadata of a custom object: the server always sets `generation`. */
 export const CustomResourceMeta = Schema.Struct({ ...ObjectMeta.fields, generation: Schema.Int })
 
-const envelope = <const K extends string, Spec extends Schema.Top, St extends Schema.Top>(
-  kind: K,
-  spec: Spec,
-  status: St
-) =>
-  Schema.Struct({
-    apiVersion: Schema.Literal(apiVersion),
-    kind: Schema.Literal(kind),
-    metadata: CustomResourceMeta,
-    spec,
-    status: Schema.optionalKey(status)
-  })
+/**
+ * The four kinds' envelopes (type meta, metadata, spec, optional status)
+ * around a metadata schema: the API server's objects here, manifests as
+ * written elsewhere (`plan` reads them with only a name required).
+ */
+export const kindSchemas = <M extends Schema.Top>(metadata: M) => {
+  const envelope = <const K extends string, Spec extends Schema.Top, St extends Schema.Top>(
+    kind: K,
+    spec: Spec,
+    status: St
+  ) =>
+    Schema.Struct({
+      apiVersion: Schema.Literal(apiVersion),
+      kind: Schema.Literal(kind),
+      metadata,
+      spec,
+      status: Schema.optionalKey(status)
+    })
+  return {
+    Team: envelope("Team", TeamSpec, TeamStatus),
+    User: envelope("User", UserSpec, UserStatus),
+    VirtualKey: envelope("VirtualKey", VirtualKeySpec, VirtualKeyStatus),
+    TeamMemberAssociation: envelope("TeamMemberAssociation", TeamMemberAssociationSpec, TeamMemberAssociationStatus)
+  }
+}
 
-export const TeamResource = envelope("Team", TeamSpec, TeamStatus)
+const resources = kindSchemas(CustomResourceMeta)
+export const TeamResource = resources.Team
 export type TeamResource = typeof TeamResource.Type
-export const UserResource = envelope("User", UserSpec, UserStatus)
+export const UserResource = resources.User
 export type UserResource = typeof UserResource.Type
-export const VirtualKeyResource = envelope("VirtualKey", VirtualKeySpec, VirtualKeyStatus)
+export const VirtualKeyResource = resources.VirtualKey
 export type VirtualKeyResource = typeof VirtualKeyResource.Type
-export const TeamMemberAssociationResource = envelope(
-  "TeamMemberAssociation",
-  TeamMemberAssociationSpec,
-  TeamMemberAssociationStatus
-)
+export const TeamMemberAssociationResource = resources.TeamMemberAssociation
 export type TeamMemberAssociationResource = typeof TeamMemberAssociationResource.Type
 
 /** A custom kind: a resource whose status is written through the status subresource. */
