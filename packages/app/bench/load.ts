@@ -43,13 +43,20 @@ import { cpuSecondsOf, memoryOf, spawnOperator } from "../test/support/childProc
 import type { AnyResource, Counts } from "../test/support/population.ts"
 import { isReadyObject, namespaceWithConnection, populate, sumCalls, total } from "../test/support/population.ts"
 
+/** A quoted string value under `operator:` in the chart's deploy/chart/values.yaml. */
+export const chartValue = (name: string): string => {
+  const values = readFileSync(join(import.meta.dirname, "..", "..", "..", "deploy", "chart", "values.yaml"), "utf8")
+  const line = new RegExp(`^\\s+${name}:\\s*"([^"]*)"`, "m").exec(values)
+  if (line === null) throw new Error(`deploy/chart/values.yaml has no operator.${name}`)
+  return line[1] ?? ""
+}
+
 /**
- * The environment the chart gives the operator besides its flags (deploy/chart/values.yaml,
- * `operator.mallocArenaMax`), so that what is measured is what a cluster runs.
+ * The environment the chart gives the operator besides its flags (`operator.mallocArenaMax`),
+ * so that what is measured is what a cluster runs.
  */
 const chartEnv: Readonly<Record<string, string>> = (() => {
-  const values = readFileSync(join(import.meta.dirname, "..", "..", "..", "deploy", "chart", "values.yaml"), "utf8")
-  const arenas = /^\s+mallocArenaMax:\s*"([^"]*)"/m.exec(values)?.[1] ?? ""
+  const arenas = chartValue("mallocArenaMax")
   return arenas === "" ? {} : { MALLOC_ARENA_MAX: arenas }
 })()
 

@@ -43,6 +43,7 @@ import type { Counts } from "../test/support/population.ts"
 import { total } from "../test/support/population.ts"
 import type { ConvergeResult, MemoryResult, SteadyResult, UnrelatedSecretsResult } from "./load.ts"
 import {
+  chartValue,
   converge,
   liveCreation,
   masterKey,
@@ -76,12 +77,9 @@ const LATENCY_MS = 10
 const RESYNC_SECONDS = 10
 const PERIODS = 6
 /** The Node options the chart runs the operator with (deploy/chart/values.yaml, `operator.nodeOptions`). */
-const SHIPPED = (() => {
-  const values = readFileSync(join(repoRoot, "deploy", "chart", "values.yaml"), "utf8")
-  const line = /^\s+nodeOptions:\s*"([^"]*)"/m.exec(values)
-  if (line === null) throw new Error("deploy/chart/values.yaml has no operator.nodeOptions")
-  return (line[1] ?? "").split(/\s+/).filter((o) => o !== "")
-})()
+const SHIPPED = chartValue("nodeOptions")
+  .split(/\s+/)
+  .filter((o) => o !== "")
 const shipped = (options: ReadonlyArray<string>) => options.join(" ") === SHIPPED.join(" ")
 /** Resyncs per hour at the default period of 5 minutes with its 10% jitter (5.25 minutes on average). */
 const RESYNCS_PER_HOUR = 3600 / (300 * 1.05)

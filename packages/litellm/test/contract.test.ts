@@ -661,43 +661,31 @@ const enterpriseContract = (it: Vitest.MethodsNonLive<LiteLLMClient | Target>) =
   )
 }
 
-const simulated = Layer.mergeAll(
-  Layer.effect(
-    LiteLLMClient,
-    Effect.gen(function* () {
-      const sim = yield* Simulator
-      return yield* LiteLLMClient.make({ url: sim.url, masterKey, retry: fastRetry })
-    })
-  ),
-  Layer.effect(
-    Target,
-    Effect.gen(function* () {
-      const sim = yield* Simulator
-      return { url: sim.url, masterKey: MASTER_KEY, models: latestProfile.models }
-    })
-  )
-).pipe(Layer.provide([FetchHttpClient.layer, simulatorLayer()]))
+/** The client and the target, on a simulator made with `options`. */
+const simulatedWith = (options?: Parameters<typeof simulatorLayer>[0]) =>
+  Layer.mergeAll(
+    Layer.effect(
+      LiteLLMClient,
+      Effect.gen(function* () {
+        const sim = yield* Simulator
+        return yield* LiteLLMClient.make({ url: sim.url, masterKey, retry: fastRetry })
+      })
+    ),
+    Layer.effect(
+      Target,
+      Effect.gen(function* () {
+        const sim = yield* Simulator
+        return { url: sim.url, masterKey: MASTER_KEY, models: latestProfile.models }
+      })
+    )
+  ).pipe(Layer.provide([FetchHttpClient.layer, simulatorLayer(options)]))
 
-layer(simulated, { excludeTestServices: true })("contract: simulator", contract)
+layer(simulatedWith(), { excludeTestServices: true })("contract: simulator", contract)
 
-const simulatedEnterprise = Layer.mergeAll(
-  Layer.effect(
-    LiteLLMClient,
-    Effect.gen(function* () {
-      const sim = yield* Simulator
-      return yield* LiteLLMClient.make({ url: sim.url, masterKey, retry: fastRetry })
-    })
-  ),
-  Layer.effect(
-    Target,
-    Effect.gen(function* () {
-      const sim = yield* Simulator
-      return { url: sim.url, masterKey: MASTER_KEY, models: latestProfile.models }
-    })
-  )
-).pipe(Layer.provide([FetchHttpClient.layer, simulatorLayer({ profile: { enterprise: true } })]))
-
-layer(simulatedEnterprise, { excludeTestServices: true })("contract: simulator with a license", enterpriseContract)
+layer(simulatedWith({ profile: { enterprise: true } }), { excludeTestServices: true })(
+  "contract: simulator with a license",
+  enterpriseContract
+)
 
 const realUrl = process.env.LITELLM_URL
 const realKey = process.env.LITELLM_MASTER_KEY
