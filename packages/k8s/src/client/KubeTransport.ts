@@ -6,7 +6,10 @@
  * recorded. client-node contributes
  * only its kubeconfig handling: the TLS settings (CA, client certificate) and
  * the credential headers (bearer tokens re-read as they rotate on disk, exec
- * plugins), via `applySecurityAuthentication` before every request.
+ * plugins), via `applySecurityAuthentication`: at most every 10 seconds (it
+ * reads files and builds a connection pool each time; a rotated token is
+ * picked up a little later, as client-go's cache does) and again at once after
+ * a 401.
  *
  * Every request is raw JSON in and out, so one schema decodes an object
  * however it arrived (get, list, watch); the generated client-node APIs would
@@ -20,7 +23,7 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
-import { Context, Duration, Effect, Layer, Schema, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Schema, Stream } from "effect"
 import { HttpClientRequest } from "effect/http"
 import { KubeError, reasonFromResponse, Unavailable } from "./KubeError.ts"
 
@@ -57,9 +60,14 @@ export class KubeConfigError extends Schema.TaggedError<KubeConfigError>()("Kube
 
 const defaultTimeout = Duration.seconds(30)
 
+export interface TransportOptions {
+  /** How long credential headers are reused before client-node is asked again (default 10 seconds). */
+  readonly credentialTtl?: Duration.Input
+}
+
 const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
-const make = Effect.fnUntraced(function* (kc: KubeConfig) {
+const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOptions = {}) {
   const server = kc.getCurrentCluster()?.server.replace(/\/+$/, "")
   if (server === undefined || server === "") {
     return yield* new KubeConfigError({ message: "the kubeconfig names no current cluster" })
@@ -83,9 +91,18 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig) {
       reason: reasonFromResponse(status, text, { sensitive: request.sensitive === true })
     })
 
-  /** The credential headers as of now (re-read when they rotate); the first call also keeps the TLS dispatcher. */
-  const credentials = (request: KubeRequest) =>
-    Effect.tryPromise({
+  const credentialTtl = Duration.toMillis(Duration.fromInputUnsafe(options.credentialTtl ?? Duration.seconds(10)))
+  let credential: { readonly headers: Record<string, string>; readonly at: number } | undefined
+  /** Forgets the credential headers (after a 401): the next request asks client-node again. */
+  const rejected = (status: number) => {
+    if (status === 401) credential = undefined
+  }
+
+  /** The credential headers, re-read when older than the TTL; the first read also keeps the TLS dispatcher. */
+  const credentials = Effect.fnUntraced(function* (request: KubeRequest) {
+    const now = yield* Clock.currentTimeMillis
+    if (credential !== undefined && now - credential.at < credentialTtl) return credential.headers
+    const headers = yield* Effect.tryPromise({
       try: async () => {
         const ctx = new RequestContext(server, HttpMethod.GET)
         await kc.applySecurityAuthentication(ctx)
@@ -96,6 +113,9 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig) {
       },
       catch: (cause) => unavailable(request, describe(cause))
     })
+    credential = { headers, at: now }
+    return headers
+  })
 
   /** Sends the request; the response's status, headers and body are left to the caller. */
   const send = Effect.fnUntraced(function* (request: KubeRequest) {
@@ -135,6 +155,7 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig) {
       })
     )
     if (status >= 200 && status < 300) return text
+    rejected(status)
     return yield* failFor(request, status, text)
   })
 
@@ -149,6 +170,7 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig) {
           })
         )
         if (response.status !== 200) {
+          rejected(response.status)
           const text = yield* response.text.pipe(
             Effect.catchTag("HttpClientError", (error) =>
               Effect.fail(unavailable(request, describe(error.cause ?? error)))
@@ -179,6 +201,10 @@ export class KubeTransport extends Context.Service<
     lines(request: KubeRequest): Stream.Stream<string, KubeError>
   }
 >()("litellm-operator/k8s/KubeTransport") {
+  /** From a loaded kubeconfig. */
+  static readonly layerFromKubeConfig = (kc: KubeConfig, options?: TransportOptions) =>
+    Layer.effect(KubeTransport, make(kc, options))
+
   /** From a kubeconfig file (the test control plane writes one). */
   static readonly layerFromFile = (path: string) =>
     Layer.effect(

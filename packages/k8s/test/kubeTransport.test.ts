@@ -1,0 +1,93 @@
+/**
+ * The transport's credential headers: client-node is asked for them once per
+ * TTL, not per request, and again at once after the API server answers 401.
+ * A plain HTTP server on 127.0.0.1 stands in for the API server's front door
+ * (only the Authorization header it receives is looked at).
+ */
+import { createServer } from "node:http"
+import { assert, describe, it } from "@effect/vitest"
+import { KubeConfig, type RequestContext } from "@kubernetes/client-node"
+import { Effect } from "effect"
+import { KubeTransport } from "../src/index.ts"
+
+/** A kubeconfig whose credential changes on every read, counting the reads. */
+class CountingConfig extends KubeConfig {
+  reads = 0
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    this.reads += 1
+    context.setHeaderParam("Authorization", `Bearer token-${this.reads}`)
+  }
+}
+
+interface FrontDoor {
+  readonly url: string
+  readonly seen: Array<string>
+  readonly refused: Set<string>
+  readonly close: () => void
+}
+
+/** Answers 200 with `{}`, or 401 to the tokens in `refused`; records the Authorization header of each request. */
+const server = Effect.acquireRelease(
+  Effect.callback<FrontDoor>((resume) => {
+    const seen: Array<string> = []
+    const refused = new Set<string>()
+    const http = createServer((req, res) => {
+      const auth = req.headers.authorization ?? ""
+      seen.push(auth)
+      res.writeHead(refused.has(auth) ? 401 : 200, { "content-type": "application/json" })
+      res.end(refused.has(auth) ? '{"kind":"Status","code":401,"reason":"Unauthorized"}' : "{}")
+    })
+    http.listen(0, "127.0.0.1", () => {
+      const address = http.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, seen, refused, close: () => http.close() }))
+    })
+  }),
+  (door) => Effect.sync(() => door.close())
+)
+
+const configFor = (url: string) => {
+  const kc = new CountingConfig()
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server: url, skipTLSVerify: true }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "x", cluster: "c", user: "u" }],
+    currentContext: "x"
+  })
+  return kc
+}
+
+const get = Effect.flatMap(KubeTransport, (t) => t.request({ method: "GET", path: "/api" }))
+
+describe("KubeTransport credentials", () => {
+  it.live("are read once for many requests, and again once the TTL has passed", () =>
+    Effect.gen(function* () {
+      const { url, seen } = yield* server
+      const kc = configFor(url)
+      yield* Effect.gen(function* () {
+        for (let i = 0; i < 5; i++) yield* get
+        assert.strictEqual(kc.reads, 1)
+        yield* Effect.sleep("250 millis")
+        yield* get
+        assert.strictEqual(kc.reads, 2)
+      }).pipe(Effect.provide(KubeTransport.layerFromKubeConfig(kc, { credentialTtl: "200 millis" })))
+      assert.deepStrictEqual(seen, [...Array(5).fill("Bearer token-1"), "Bearer token-2"])
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("are read again right after a 401", () =>
+    Effect.gen(function* () {
+      const { url, seen, refused } = yield* server
+      const kc = configFor(url)
+      yield* Effect.gen(function* () {
+        yield* get
+        refused.add("Bearer token-1")
+        const error = yield* Effect.flip(get)
+        assert.strictEqual(error.reason._tag, "Unauthorized")
+        yield* get
+      }).pipe(Effect.provide(KubeTransport.layerFromKubeConfig(kc, { credentialTtl: "1 hour" })))
+      assert.strictEqual(kc.reads, 2)
+      assert.deepStrictEqual(seen, ["Bearer token-1", "Bearer token-1", "Bearer token-2"])
+    }).pipe(Effect.scoped)
+  )
+})
