@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { TracingConfigError, tracingSettingsFrom } from "../src/observability/Tracing.ts"
+import { Effect, Tracer } from "effect"
+import { TracingConfigError, tracingLayer, tracingSettingsFrom } from "../src/observability/Tracing.ts"
 
 const defaults = { serviceName: "litellm-operator", serviceVersion: "1.2.3" }
 
@@ -62,4 +63,30 @@ describe("tracing settings from the OpenTelemetry variables", () => {
     assert.instanceOf(settings, TracingConfigError)
     assert.include(settings instanceof TracingConfigError ? settings.message : "", "http/protobuf")
   })
+})
+
+describe("tracing off", () => {
+  /** A tracer that counts the spans it is asked for. */
+  const counting = () => {
+    const made: Array<string> = []
+    const tracer = Tracer.make({
+      span(options) {
+        made.push(options.name)
+        return new Tracer.NativeSpan(options)
+      }
+    })
+    return { made, tracer }
+  }
+  const work = Effect.void.pipe(Effect.withSpan("reconcile"), Effect.withSpan("outer"))
+
+  it.effect("makes no spans at all (no export, so no garbage for the collector)", () =>
+    Effect.gen(function* () {
+      const { made, tracer } = counting()
+      yield* work.pipe(Effect.provide(tracingLayer(undefined)), Effect.withTracer(tracer))
+      assert.deepStrictEqual(made, [])
+      // The same work with tracing left on records both spans: the count above can fail.
+      yield* work.pipe(Effect.withTracer(tracer))
+      assert.deepStrictEqual(made, ["outer", "reconcile"])
+    })
+  )
 })

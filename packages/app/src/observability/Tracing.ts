@@ -15,7 +15,7 @@
  * The exporter's own requests are not traced, and it flushes on shutdown.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { ConfigProvider, Layer, Schema } from "effect"
+import { ConfigProvider, Layer, References, Schema, Tracer } from "effect"
 import { OtlpExporter, OtlpSerialization, OtlpTracer } from "effect/observability"
 
 export class TracingConfigError extends Schema.TaggedError<TracingConfigError>()("TracingConfigError", {
@@ -67,10 +67,20 @@ export const tracingSettingsFrom = (
   return { protocol, env: filled }
 }
 
-/** The tracer for these settings; when off, only a no-op flusher (spans stay in-process and are dropped). */
+/**
+ * The tracer for these settings. When off, spans are not made at all (a no-op
+ * flusher, and Effect's tracer disabled): with nobody to export to, recording
+ * a span and its attributes for every Kubernetes and LiteLLM call was garbage
+ * the collector had to clear, for nothing.
+ */
 export const tracingLayer = (settings: TracingSettings | undefined): Layer.Layer<OtlpExporter.Flusher> =>
   settings === undefined
-    ? OtlpExporter.layerFlusher
+    ? Layer.mergeAll(
+        OtlpExporter.layerFlusher,
+        Layer.succeed(References.TracerEnabled, false),
+        // HTTP clients skip their span bookkeeping (attributes, trace headers) only for this one.
+        Layer.succeed(Tracer.DisablePropagation, true)
+      )
     : OtlpTracer.layerFromConfig().pipe(
         Layer.provide(
           settings.protocol === "http/json" ? OtlpSerialization.layerJson : OtlpSerialization.layerProtobuf
