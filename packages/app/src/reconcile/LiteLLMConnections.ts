@@ -22,8 +22,18 @@ export interface ConnectionOptions {
 /** What a client needs of a connection. */
 type Endpoint = Pick<Connection, "url" | "masterKey">
 
-const cacheKey = (connection: Endpoint): string =>
-  `${connection.url}#${createHash("sha256").update(Redacted.value(connection.masterKey)).digest("hex")}`
+// One hash per credential read, not one per use: a reconcile names its connection three times
+// (refusal fingerprint, remembered connection, client cache).
+const credentialHashes = new WeakMap<Redacted.Redacted<string>, string>()
+const credentialHash = (masterKey: Redacted.Redacted<string>): string => {
+  const known = credentialHashes.get(masterKey)
+  if (known !== undefined) return known
+  const hash = createHash("sha256").update(Redacted.value(masterKey)).digest("hex")
+  credentialHashes.set(masterKey, hash)
+  return hash
+}
+
+const cacheKey = (connection: Endpoint): string => `${connection.url}#${credentialHash(connection.masterKey)}`
 
 /**
  * Names a connection as far as a refusal is concerned: its LiteLLM, its
