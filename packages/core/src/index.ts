@@ -26,7 +26,8 @@ export * from "./litellm/ObservedKey.ts"
 export * from "./litellm/ObservedMembership.ts"
 export * from "./litellm/ObservedTeam.ts"
 export * from "./litellm/ObservedUser.ts"
-
+// Metrics: series tagged once
+export * from "./metrics/metricSeries.ts"
 // List-based observation of LiteLLM
 export * from "./observation/ListSnapshot.ts"
 export * from "./observation/objectsWrittenBy.ts"

@@ -3,6 +3,7 @@
  * tagged with `endpoint` (the path) and `status` (HTTP status, `timeout` or
  * `transport`). The app exports them on /metrics.
  */
+import { metricSeries } from "@litellm-operator/core"
 import { type Duration, Effect, Metric } from "effect"
 
 export const requestsTotal = Metric.counter("litellm_client_requests_total", {
@@ -14,14 +15,14 @@ export const requestDuration = Metric.timer("litellm_client_request_duration", {
   description: "LiteLLM admin API call latency, by endpoint and status"
 })
 
+const requestsSeries = metricSeries(requestsTotal)
+const durationSeries = metricSeries(requestDuration)
+
 /** Records one attempt. */
 export const recordCall = (endpoint: string, status: string, duration: Duration.Duration) => {
   const attributes = { endpoint, status }
   return Effect.all(
-    [
-      Metric.update(Metric.withAttributes(requestsTotal, attributes), 1),
-      Metric.update(Metric.withAttributes(requestDuration, attributes), duration)
-    ],
+    [Metric.update(requestsSeries(attributes), 1), Metric.update(durationSeries(attributes), duration)],
     { discard: true }
   )
 }

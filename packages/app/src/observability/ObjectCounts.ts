@@ -4,7 +4,7 @@
  * published as they change: no poll, no scan of the cache.
  */
 import type { Condition } from "@litellm-operator/core"
-import { readyOf } from "@litellm-operator/core"
+import { metricSeries, readyOf } from "@litellm-operator/core"
 import { Effect, Metric } from "effect"
 import { objectsNotReady, objectsTotal } from "./OperatorMetrics.ts"
 
@@ -44,11 +44,11 @@ export const makeObjectCounts = Effect.fnUntraced(function* (kind: string) {
   const reasons = new Map<string, string>()
   /** Per reason once reported: a reason that empties drops back to 0, not out. */
   const notReady = new Map<string, number>()
+  const notReadySeries = metricSeries(objectsNotReady)
+  const total = Metric.withAttributes(objectsTotal, { kind })
   const publish = (reason: string) =>
-    reason === ""
-      ? Effect.void
-      : Metric.update(Metric.withAttributes(objectsNotReady, { kind, reason }), notReady.get(reason) ?? 0)
-  yield* Metric.update(Metric.withAttributes(objectsTotal, { kind }), 0)
+    reason === "" ? Effect.void : Metric.update(notReadySeries({ kind, reason }), notReady.get(reason) ?? 0)
+  yield* Metric.update(total, 0)
   return {
     set: (key, object) =>
       Effect.suspend(() => {
@@ -61,7 +61,7 @@ export const makeObjectCounts = Effect.fnUntraced(function* (kind: string) {
         else reasons.set(key, after)
         return Effect.all(
           [
-            Metric.update(Metric.withAttributes(objectsTotal, { kind }), reasons.size),
+            Metric.update(total, reasons.size),
             before === undefined ? Effect.void : publish(before),
             after === undefined ? Effect.void : publish(after)
           ],

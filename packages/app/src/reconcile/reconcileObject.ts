@@ -19,6 +19,7 @@ import {
   deletionPolicyAnnotation,
   deletionPolicyFor,
   failed,
+  metricSeries,
   sameStatus
 } from "@litellm-operator/core"
 import type { CustomObject } from "@litellm-operator/k8s"
@@ -54,6 +55,9 @@ const policyOf = (object: CustomObject<unknown>): DeletionPolicy =>
   })
 
 const orphanWayOut = `set the annotation ${deletionPolicyAnnotation}: Orphan to delete the object and leave LiteLLM as it is`
+
+const statusPatches = metricSeries(statusPatchesTotal)
+const refusalSeries = metricSeries(refusalsTotal)
 
 export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObject<St>, St, R>(
   handler: KindHandler<A, St, R>,
@@ -103,7 +107,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   const recordStatus = (status: St) =>
     kube
       .patchStatus(handler.type, key, status, { previous: object.status })
-      .pipe(Effect.flatMap(own), Effect.andThen(Metric.update(Metric.withAttributes(statusPatchesTotal, { kind }), 1)))
+      .pipe(Effect.flatMap(own), Effect.andThen(Metric.update(statusPatches({ kind }), 1)))
   const writeStatus = (status: St) => (sameStatus(status, object.status) ? Effect.void : recordStatus(status))
 
   const fail = Effect.fnUntraced(function* (error: ReconcileFailure) {
@@ -116,7 +120,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   /** A refusal is not an error of the operator's: the status and an Event say it, and the object waits. */
   const refuse = Effect.fnUntraced(function* (error: ReconcileFailure, note: string, retry: Duration.Duration) {
     const { reason, message } = outcomeOf(error)
-    yield* Metric.update(Metric.withAttributes(refusalsTotal, { kind, reason }), 1)
+    yield* Metric.update(refusalSeries({ kind, reason }), 1)
     yield* writeStatus(handler.failedStatus(object, failed(reason, `${message}; ${note}`), now))
     yield* emit({ type: "Warning", reason, action: "Reconcile", note: message })
     yield* Effect.logInfo(`reconcile refused; ${note}`).pipe(Effect.annotateLogs({ reason, error: error.message }))

@@ -6,7 +6,7 @@
  * its observation and its plan.
  */
 import type { Plan } from "@litellm-operator/core"
-import { emptyPlan } from "@litellm-operator/core"
+import { emptyPlan, metricSeries } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
 import type { Effect as E } from "effect"
 import { Effect, Metric } from "effect"
@@ -33,6 +33,8 @@ export interface SyncResult<O> {
   readonly verdict: GuardVerdict
 }
 
+const litellmWrites = metricSeries(litellmWritesTotal)
+
 export const syncLiteLLM = Effect.fnUntraced(function* <O, Er = never, R = never>(
   client: LiteLLMClient["Service"],
   side: LiteLLMSide<O>,
@@ -45,7 +47,7 @@ export const syncLiteLLM = Effect.fnUntraced(function* <O, Er = never, R = never
   if (plan.actions.length > 0 && guard !== undefined) yield* guard.beforeWrite
   for (const action of plan.actions) {
     yield* client.execute(action)
-    yield* Metric.update(Metric.withAttributes(litellmWritesTotal, { kind: side.kind, action: action._tag }), 1)
+    yield* Metric.update(litellmWrites({ kind: side.kind, action: action._tag }), 1)
   }
   // Nothing written, or the object deleted: what was observed is what there is.
   const observed = plan.actions.length === 0 || side.deleting ? before : yield* side.readBack ?? side.observe

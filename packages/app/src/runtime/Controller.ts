@@ -11,6 +11,7 @@
  * declared as data: `watches(source, keysFor)` (controller-runtime's
  * `Watches(source, EnqueueRequestsFromMapFunc)`, kube-rs's `.watches`).
  */
+import { metricSeries } from "@litellm-operator/core"
 import type { Duration, Stream as S } from "effect"
 import { Cause, Clock, Duration as D, Effect, Metric, Option, Predicate, Random, Stream } from "effect"
 import { reconcileDuration, reconcileErrorsTotal, reconcilesTotal } from "../observability/OperatorMetrics.ts"
@@ -83,8 +84,10 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
   })
 
   const kind = options.name
-  const counted = (result: "success" | "error") =>
-    Metric.update(Metric.withAttributes(reconcilesTotal, { kind, result }), 1)
+  const reconciles = metricSeries(reconcilesTotal)
+  const errors = metricSeries(reconcileErrorsTotal)
+  const duration = Metric.withAttributes(reconcileDuration, { kind })
+  const counted = (result: "success" | "error") => Metric.update(reconciles({ kind, result }), 1)
   const measured = (key: string) =>
     Effect.gen(function* () {
       const started = yield* Clock.currentTimeMillis
@@ -94,16 +97,13 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
           Effect.tapError((error) =>
             Effect.andThen(
               counted("error"),
-              Metric.update(
-                Metric.withAttributes(reconcileErrorsTotal, { kind, reason: options.reasonOf?.(error) ?? "Error" }),
-                1
-              )
+              Metric.update(errors({ kind, reason: options.reasonOf?.(error) ?? "Error" }), 1)
             )
           )
         )
       if (result.skipped === true) return result
       const ended = yield* Clock.currentTimeMillis
-      yield* Metric.update(Metric.withAttributes(reconcileDuration, { kind }), (ended - started) / 1000)
+      yield* Metric.update(duration, (ended - started) / 1000)
       yield* counted("success")
       return result
     })
