@@ -51,6 +51,27 @@ export const chartValue = (name: string): string => {
   return line[1] ?? ""
 }
 
+/** The chart's memory limit for the operator (`resources.limits.memory`), in MiB. */
+const chartMemoryLimitMiB = (): number => {
+  const values = readFileSync(join(import.meta.dirname, "..", "..", "..", "deploy", "chart", "values.yaml"), "utf8")
+  const limit = /^\s+limits:\s*\n\s+memory:\s*(\d+)Mi\s*$/m.exec(values)
+  if (limit === null) throw new Error("deploy/chart/values.yaml has no resources.limits.memory in Mi")
+  return Number(limit[1])
+}
+
+/**
+ * Node options as they act in the chart's container: `--max-old-space-size-percentage` sizes the
+ * heap from the container's memory limit (its cgroup), which a benchmark's process does not have,
+ * so it is given as the `--max-old-space-size` it comes to under the chart's limit.
+ */
+export const inChartContainer = (options: ReadonlyArray<string>): ReadonlyArray<string> =>
+  options.map((option) => {
+    const percentage = /^--max-old-space-size-percentage=(\d+(?:\.\d+)?)%?$/.exec(option)
+    return percentage === null
+      ? option
+      : `--max-old-space-size=${Math.floor((chartMemoryLimitMiB() * Number(percentage[1])) / 100)}`
+  })
+
 /**
  * The environment the chart gives the operator besides its flags (`operator.mallocArenaMax`),
  * so that what is measured is what a cluster runs.

@@ -45,6 +45,7 @@ import type { ConvergeResult, MemoryResult, SteadyResult, UnrelatedSecretsResult
 import {
   chartValue,
   converge,
+  inChartContainer,
   liveCreation,
   masterKey,
   memoryAt,
@@ -76,10 +77,15 @@ const UNRELATED = { secrets: 150, secretBytes: 700 * 1024 }
 const LATENCY_MS = 10
 const RESYNC_SECONDS = 10
 const PERIODS = 6
-/** The Node options the chart runs the operator with (deploy/chart/values.yaml, `operator.nodeOptions`). */
-const SHIPPED = chartValue("nodeOptions")
-  .split(/\s+/)
-  .filter((o) => o !== "")
+/**
+ * The Node options the chart runs the operator with (deploy/chart/values.yaml, `operator.nodeOptions`),
+ * a heap share of the memory limit given as the size it comes to under the chart's limit.
+ */
+const SHIPPED = inChartContainer(
+  chartValue("nodeOptions")
+    .split(/\s+/)
+    .filter((o) => o !== "")
+)
 const shipped = (options: ReadonlyArray<string>) => options.join(" ") === SHIPPED.join(" ")
 /** Resyncs per hour at the default period of 5 minutes with its 10% jitter (5.25 minutes on average). */
 const RESYNCS_PER_HOUR = 3600 / (300 * 1.05)
@@ -141,7 +147,8 @@ const program = (o: BenchOptions) =>
     const profileDir = o.cpuProf
     // `--node-options "<options>"`: run the operator with these instead of the chart's (to weigh a change of them).
     const givenNodeOptions = o.nodeOptions
-    const base = givenNodeOptions === undefined ? SHIPPED : givenNodeOptions.split(" ").filter((o) => o !== "")
+    const base =
+      givenNodeOptions === undefined ? SHIPPED : inChartContainer(givenNodeOptions.split(" ").filter((o) => o !== ""))
     const nodeOptions = profileDir === undefined ? base : [...base, "--cpu-prof", `--cpu-prof-dir=${profileDir}`]
     const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions, operatorFlags: o.operatorFlags }
     const mix = scaled(standardMix, o.scale)

@@ -7,7 +7,15 @@
  * Secret, from caches; nothing depends on which event woke them.
  */
 import type { ConnectionRef } from "@litellm-operator/core"
-import { connectionTarget, failed, normalizeEmail, teamIdFor, userIdFor, withReady } from "@litellm-operator/core"
+import {
+  connectionTarget,
+  failed,
+  jsonCopy,
+  normalizeEmail,
+  teamIdFor,
+  userIdFor,
+  withReady
+} from "@litellm-operator/core"
 import type {
   CustomObject,
   CustomResourceType,
@@ -17,7 +25,7 @@ import type {
   TeamResource,
   UserResource
 } from "@litellm-operator/k8s"
-import { KubeClient, keyOf, keyString, makeInformer, SecretCache } from "@litellm-operator/k8s"
+import { KubeClient, keyOf, keyString, makeInformer, SecretCache, withoutLastApplied } from "@litellm-operator/k8s"
 import { Clock, DateTime, Duration, Effect, Option } from "effect"
 import type { WithConditions } from "./observability/ObjectCounts.ts"
 import { makeObjectCounts } from "./observability/ObjectCounts.ts"
@@ -86,7 +94,9 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   ) {
     const informer = yield* makeInformer(type, {
       ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-      ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector })
+      ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+      // The four kinds decode to plain JSON data: cached as JSON.parse lays it out (about 0.75 KB less per object).
+      transform: (object) => jsonCopy(withoutLastApplied(object))
     })
     yield* readiness.expect(`informer/${type.kind}`)
     yield* Effect.forkScoped(Effect.andThen(informer.synced, readiness.ready(`informer/${type.kind}`)))

@@ -4,10 +4,10 @@
  * rows (a list row says what a read by id says), costs a page per kind
  * instead of a read per object, and never answers about an object it wrote
  * since the list, about a stale list, or after a cascading delete; a list
- * keeps only the objects asked about lately.
+ * keeps only the objects asked about lately, and is let go as soon as it is stale.
  */
 import { createHash } from "node:crypto"
-import { assert, describe, layer } from "@effect/vitest"
+import { assert, describe, it, layer } from "@effect/vitest"
 import type {
   KeyIntent,
   LastApplied,
@@ -19,11 +19,11 @@ import type {
 import { teamSpecArb, userSpecArb, virtualKeySpecArb } from "@litellm-operator/core/arbitraries"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Effect, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
-import { withListObservation } from "../src/reconcile/ListObservation.ts"
+import { observeKind, withListObservation } from "../src/reconcile/ListObservation.ts"
 import { syncKey } from "../src/reconcile/syncKey.ts"
 import { syncMembership } from "../src/reconcile/syncMembership.ts"
 import { syncTeam } from "../src/reconcile/syncTeam.ts"
@@ -59,6 +59,46 @@ const keySpecs = fc
   .map(({ budgetID: _b, ...spec }, i): VirtualKeySpec => ({ ...spec, keyAlias: `${spec.keyAlias}-lk-${i}` }))
 
 describe("list-based observation", () => {
+  it.effect("a snapshot's rows are let go once it is stale, with no read to notice it", () =>
+    Effect.gen(function* () {
+      const rows = ["a", "b", "c"].map((id) => ({ id, value: 1 }))
+      let lists = 0
+      let readsById = 0
+      const kind = yield* observeKind({
+        name: "rows",
+        settings: { maxAge, minDemand: 2 },
+        list: Effect.sync(() => {
+          lists++
+          return rows
+        }),
+        pagesFor: () => 1,
+        idOf: (row) => row.id,
+        readOne: (id) =>
+          Effect.sync(() => {
+            readsById++
+            return Option.fromUndefinedOr(rows.find((row) => row.id === id))
+          })
+      })
+      // The second read makes a list worth its page (and is answered from it); it keeps the rows asked about.
+      yield* kind.read("a")
+      yield* kind.read("b")
+      assert.strictEqual(lists, 1)
+      assert.strictEqual(yield* kind.held, 2)
+      assert.isTrue(Option.isSome(yield* kind.read("a")), "answered from the snapshot")
+      assert.strictEqual(readsById, 1)
+      yield* TestClock.adjust(maxAge - 1)
+      assert.strictEqual(yield* kind.held, 2, "still fresh: still held")
+      yield* TestClock.adjust(1)
+      assert.strictEqual(yield* kind.held, 0, "stale: let go without waiting for a read")
+      // Reads go on as before: the stale snapshot would not have answered them either.
+      assert.strictEqual(lists, 1)
+      yield* kind.read("a")
+      assert.strictEqual(readsById, 1, "the list paid for itself, so it is taken again and answers")
+      assert.strictEqual(lists, 2)
+      assert.strictEqual(yield* kind.held, 2, "the rows asked about lately")
+    })
+  )
+
   layer(Simulator.layer({ masterKey, seed: 3, profile: { enterprise: true } }))((it) => {
     it.effect(
       "a resync wave plans nothing from list rows and reads a page per kind; writes and cascades are read by id",

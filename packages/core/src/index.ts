@@ -20,6 +20,9 @@ export * from "./api/VirtualKey.ts"
 // Where each object's LiteLLM connection comes from
 export * from "./connection/Connection.ts"
 
+// Decoded data laid out compactly, for what stays in memory
+export * from "./jsonCopy.ts"
+
 // LiteLLM objects as the client decodes them
 export * from "./litellm/Json.ts"
 export * from "./litellm/ObservedKey.ts"

@@ -6,12 +6,14 @@ import {
   decideRead,
   dropSnapshot,
   emptyListObservation,
+  expireSnapshot,
   objectsWrittenBy,
   recordList,
   recordListFailure,
   recordReadOne,
   recordServed,
-  recordWrite
+  recordWrite,
+  staleAt
 } from "../src/index.ts"
 
 interface Item {
@@ -37,6 +39,8 @@ type Step =
     }
   | { readonly _tag: "Cascade" }
   | { readonly _tag: "Read"; readonly id: string }
+  /** The app's timer fires: a stale snapshot is let go. */
+  | { readonly _tag: "Expire" }
 
 const value = fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined })
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -50,7 +54,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     fails: fc.boolean()
   }),
   fc.constant({ _tag: "Cascade" as const }),
-  fc.record({ _tag: fc.constant("Read" as const), id: ids })
+  fc.record({ _tag: fc.constant("Read" as const), id: ids }),
+  fc.constant({ _tag: "Expire" as const })
 )
 
 const allIds = ["a", "b", "c", "d", "e"]
@@ -84,6 +89,9 @@ describe("list-based observation", () => {
               break
             case "OutOfBand":
               apply(s.id, s.value)
+              break
+            case "Expire":
+              state = expireSnapshot(state, now, settings)
               break
             case "Cascade":
               // A delete that changes others: every object may be gone.
@@ -133,6 +141,47 @@ describe("list-based observation", () => {
           }
         }
       }),
+      { numRuns: 500 }
+    ))
+
+  it("lets go of a snapshot once it is stale, and of nothing else; no read is answered differently for it", () =>
+    fc.assert(
+      fc.property(
+        fc.array(step, { maxLength: 40 }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.array(fc.tuple(ids, fc.integer({ min: 0, max: 120 })), { maxLength: 10 }),
+        (steps, expireAfter, reads) => {
+          // Any state the operator can reach: lists, writes, reads, cascades.
+          let now = 1000
+          let state: ListObservationState<Item> = emptyListObservation<Item>()
+          for (const s of steps) {
+            if (s._tag === "Tick") now += s.ms
+            else if (s._tag === "OperatorWrite") state = recordWrite(state, s.id, now)
+            else if (s._tag === "Cascade") state = dropSnapshot(state, now)
+            else if (s._tag === "Read") state = recordReadOne(state, s.id, now, settings)
+            else if (s._tag === "List" && !s.fails)
+              state = recordList(
+                state,
+                { takenAt: now, pages: 1, items: allIds.map((id) => ({ id, value: 1 })) },
+                (i) => i.id
+              )
+          }
+          const at = now + expireAfter
+          const expired = expireSnapshot(state, at, settings)
+          const until = staleAt(state, settings)
+          if (until === undefined || at < until) assert.strictEqual(expired, state, "a fresh snapshot is kept")
+          else {
+            assert.isUndefined(expired.snapshot, "a stale snapshot is let go")
+            assert.deepStrictEqual({ ...expired, snapshot: state.snapshot }, state, "nothing else changes")
+          }
+          // From then on every read is decided as it would have been.
+          for (const [id, later] of reads)
+            assert.deepStrictEqual(
+              decideRead(expired, id, at + later, settings),
+              decideRead(state, id, at + later, settings)
+            )
+        }
+      ),
       { numRuns: 500 }
     ))
 

@@ -204,6 +204,32 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
       assert.strictEqual(plainValue(found, "masterkey"), "sk-trim")
       const annotations = Option.getOrUndefined(found)?.metadata.annotations ?? {}
       assert.deepStrictEqual(annotations, { "auth.litellm.ai/allow-namespaces": "*" })
+
+      // An owned Secret is cached compactly, yet with every field the server keeps but the last-applied copy
+      // (a replace is made from it), and its data as redacted values.
+      const team = yield* real.create(Teams, exampleTeam(ns, "owner"))
+      const owned = yield* real.applyOwnedSecret({
+        namespace: ns,
+        name: "owner-key",
+        owner: { apiVersion: team.apiVersion, kind: team.kind, name: team.metadata.name, uid: team.metadata.uid },
+        labels: { [ownedLabel.key]: ownedLabel.value, team: "a" },
+        annotations: { "kubectl.kubernetes.io/last-applied-configuration": applied, other: "kept" },
+        type: "Opaque",
+        data: { key: Redacted.make("sk-owned-value"), url: Redacted.make("http://litellm") }
+      })
+      yield* cache.synced
+      const cached = yield* eventually("the owned Secret cached", cache.owned(owned.metadata), Option.isSome)
+      const { data: cachedData, ...cachedRest } = Option.getOrThrow(cached)
+      const { data: serverData, ...serverRest } = yield* real.readSecret(owned.metadata)
+      assert.deepStrictEqual(cachedRest, {
+        ...serverRest,
+        metadata: { ...serverRest.metadata, annotations: { other: "kept" } }
+      })
+      assert.deepStrictEqual(Object.keys(cachedData ?? {}).sort(), ["key", "url"])
+      assert.strictEqual(plainValue(cached, "key"), "sk-owned-value")
+      assert.strictEqual(plainValue(cached, "url"), "http://litellm")
+      assert.isTrue(Redacted.isRedacted(cachedData?.key), "the value stays redacted")
+      assert.strictEqual(String(serverData?.key), String(cachedData?.key))
     })
   )
 })

@@ -5,6 +5,7 @@
  * over N objects costs about N/100 page reads instead of N reads. Every write
  * (`execute`) marks the objects it touches, so they are read by id until the
  * next list; a delete that cascades drops the snapshots it may have made wrong.
+ * A snapshot is let go as soon as it is stale (a timer), not at the next read.
  *
  * Keys come from `/key/list`, users from `/user/list`, teams with their
  * membership rows from the legacy `/team/list` (the only list that carries
@@ -15,27 +16,33 @@ import {
   decideRead,
   dropSnapshot,
   emptyListObservation,
+  expireSnapshot,
   isFresh,
+  jsonCopy,
   objectsWrittenBy,
   recordList,
   recordListFailure,
   recordReadOne,
   recordServed,
-  recordWrite
+  recordWrite,
+  staleAt
 } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
 import { LIST_PAGE_SIZE, tokenOfKeyOrToken } from "@litellm-operator/litellm"
-import { Clock, Effect, Option, Ref, Semaphore } from "effect"
+import { Clock, Duration, Effect, Option, Ref, Semaphore } from "effect"
 
 type Client = LiteLLMClient["Service"]
 
-interface ObservedKind<A> {
+export interface ObservedKind<A> {
   readonly read: (id: string) => Effect.Effect<Option.Option<A>, LiteLLMError>
   readonly written: (id: string) => Effect.Effect<void>
   readonly drop: Effect.Effect<void>
+  /** Rows the snapshot holds now (0 when none is held). */
+  readonly held: Effect.Effect<number>
 }
 
-const observeKind = Effect.fnUntraced(function* <A>(options: {
+/** One kind's list-based reads; exported for its tests. */
+export const observeKind = Effect.fnUntraced(function* <A>(options: {
   readonly name: string
   readonly settings: ListObservationSettings
   readonly list: Effect.Effect<ReadonlyArray<A>, LiteLLMError>
@@ -51,6 +58,22 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
   // default max age): a LiteLLM shared with others may hold far more, and memory should not follow it.
   const lastAsked = new Map<string, number>()
   const interestWindow = 3 * settings.maxAge
+  const forgetAskedBefore = (at: number) => {
+    for (const [id, asked] of lastAsked) if (asked < at - interestWindow) lastAsked.delete(id)
+  }
+
+  // A snapshot's rows (about 1.5 KB per object) are let go as soon as it is stale, not at the next read a
+  // resync period later: between waves the operator holds no rows. The core decides; this only wakes it.
+  const expireLater = (until: number) =>
+    Effect.forkDetach(
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.sleep(Duration.millis(Math.max(0, until - now)))
+        const at = yield* Clock.currentTimeMillis
+        forgetAskedBefore(at)
+        yield* Ref.update(state, (s) => expireSnapshot(s, at, settings))
+      })
+    )
 
   // One list at a time; a read that finds one under way waits for it only if the core says it is worth it.
   const list = Effect.gen(function* () {
@@ -59,12 +82,17 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
     yield* options.list.pipe(
       Effect.flatMap((items) =>
         Effect.suspend(() => {
-          for (const [id, at] of lastAsked) if (at < takenAt - interestWindow) lastAsked.delete(id)
-          const kept = items.filter((item) => lastAsked.has(options.idOf(item)))
+          forgetAskedBefore(takenAt)
+          // Rows are plain JSON data; laid out as parsed, a key row takes about 1.5 KB less than as decoded.
+          const kept = items.filter((item) => lastAsked.has(options.idOf(item))).map(jsonCopy)
           const pages = options.pagesFor(items.length)
-          return Ref.update(state, (s) => recordList(s, { takenAt, pages, items: kept }, options.idOf))
+          return Ref.updateAndGet(state, (s) => recordList(s, { takenAt, pages, items: kept }, options.idOf))
         })
       ),
+      Effect.flatMap((s) => {
+        const until = staleAt(s, settings)
+        return until === undefined ? Effect.void : expireLater(until)
+      }),
       Effect.catch((error) =>
         Effect.andThen(
           Ref.update(state, recordListFailure),
@@ -99,7 +127,9 @@ const observeKind = Effect.fnUntraced(function* <A>(options: {
 
   const drop = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => dropSnapshot(s, now)))
 
-  return { read, written, drop } satisfies ObservedKind<A>
+  const held = Effect.map(Ref.get(state), (s) => s.snapshot?.byId.size ?? 0)
+
+  return { read, written, drop, held } satisfies ObservedKind<A>
 })
 
 /** `client` with list-based reads; `settings.maxAge` is in milliseconds. */

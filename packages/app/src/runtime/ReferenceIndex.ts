@@ -21,35 +21,40 @@ export interface ReferenceIndex<V> {
 }
 
 export const makeReferenceIndex = <V>(): ReferenceIndex<V> => {
-  const byRef = new Map<string, Map<string, V>>()
-  const byId = new Map<string, ReadonlySet<string>>()
+  // Each ref's one copy of its string, held by every object that names it (thousands name one Secret).
+  const byRef = new Map<string, { readonly ref: string; readonly holders: Map<string, V> }>()
+  // What each object names: most name one thing, kept as that string; a Set only for several (memory).
+  const byId = new Map<string, string | ReadonlySet<string>>()
 
   const setAll = (id: string, refs: Iterable<string>, value: V): ReadonlyArray<string> => {
     const next = new Set(refs)
     const released: Array<string> = []
-    for (const previous of byId.get(id) ?? []) {
+    const named = byId.get(id)
+    for (const previous of typeof named === "string" ? [named] : (named ?? [])) {
       if (next.has(previous)) continue
-      const holders = byRef.get(previous)
-      holders?.delete(id)
-      if (holders !== undefined && holders.size === 0) {
+      const entry = byRef.get(previous)
+      entry?.holders.delete(id)
+      if (entry !== undefined && entry.holders.size === 0) {
         byRef.delete(previous)
         released.push(previous)
       }
     }
-    if (next.size === 0) byId.delete(id)
-    else byId.set(id, next)
+    const kept: Array<string> = []
     for (const ref of next) {
-      const holders = byRef.get(ref) ?? new Map<string, V>()
-      holders.set(id, value)
-      byRef.set(ref, holders)
+      const entry = byRef.get(ref) ?? { ref, holders: new Map<string, V>() }
+      entry.holders.set(id, value)
+      byRef.set(ref, entry)
+      kept.push(entry.ref)
     }
+    if (kept.length === 0) byId.delete(id)
+    else byId.set(id, kept.length === 1 ? (kept[0] ?? "") : new Set(kept))
     return released
   }
 
   return {
     set: (id, ref, value) => setAll(id, ref === undefined ? [] : [ref], value)[0],
     setAll,
-    dependents: (ref) => [...(byRef.get(ref)?.values() ?? [])],
+    dependents: (ref) => [...(byRef.get(ref)?.holders.values() ?? [])],
     size: () => byRef.size
   }
 }

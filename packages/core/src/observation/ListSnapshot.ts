@@ -65,6 +65,22 @@ export const emptyListObservation = <A>(): ListObservationState<A> => ({
 export const isFresh = <A>(state: ListObservationState<A>, now: number, settings: ListObservationSettings): boolean =>
   state.snapshot !== undefined && now - state.snapshot.takenAt < settings.maxAge
 
+/** When the snapshot stops answering reads (none held: undefined); the caller lets it go then (`expireSnapshot`). */
+export const staleAt = <A>(state: ListObservationState<A>, settings: ListObservationSettings): number | undefined =>
+  state.snapshot === undefined ? undefined : state.snapshot.takenAt + settings.maxAge
+
+/**
+ * Lets go of a snapshot that is stale at `now`, so its rows do not stay in
+ * memory until the next read (a resync period away): nothing else changes,
+ * and no read is answered differently, since a stale snapshot answers none.
+ */
+export const expireSnapshot = <A>(
+  state: ListObservationState<A>,
+  now: number,
+  settings: ListObservationSettings
+): ListObservationState<A> =>
+  state.snapshot === undefined || isFresh(state, now, settings) ? state : { ...state, snapshot: undefined }
+
 /** How to answer a read of `id` at `now`. */
 export const decideRead = <A>(
   state: ListObservationState<A>,

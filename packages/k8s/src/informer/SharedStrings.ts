@@ -12,9 +12,13 @@
  * already shared stay shared. Fields that can hold a key (a Secret's `data` and
  * `stringData`, a VirtualKey's `key`) are left alone, so that no key value is
  * kept by the table after its object is gone.
+ *
+ * The same walk trims every array to its length: a decoded array is built by
+ * appending, and V8 leaves it room for 17 elements (152 bytes) however few it
+ * holds — a third of what a cached VirtualKey took before (BENCHMARKS.md).
  */
 export interface SharedStrings {
-  /** Replaces, in place, every short string of a freshly decoded object by its shared copy. */
+  /** Replaces, in place, every short string of a freshly decoded object by its shared copy, and trims its arrays. */
   readonly share: <A>(object: A) => A
   /** Strings in the table now (at most `capacity`). */
   readonly size: () => number
@@ -38,7 +42,8 @@ export const makeSharedStrings = (options: { readonly capacity?: number; readonl
     if (typeof value === "string") return shared(value)
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) value[i] = walk(value[i])
-      return value
+      // A copy of a fast array has exactly its length for capacity.
+      return value.slice()
     }
     if (value !== null && typeof value === "object") {
       for (const key of Object.keys(value)) {
@@ -46,7 +51,10 @@ export const makeSharedStrings = (options: { readonly capacity?: number; readonl
         const field: unknown = Reflect.get(value, key)
         // Always written back: an equal string is `===` to its shared copy, yet another string in memory.
         if (typeof field === "string") Reflect.set(value, key, shared(field))
-        else walk(field)
+        else {
+          const walked = walk(field)
+          if (walked !== field) Reflect.set(value, key, walked)
+        }
       }
     }
     return value
