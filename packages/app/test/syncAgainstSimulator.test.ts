@@ -1,15 +1,17 @@
 /**
  * The core's plans, run through the real LiteLLM client against the
- * simulator: every generated spec converges in one reconcile, and a second
- * reconcile only reads.
+ * simulator: every generated spec converges in one reconcile, a new key is
+ * not read back when its answer says all a read would (and shows the same),
+ * and a second reconcile only reads.
  */
 import { createHash } from "node:crypto"
 import { assert, describe, layer } from "@effect/vitest"
 import type { KeyIntent, LastApplied, TeamSpec, UserSpec, VirtualKeySpec } from "@litellm-operator/core"
+import { keyMirror, userKeyMirror } from "@litellm-operator/core"
 import { teamSpecArb, userSpecArb, virtualKeySpecArb } from "@litellm-operator/core/arbitraries"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Effect, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
 import fc from "fast-check"
 import { syncKey } from "../src/reconcile/syncKey.ts"
@@ -63,24 +65,38 @@ describe("plans against the LiteLLM simulator", () => {
     it.effect("every generated VirtualKey converges, its key minted with the value chosen first", () =>
       Effect.gen(function* () {
         const client = yield* clientFor
+        const sim = yield* Simulator
+        let answered = 0
         for (const [i, spec] of keySpecs.entries()) {
           const { connectionRef: _c, key: _k, ...intent } = { ...spec, keyAlias: `${spec.keyAlias}-key-${i}` }
           const material = { key: Redacted.make(raw(i)), token: tokenOf(raw(i)) }
           const desired = { ...material, intent: intent satisfies KeyIntent, ...live }
+          yield* sim.resetCalls
           const first = yield* syncKey(client, desired, { lastApplied: none, previousToken: undefined })
           assert.strictEqual(first.key?.token, material.token)
+          // One read before the generate; none after it unless the answer cannot say when the budget resets.
+          const reads = (yield* sim.calls)["GET /key/info"]
+          assert.strictEqual(reads, spec.budgetDuration === undefined ? 1 : 2, `key ${i}: reads`)
+          if (reads === 1) answered++
+          // What the status shows from the answer is what a read shows (or a resync would write it again).
+          const info = Option.getOrUndefined(yield* client.keyInfo(material.token))
+          const listed = (yield* client.keyList({ keyAlias: intent.keyAlias })).find((k) => k.token === material.token)
+          assert.deepStrictEqual(first.key && keyMirror(first.key), info && keyMirror(info), `key ${i}: /key/info`)
+          assert.deepStrictEqual(first.key && keyMirror(first.key), listed && keyMirror(listed), `key ${i}: /key/list`)
           const second = yield* syncKey(client, desired, {
             lastApplied: first.plan.applied,
             previousToken: material.token
           })
           assert.deepStrictEqual(second.plan.actions, [], `key ${i}: ${JSON.stringify(second.plan.actions)}`)
         }
+        assert.isAbove(answered, 0, "some new keys were not read back")
       })
     )
 
     it.effect("every generated User converges, with its own key when asked", () =>
       Effect.gen(function* () {
         const client = yield* clientFor
+        const sim = yield* Simulator
         for (const [i, spec0] of userSpecs.entries()) {
           const spec: UserSpec = {
             ...spec0,
@@ -90,9 +106,16 @@ describe("plans against the LiteLLM simulator", () => {
           const rawKey = raw(1000 + i)
           const key = spec.autoCreateKey === true ? { key: Redacted.make(rawKey), token: tokenOf(rawKey) } : undefined
           const desired = { userId: `user-${i}`, spec, key, ...live }
+          yield* sim.resetCalls
           const first = yield* syncUser(client, desired, { lastApplied: none, previousToken: undefined })
           assert.isDefined(first.user)
           assert.strictEqual(first.key?.token, key?.token)
+          if (key !== undefined) {
+            // The own key: read once before it is made, not after (its answer says it all).
+            assert.strictEqual((yield* sim.calls)["GET /key/info"], 1, `user ${i}: key reads`)
+            const info = Option.getOrUndefined(yield* client.keyInfo(key.token))
+            assert.deepStrictEqual(first.key && userKeyMirror(first.key), info && userKeyMirror(info), `user ${i}`)
+          }
           const second = yield* syncUser(client, desired, {
             lastApplied: first.plan.applied,
             previousToken: key?.token

@@ -21,6 +21,7 @@ import { Invalid, LiteLLMError, type LiteLLMErrorReason, NotFound, Unavailable }
 import {
   DataResponse,
   HasUserId,
+  KeyGenerateStored,
   KeyInfoResponse,
   KeyListResponse,
   ReadinessResponse,
@@ -76,6 +77,15 @@ export interface MemberInput {
 type Fields = JsonObject
 type Result<A> = Effect.Effect<A, LiteLLMError>
 
+/**
+ * What the answer to a plan action showed of the object it wrote, when it
+ * showed all that a read would: the caller need not read it again.
+ */
+export interface WriteAnswer {
+  /** The key as `/key/info` would show it (a `/key/generate` answer, or the read that found a repeat). */
+  readonly key?: ObservedKey
+}
+
 export class LiteLLMClient extends Context.Service<
   LiteLLMClient,
   {
@@ -115,7 +125,7 @@ export class LiteLLMClient extends Context.Service<
     keyList(filter?: KeyListFilter): Result<ReadonlyArray<ObservedKey>>
     readonly readiness: Result<ReadinessResponse>
     /** Runs one plan action; repeats of an action that already took effect succeed. */
-    execute(action: LiteLLMAction): Result<void>
+    execute(action: LiteLLMAction): Result<WriteAnswer>
   }
 >()("litellm-operator/litellm/LiteLLMClient") {
   static readonly make = (connection: LiteLLMConnection) => make(connection)
@@ -440,7 +450,8 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
 
   // Keys
 
-  const keyGenerate = Effect.fn("LiteLLMClient.keyGenerate")(function* (
+  /** The generated row, and the same as `/key/info` would show it when the answer says all of that. */
+  const generate = Effect.fn("LiteLLMClient.keyGenerate")(function* (
     key: Redacted.Redacted<string>,
     fields: Fields = {}
   ) {
@@ -448,9 +459,34 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     yield* Effect.annotateCurrentSpan({ token })
     const body = yield* post("keyGenerate", "/key/generate", { ...fields, key: Redacted.value(key) }, [key])
     // The answer repeats the raw key; keep only the row, under the token we computed.
-    const { key: _raw, token_id: _id, ...row } = yield* decode("keyGenerate", JsonObject, body)
-    return yield* decode("keyGenerate", ObservedKey, { ...row, token })
+    const { key: _raw, token_id: _id, ...answer } = yield* decode("keyGenerate", JsonObject, body)
+    const row = yield* decode("keyGenerate", ObservedKey, { ...answer, token })
+    return { row, asRead: asRead(answer, row) }
   })
+
+  /**
+   * A `/key/generate` answer as a `/key/info` read of the new key, or none when
+   * it does not say everything the read would (litellm-api.md §7.1):
+   * - the stored row's timestamps must be there (older builds leave them out);
+   * - `budget_reset_at` never is: LiteLLM sets it only from a `budget_duration`,
+   *   so it is null when that is, and unknown otherwise;
+   * - the joined budget row (`litellm_budget_table`) is there in newer builds;
+   *   without it, it is null when the key links no budget, and unknown otherwise.
+   */
+  const asRead = (answer: JsonObject, row: ObservedKey): Option.Option<ObservedKey> => {
+    if (Option.isNone(Schema.decodeUnknownOption(KeyGenerateStored)(answer))) return Option.none()
+    if (row.budget_duration !== undefined && row.budget_duration !== null) return Option.none()
+    const budgetRowSaid = "litellm_budget_table" in answer
+    if (!budgetRowSaid && row.budget_id !== undefined && row.budget_id !== null) return Option.none()
+    return Option.some({
+      ...row,
+      budget_reset_at: null,
+      litellm_budget_table: budgetRowSaid ? (row.litellm_budget_table ?? null) : null
+    })
+  }
+
+  const keyGenerate = (key: Redacted.Redacted<string>, fields?: Fields) =>
+    Effect.map(generate(key, fields), ({ row }) => row)
 
   const keyInfo = Effect.fn("LiteLLMClient.keyInfo")(function* (keyOrToken: string) {
     const token = tokenOfKeyOrToken(keyOrToken)
@@ -539,26 +575,44 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
 
   // Plan actions
 
-  /** A create that met "already exists" succeeded only if the object now reads back. */
+  /** A create that met "already exists" succeeded only if the object now reads back; what was read, if anything. */
   const existsOr =
-    (check: Result<Option.Option<unknown>>) =>
-    (error: LiteLLMError): Result<void> =>
+    <A>(check: Result<Option.Option<A>>) =>
+    (error: LiteLLMError): Result<Option.Option<A>> =>
       error.reason._tag === "AlreadyExists"
-        ? Effect.flatMap(check, (found) => (Option.isSome(found) ? Effect.void : Effect.fail(error)))
+        ? Effect.flatMap(check, (found) => (Option.isSome(found) ? Effect.succeed(found) : Effect.fail(error)))
         : Effect.fail(error)
 
   const goneIsDone = (error: LiteLLMError): Result<void> =>
     error.reason._tag === "NotFound" ? Effect.void : Effect.fail(error)
 
+  const nothingSaid: WriteAnswer = {}
+
   const execute = Effect.fn("LiteLLMClient.execute")(function* (
     action: LiteLLMAction
-  ): Effect.fn.Return<void, LiteLLMError> {
+  ): Effect.fn.Return<WriteAnswer, LiteLLMError> {
     yield* Effect.annotateCurrentSpan({ action: action._tag })
+    if (action._tag !== "KeyGenerate") {
+      yield* write(action)
+      return nothingSaid
+    }
+    // The new key as the answer shows it, or as the read that found a repeat did.
+    const key = yield* generate(action.key, action.fields).pipe(
+      Effect.map(({ asRead }) => asRead),
+      Effect.catch(existsOr(keyInfo(action.token)))
+    )
+    return Option.match(key, { onNone: () => nothingSaid, onSome: (key): WriteAnswer => ({ key }) })
+  })
+
+  /** Every action but KeyGenerate: their answers are not used. */
+  const write = Effect.fnUntraced(function* (
+    action: Exclude<LiteLLMAction, { readonly _tag: "KeyGenerate" }>
+  ): Effect.fn.Return<void, LiteLLMError> {
     switch (action._tag) {
       case "TeamCreate":
         return yield* teamNew(action.teamId, action.fields).pipe(
           Effect.asVoid,
-          Effect.catch(existsOr(teamInfo(action.teamId)))
+          Effect.catch((error) => Effect.asVoid(existsOr(teamInfo(action.teamId))(error)))
         )
       case "TeamUpdate":
         return yield* Effect.asVoid(teamUpdate(action.teamId, action.fields))
@@ -573,7 +627,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
       case "UserCreate":
         return yield* userNew(action.userId, { ...action.fields, auto_create_key: false }).pipe(
           Effect.asVoid,
-          Effect.catch(existsOr(userInfo(action.userId)))
+          Effect.catch((error) => Effect.asVoid(existsOr(userInfo(action.userId))(error)))
         )
       case "UserUpdate":
         return yield* Effect.asVoid(userUpdate(action.userId, action.fields))
@@ -589,11 +643,6 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
       case "MemberRemove":
         // Not a member, or no such team: either way the member is gone.
         return yield* teamMemberDelete(action.teamId, action.userId).pipe(Effect.catch(goneIsDone))
-      case "KeyGenerate":
-        return yield* keyGenerate(action.key, action.fields).pipe(
-          Effect.asVoid,
-          Effect.catch(existsOr(keyInfo(action.token)))
-        )
       case "KeyUpdate":
         return yield* Effect.asVoid(keyUpdate(action.token, action.fields))
       case "KeyBlock":

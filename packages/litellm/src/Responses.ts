@@ -41,6 +41,13 @@ export const UserListResponse = Schema.Struct({
 /** `GET /key/info`: the row is under `info`, without its token. */
 export const KeyInfoResponse = Schema.Struct({ info: JsonObject })
 
+/**
+ * What a `POST /key/generate` answer must carry to stand for a `/key/info` read
+ * (litellm-api.md §7.1): the stored row's timestamps, which older builds
+ * leave out.
+ */
+export const KeyGenerateStored = Schema.Struct({ created_at: Schema.String, updated_at: Schema.String })
+
 export const KeyListResponse = Schema.Struct({
   keys: Schema.Array(ObservedKey),
   total_count: Schema.optionalKey(Count),

@@ -175,12 +175,58 @@ describe("client: version quirks (2025 builds)", () => {
       const { client } = yield* services
       const raw = "sk-legacy-repeat-0001"
       const generate = { _tag: "KeyGenerate", key: Redacted.make(raw), token: sha256(raw), fields: {} } as const
-      yield* client.execute(generate)
-      yield* client.execute(generate)
+      assert.isDefined((yield* client.execute(generate)).key)
+      // The silent 200 echoes the request, not the stored row: it stands for no read.
+      assert.isUndefined((yield* client.execute(generate)).key)
       const create = { _tag: "UserCreate", userId: "u1", fields: { user_email: "u1@example.com" } } as const
       yield* client.execute(create)
       yield* client.execute(create)
     }).pipe(withClient(legacyProfile))
+  )
+})
+
+describe("client: a new key's answer", () => {
+  const generate = (raw: string, fields: Record<string, unknown>) =>
+    ({ _tag: "KeyGenerate", key: Redacted.make(raw), token: sha256(raw), fields }) as const
+
+  it.live("stands for /key/info and /key/list, and no read is made to find it", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      const cases = [
+        generate("sk-answer-plain-0001", { key_alias: "plain", max_budget: 5, models: ["gpt-4o"] }),
+        generate("sk-answer-dated-0002", { key_alias: "dated", duration: "30d", metadata: { owner: "x" } }),
+        // A soft budget links a budget row: the answer carries it joined, as /key/info does.
+        generate("sk-answer-soft-0003", { key_alias: "soft", soft_budget: 2, blocked: true })
+      ]
+      for (const action of cases) {
+        yield* sim.resetCalls
+        const answered = (yield* client.execute(action)).key
+        assert.deepStrictEqual(Object.keys(yield* sim.calls), ["POST /key/generate"])
+        const info = Option.getOrUndefined(yield* client.keyInfo(action.token))
+        const listed = (yield* client.keyList()).find((k) => k.token === action.token)
+        assert.isDefined(answered)
+        assert.deepStrictEqual(answered, info)
+        assert.deepStrictEqual(answered, listed)
+      }
+    }).pipe(withClient())
+  )
+
+  it.live("stands for nothing when it cannot say what a read would (a budget's next reset)", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      const answer = yield* client.execute(generate("sk-answer-reset-0004", { budget_duration: "1d" }))
+      assert.isUndefined(answer.key)
+    }).pipe(withClient())
+  )
+
+  it.live("a repeat that LiteLLM refuses as existing answers with the read that found it", () =>
+    Effect.gen(function* () {
+      const { client } = yield* services
+      const action = generate("sk-answer-again-0005", { max_budget: 1 })
+      yield* client.execute(action)
+      const again = (yield* client.execute(action)).key
+      assert.deepStrictEqual(again, Option.getOrUndefined(yield* client.keyInfo(action.token)))
+    }).pipe(withClient())
   )
 })
 

@@ -165,7 +165,12 @@ export const recordingClient = (client: Client, recorded: Array<LiteLLMAction>):
     keyDelete: never("keyDelete"),
     keyBlock: never("keyBlock"),
     keyUnblock: never("keyUnblock"),
-    execute: (action) => Effect.sync(() => void recorded.push(action))
+    // Nothing was written, so no answer says anything: the plan reads back as it would without one.
+    execute: (action) =>
+      Effect.sync(() => {
+        recorded.push(action)
+        return {}
+      })
   })
 }
 

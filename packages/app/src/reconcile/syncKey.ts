@@ -3,9 +3,10 @@
  * if the key value changed, read only when planning).
  */
 import type { KeyDesired, LastApplied, ObservedKey } from "@litellm-operator/core"
-import { planKey } from "@litellm-operator/core"
+import { objectsWrittenBy, planKey } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
 import { Effect, Option } from "effect"
+import type { Written } from "./syncLiteLLM.ts"
 import { syncLiteLLM } from "./syncLiteLLM.ts"
 import type { SyncGuard } from "./tenancy.ts"
 
@@ -15,6 +16,21 @@ export const readKey = (
   token: string | undefined
 ): Effect.Effect<ObservedKey | undefined, LiteLLMError> =>
   token === undefined ? Effect.succeed(undefined) : Effect.map(client.keyInfo(token), Option.getOrUndefined)
+
+/**
+ * The key under `token` after the plan's calls: as the last call that wrote
+ * it answered, when that answer shows it as a read would (a new key), so the
+ * key is not read right after it was made; read otherwise.
+ */
+export const readKeyAfter = (
+  client: LiteLLMClient["Service"],
+  written: ReadonlyArray<Written>,
+  token: string | undefined
+): Effect.Effect<ObservedKey | undefined, LiteLLMError> => {
+  const last = written.findLast(({ action }) => token !== undefined && objectsWrittenBy(action).keys.includes(token))
+  const answered = last?.answer.key
+  return answered !== undefined && answered.token === token ? Effect.succeed(answered) : readKey(client, token)
+}
 
 export const syncKey = <E = never, R = never>(
   client: LiteLLMClient["Service"],
@@ -33,7 +49,7 @@ export const syncKey = <E = never, R = never>(
       kind: "VirtualKey",
       deleting: desired.deleting,
       observe: options.observe ?? readKey(client, desired.token),
-      readBack: readKey(client, desired.token),
+      readBack: (written) => readKeyAfter(client, written, desired.token),
       plan: (current, adopting) =>
         Effect.map(
           readKey(client, options.previousToken === desired.token ? undefined : options.previousToken),

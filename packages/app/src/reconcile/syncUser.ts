@@ -3,7 +3,7 @@ import type { LastApplied, ObservedKey, ObservedUser, UserDesired } from "@litel
 import { planUser } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
 import { Effect, Option } from "effect"
-import { readKey } from "./syncKey.ts"
+import { readKey, readKeyAfter } from "./syncKey.ts"
 import { syncLiteLLM } from "./syncLiteLLM.ts"
 import type { SyncGuard } from "./tenancy.ts"
 
@@ -33,7 +33,8 @@ export const syncUser = <E = never, R = never>(
       kind: "User",
       deleting: desired.deleting,
       observe: read(options.observeKey ?? readKey(client, desiredToken)),
-      readBack: read(readKey(client, desiredToken)),
+      // The user is read again (a `/user/new` answer never shows its teams); its new key need not be.
+      readBack: (written) => read(readKeyAfter(client, written, desiredToken)),
       plan: ({ user, key }, adopting) =>
         Effect.map(
           readKey(client, options.previousToken === desiredToken ? undefined : options.previousToken),
