@@ -637,6 +637,8 @@ const steadyStateScoped = Effect.fn("steadyState")(function* (
 })
 
 export interface MemoryResult {
+  /** Where the objects are (converged, for a steady-state run after it). */
+  readonly namespace: string
   readonly objects: number
   readonly counts: Counts
   /** The Node options the operator ran with (none: the defaults, as the image runs it). */
@@ -722,6 +724,7 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
     const tail = (yield* operator.outputTail).slice(-2000)
     yield* Effect.sync(() => process.stderr.write(`  the operator exited:\n${tail}\n`))
     return {
+      namespace,
       objects: total(counts),
       counts,
       nodeOptions,
@@ -747,6 +750,7 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
   const reasons = yield* errorReasons(operator)
   yield* operator.stop
   return {
+    namespace,
     objects: total(counts),
     counts,
     nodeOptions,

@@ -48,7 +48,7 @@ import { bundleOperator } from "../bin/bundle.ts"
 import { runMain } from "../src/cli/run.ts"
 import type { Counts } from "../test/support/population.ts"
 import { total } from "../test/support/population.ts"
-import type { ConvergeResult, MemoryResult, SteadyResult, UnrelatedSecretsResult } from "./load.ts"
+import type { ConvergeResult, Environment, MemoryResult, SteadyResult, UnrelatedSecretsResult } from "./load.ts"
 import {
   auditPolicy,
   chartValue,
@@ -82,6 +82,8 @@ interface BenchOptions {
   readonly sweepSizes: ReadonlyArray<number>
   /** The unrelated Secrets' total in MiB (1 MiB each), before `--scale`. */
   readonly unrelatedMib: number
+  /** `--sweep-steady`: after each sweep point, a steady-state window on its namespace. */
+  readonly sweepSteady: boolean
   readonly entry: string | undefined
   readonly cpuProf: string | undefined
   readonly nodeOptions: string | undefined
@@ -126,13 +128,27 @@ const planBench = () => {
   return run.stdout.trim()
 }
 
+/** A sweep (memory) point, with the load around it and, with `--sweep-steady`, a steady-state window after it. */
+type SweepPoint = MemoryResult & {
+  readonly loadBefore: string
+  readonly loadAfter: string
+  readonly steady?: SteadyResult
+}
+
+/**
+ * The sweep's steady-state resync period: long enough for the operator to
+ * get through every object (about 100 reconciles a second when nothing has
+ * changed), short enough to be cheap: 10 s at 1,000 objects, 100 s at 10,000.
+ */
+const sweepResyncSeconds = (objects: number) => Math.max(RESYNC_SECONDS, Math.ceil(objects / 100))
+
 interface Results {
   readonly startedAt: Date
   readonly loadBefore: string
   readonly plan: string
   readonly converge: ReadonlyArray<ConvergeResult & { readonly loadAfter: string }>
   readonly steady: SteadyResult & { readonly loadAfter: string }
-  readonly memory: ReadonlyArray<MemoryResult & { readonly loadBefore: string; readonly loadAfter: string }>
+  readonly memory: ReadonlyArray<SweepPoint>
   readonly unrelated: UnrelatedSecretsResult & { readonly loadAfter: string }
   readonly finishedAt: Date
 }
@@ -150,9 +166,11 @@ const program = (o: BenchOptions) =>
   Effect.gen(function* () {
     const startedAt = new Date()
     const loadBefore = load()
-    yield* log(`bench: load average ${loadBefore}; plan throughput…`)
-    const plan = planBench()
-    yield* log(plan)
+    // The `--only` runs print JSON about the operator alone: no plan throughput.
+    const only = o.onlyMemory !== undefined || o.onlyLive || o.onlySweep || o.onlySecrets
+    yield* log(`bench: load average ${loadBefore}${only ? "" : "; plan throughput…"}`)
+    const plan = only ? "" : planBench()
+    if (!only) yield* log(plan)
 
     yield* log("bench: starting the control plane…")
     // The API server keeps an audit log of the operator's requests (and only those): see load.ts `operatorAccount`.
@@ -202,9 +220,9 @@ const program = (o: BenchOptions) =>
           const before = load()
           yield* log(`bench: sweep, ${n} objects, Node options ${JSON.stringify(nodeOptions)}…`)
           const point = yield* memoryAt(env, n, { timeout: timeoutFor(n), nodeOptions })
-          const result = { ...point, loadBefore: before, loadAfter: load() }
+          const result: SweepPoint = { ...point, loadBefore: before, loadAfter: load() }
           yield* log(`  ${JSON.stringify(result)}`)
-          points.push(result)
+          points.push(o.sweepSteady ? yield* withSteady(env, result) : result)
         }
         process.stdout.write(`${JSON.stringify(points, null, 1)}\n`)
         return undefined
@@ -249,14 +267,15 @@ const program = (o: BenchOptions) =>
         loadAfter: load()
       }
       yield* log(`  ${JSON.stringify(unrelated)}`)
-      const memory: Array<MemoryResult & { readonly loadBefore: string; readonly loadAfter: string }> = []
+      const memory: Array<SweepPoint> = []
       for (const n of o.onlySecrets ? [] : sweepSizes) {
         for (const nodeOptions of n <= Math.round(BARE_UP_TO * o.scale) ? [SHIPPED, []] : [SHIPPED]) {
           const before = load()
           yield* log(`bench: memory at ${n} objects, Node options ${JSON.stringify(nodeOptions)}…`)
           const result = yield* memoryAt(env, n, { timeout: timeoutFor(n), nodeOptions })
-          memory.push({ ...result, loadBefore: before, loadAfter: load() })
+          const point: SweepPoint = { ...result, loadBefore: before, loadAfter: load() }
           yield* log(`  ${JSON.stringify(result)}`)
+          memory.push(o.sweepSteady && shipped(nodeOptions) ? yield* withSteady(env, point) : point)
         }
       }
       return {
@@ -270,6 +289,17 @@ const program = (o: BenchOptions) =>
         finishedAt: new Date()
       } satisfies Results
     }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
+  })
+
+/** A steady-state window of one resync period on a converged sweep point's namespace (a fresh operator; its start-up pass left out). */
+const withSteady = (env: Environment, point: SweepPoint) =>
+  Effect.gen(function* () {
+    if (point.convergeSeconds === undefined || point.exited) return point
+    const resyncSeconds = sweepResyncSeconds(point.objects)
+    yield* log(`bench: steady state at ${point.objects} objects, resync ${resyncSeconds} s, 1 period…`)
+    const steady = yield* steadyState(env, point.namespace, point.objects, { resyncSeconds, periods: 1 })
+    yield* log(`  ${JSON.stringify(steady)}`)
+    return { ...point, steady }
   })
 
 const verdict = (met: boolean) => (met ? "**met**" : "**missed**")
@@ -421,6 +451,25 @@ const report = (r: Results, o: BenchOptions): string => {
     lines(
       `| ${fmt(m.objects)} | ${shipped(m.nodeOptions) ? `the chart's: \`${m.nodeOptions.join(" ")}\`` : m.nodeOptions.length === 0 ? "none (bare node)" : `\`${m.nodeOptions.join(" ")}\``} | ${outcome(m)} | ${fmt(m.cpuSeconds, 1)} s (${fmt((1000 * m.cpuSeconds) / m.objects, 1)} ms) | ${mb(m.rssBytes)} | ${mb(m.peakBytes)} | ${m.liveHeapBytes === undefined ? "?" : mb(m.liveHeapBytes)} | ${m.rssAfterGcBytes === undefined ? "?" : mb(m.rssAfterGcBytes)} | ${m.loadBefore} → ${m.loadAfter} |`
     )
+  const steadyPoints = r.memory.flatMap((m) => (m.steady === undefined ? [] : [m.steady]))
+  if (steadyPoints.length > 0) {
+    lines(
+      "",
+      "Steady state by size (`--sweep-steady`): after each point above with the chart's options, a fresh operator on its namespace with a resync period of N/100 s (at least 10 s); " +
+        "its start-up pass and one period left out, then one period counted. Per reconcile = per object per resync. " +
+        "API-server reads and writes are the operator's own (the audit log); watch events count every write to the four kinds, Secrets and Events of the namespace.",
+      "",
+      "| objects | resync period | reconciles in the window | API-server reads (GET, LIST) per object per resync | API-server writes (operator; watch events) | LiteLLM reads | LiteLLM writes |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    for (const st of steadyPoints) {
+      const per = (n: number) => fmt(st.reconciles === 0 ? Number.NaN : n / st.reconciles, 3)
+      const ops = st.operatorRequests
+      lines(
+        `| ${fmt(st.objects)} | ${st.resyncPeriodSeconds} s | ${fmt(st.reconciles)} | ${ops === undefined ? "?" : per(reads(ops))} | ${ops === undefined ? "?" : per(writes(ops))}; ${per(st.apiWrites)} | ${per(st.litellmCalls - st.litellmWrites)} | ${per(st.litellmWrites)} |`
+      )
+    }
+  }
   const u = r.unrelated
   const change = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? "?" : `${b >= a ? "+" : ""}${fmt((100 * (b - a)) / a, 1)} %`
@@ -536,6 +585,11 @@ const bench = Command.make(
       ),
       Flag.optional
     ),
+    sweepSteady: Flag.Boolean("sweep-steady").pipe(
+      Flag.withDescription(
+        "after each sweep point (the chart's options), a steady-state window of one resync period (n/100 s) on it"
+      )
+    ),
     unrelatedMib: Flag.Int("unrelated-mib").pipe(
       Flag.withDescription("the unrelated Secrets' total in MiB, 1 MiB each (default 1024)"),
       Flag.filter(
@@ -576,6 +630,7 @@ const bench = Command.make(
         onSome: (text) => text.split(",").map((n) => Number(n.trim()))
       }),
       unrelatedMib: flags.unrelatedMib,
+      sweepSteady: flags.sweepSteady,
       entry: Option.getOrUndefined(flags.entry),
       cpuProf: Option.getOrUndefined(flags.cpuProf),
       nodeOptions: Option.getOrUndefined(flags.nodeOptions)
