@@ -588,7 +588,8 @@ const bench = Command.make(
     sweepSteady: Flag.Boolean("sweep-steady").pipe(
       Flag.withDescription(
         "after each sweep point (the chart's options), a steady-state window of one resync period (n/100 s) on it"
-      )
+      ),
+      Flag.withDefault(false)
     ),
     unrelatedMib: Flag.Int("unrelated-mib").pipe(
       Flag.withDescription("the unrelated Secrets' total in MiB, 1 MiB each (default 1024)"),
