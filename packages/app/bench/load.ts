@@ -278,8 +278,8 @@ const readiness = Effect.fn("readiness")(function* (namespace: string) {
 /**
  * Polls until `expected` objects are Ready; the milliseconds it took from
  * `since`, or undefined after `timeout` or if the operator exits meanwhile;
- * and the operator's CPU-seconds (/proc) at its last poll (so that a process
- * that died still tells what it used until then).
+ * and the operator's CPU-seconds and peak RSS (/proc) at its last poll (so
+ * that a process that died still tells what it used until then).
  */
 const awaitReady = (
   count: Effect.Effect<{ readonly all: number; readonly ready: number }>,
@@ -292,16 +292,19 @@ const awaitReady = (
     const deadline = since + Duration.toMillis(Duration.fromInputUnsafe(timeout))
     let last = 0
     let cpuSeconds = Number.NaN
+    let peakBytes = Number.NaN
     for (;;) {
       const { ready } = yield* count
       const cpu = yield* Effect.option(cpuSecondsOf(operator.pid))
       if (Option.isSome(cpu)) cpuSeconds = cpu.value
-      if (ready >= expected) return { ms: Date.now() - since, ready, exited: false, cpuSeconds }
+      const memory = yield* Effect.option(memoryOf(operator.pid))
+      if (Option.isSome(memory)) peakBytes = memory.value.peak
+      if (ready >= expected) return { ms: Date.now() - since, ready, exited: false, cpuSeconds, peakBytes }
       if (ready !== last && process.env.BENCH_PROGRESS !== undefined)
         process.stderr.write(`  ${seconds(Date.now() - since).toFixed(1)} s: ${ready}/${expected} Ready\n`)
       last = ready
       const exited = (yield* operator.exit) !== undefined
-      if (exited || Date.now() > deadline) return { ms: undefined, ready, exited, cpuSeconds }
+      if (exited || Date.now() > deadline) return { ms: undefined, ready, exited, cpuSeconds, peakBytes }
       yield* Effect.sleep("200 millis")
     }
   })
@@ -735,7 +738,8 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
       exited: true,
       exitOutput: tail,
       rssBytes: Number.NaN,
-      peakBytes: Number.NaN,
+      // The last poll's: close to the peak it died at.
+      peakBytes: done.peakBytes,
       liveHeapBytes: undefined,
       rssAfterGcBytes: undefined,
       work: {},

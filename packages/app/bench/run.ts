@@ -42,7 +42,7 @@ import { join } from "node:path"
 import { KubeClient, KubeTransport } from "@litellm-operator/k8s"
 import { installCrds, spawnControlPlane } from "@litellm-operator/k8s/local"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Layer, Option } from "effect"
+import { Duration, Effect, Layer, Logger, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { bundleOperator } from "../bin/bundle.ts"
 import { runMain } from "../src/cli/run.ts"
@@ -156,6 +156,8 @@ interface Results {
 /** The API-server client and the simulator, with LATENCY_MS on every LiteLLM call. */
 const benchLayer = (kubeconfig: string) =>
   Layer.mergeAll(
+    // The benchmark's own log lines (e.g. its informers listing again) to stderr: `--only` prints JSON on stdout.
+    Logger.layer([Logger.withConsoleError(Logger.formatSimple)]),
     KubeClient.layerFromFile(kubeconfig),
     Layer.effectDiscard(
       Effect.flatMap(Simulator, (sim) => sim.setFaults([{ kind: "latency", latencyMs: LATENCY_MS }]))
