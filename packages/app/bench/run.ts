@@ -333,6 +333,7 @@ const reads = (requests: Readonly<Record<string, number>>) =>
   Object.entries(requests)
     .filter(([k]) => k.startsWith("GET ") || k.startsWith("LIST "))
     .reduce((sum, [, n]) => sum + n, 0)
+/** Writes: `POST`, `PUT`, `PATCH`, `DELETE`. */
 const writes = (requests: Readonly<Record<string, number>>) =>
   Object.entries(requests)
     .filter(([k]) => /^(POST|PUT|PATCH|DELETE) /.test(k))
@@ -466,9 +467,9 @@ const report = (r: Results, o: BenchOptions): string => {
     )
     for (const st of steadyPoints) {
       const per = (n: number) => fmt(st.reconciles === 0 ? Number.NaN : n / st.reconciles, 3)
-      const ops = st.operatorRequests
+      const own = st.operatorRequests
       lines(
-        `| ${fmt(st.objects)} | ${st.resyncPeriodSeconds} s | ${fmt(st.reconciles)} | ${ops === undefined ? "?" : per(reads(ops))} | ${ops === undefined ? "?" : per(writes(ops))}; ${per(st.apiWrites)} | ${per(st.litellmCalls - st.litellmWrites)} | ${per(st.litellmWrites)} |`
+        `| ${fmt(st.objects)} | ${st.resyncPeriodSeconds} s | ${fmt(st.reconciles)} | ${own === undefined ? "?" : per(reads(own))} | ${own === undefined ? "?" : per(writes(own))}; ${per(st.apiWrites)} | ${per(st.litellmCalls - st.litellmWrites)} | ${per(st.litellmWrites)} |`
       )
     }
   }
