@@ -653,6 +653,8 @@ export interface MemoryResult {
   readonly endedAfterSeconds?: number
   /** The operator's CPU-seconds (user + system, /proc) from its spawn until every object was Ready (or its last poll). */
   readonly cpuSeconds: number
+  /** etcd's database size when the run ended (`apiserver_storage_size_bytes`), against its 2 GiB default quota. */
+  readonly storageBytes: number | undefined
   /** The operator died (e.g. out of heap) before everything was Ready. */
   readonly exited: boolean
   /** The end of its output, when it died. */
@@ -723,6 +725,7 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
   if (Exit.isFailure(readyExit) && (yield* operator.exit) === undefined) return yield* Effect.failCause(readyExit.cause)
   const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
   const endedAfterSeconds = seconds(Date.now() - started)
+  const storageBytes = yield* storageSize
   if (done.exited) {
     const tail = (yield* operator.outputTail).slice(-2000)
     yield* Effect.sync(() => process.stderr.write(`  the operator exited:\n${tail}\n`))
@@ -737,6 +740,7 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
       cpuSeconds: done.cpuSeconds,
       exited: true,
       exitOutput: tail,
+      storageBytes,
       rssBytes: Number.NaN,
       // The last poll's: close to the peak it died at.
       peakBytes: done.peakBytes,
@@ -763,6 +767,7 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
     ...(done.ms === undefined ? { endedAfterSeconds } : {}),
     cpuSeconds: done.cpuSeconds,
     exited: false,
+    storageBytes,
     rssBytes: memory.rss,
     peakBytes: memory.peak,
     liveHeapBytes: afterGc?.heapUsed,
