@@ -36,7 +36,7 @@
  * `BENCH_PROGRESS=1` prints convergence progress.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"
 import { KubeClient, KubeTransport } from "@litellm-operator/k8s"
@@ -176,7 +176,11 @@ const program = (o: BenchOptions) =>
 
     yield* log("bench: starting the control plane…")
     // The API server keeps an audit log of the operator's requests (and only those): see load.ts `operatorAccount`.
-    const work = mkdtempSync(join(tmpdir(), "litellm-operator-bench-"))
+    // Removed at the end: the audit log of a large run is hundreds of MB.
+    const work = yield* Effect.acquireRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "litellm-operator-bench-"))),
+      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+    )
     const policy = join(work, "audit-policy.json")
     const auditLog = join(work, "audit.log")
     writeFileSync(policy, auditPolicy)
