@@ -22,7 +22,7 @@
  */
 
 import { randomBytes } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { KubeObject, ResourceType } from "@litellm-operator/k8s"
 import {
@@ -37,7 +37,7 @@ import {
   VirtualKeys
 } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Exit, Option, Random, Redacted, Ref, Schema, Stream } from "effect"
+import { Duration, Effect, Exit, Option, Random, Redacted, Ref, Schedule, Schema, Stream } from "effect"
 import type { OperatorProcess } from "../test/support/childProcess.ts"
 import { cpuSecondsOf, memoryOf, spawnOperator } from "../test/support/childProcess.ts"
 import type { AnyResource, Counts } from "../test/support/population.ts"
@@ -102,8 +102,165 @@ export const scaled = (counts: Counts, factor: number): Counts => ({
 /** The simulator's master key (a benchmark value, not a secret). */
 export const masterKey = Redacted.make("sk-bench-master-0123456789abcdef")
 
+/**
+ * The operator runs as a ServiceAccount of its own (bound to cluster-admin, as
+ * the benchmark's admin client is all-powerful too), not with the admin
+ * client certificate the benchmark uses: the API server's audit log then
+ * tells the operator's requests from the benchmark's own and from the API
+ * server's requests to itself (its loopback client, user `system:apiserver`,
+ * sends `GET /openapi/v3` every 5 s and renews its identity lease every
+ * 10 s: the only requests left in a steady-state window by /metrics, which
+ * has no client label).
+ */
+export const operatorAccount = { namespace: "default", name: "litellm-operator-bench" } as const
+const operatorUser = `system:serviceaccount:${operatorAccount.namespace}:${operatorAccount.name}`
+
+/** An audit policy (JSON is YAML) that records the operator's requests, without bodies, and nothing else. */
+export const auditPolicy = JSON.stringify({
+  apiVersion: "audit.k8s.io/v1",
+  kind: "Policy",
+  omitStages: ["RequestReceived"],
+  rules: [{ level: "Metadata", users: [operatorUser] }, { level: "None" }]
+})
+
+const TokenRequestAnswer = Schema.fromJsonString(Schema.Struct({ status: Schema.Struct({ token: Schema.String }) }))
+
+/**
+ * Creates the operator's ServiceAccount and binding, asks for a token and
+ * writes a kubeconfig with it to `path` (the cluster's CA from the launcher's
+ * data directory).
+ */
+export const operatorIdentity = Effect.fn("operatorIdentity")(function* (
+  cluster: { readonly server: string; readonly dataDir: string },
+  path: string
+) {
+  const kube = yield* KubeTransport
+  const { namespace, name } = operatorAccount
+  yield* kube.request({
+    method: "POST",
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts`,
+    body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name } }
+  })
+  yield* kube.request({
+    method: "POST",
+    path: "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+    body: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name, namespace }]
+    }
+  })
+  const answer = yield* kube.request({
+    method: "POST",
+    path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+    body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: 48 * 3600 } },
+    sensitive: true
+  })
+  const { status } = yield* Schema.decodeUnknownEffect(TokenRequestAnswer)(answer)
+  const kubeconfig = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [
+      {
+        name: "bench",
+        cluster: { server: cluster.server, "certificate-authority": join(cluster.dataDir, "pki", "ca.crt") }
+      }
+    ],
+    users: [{ name: "operator", user: { token: status.token } }],
+    contexts: [{ name: "bench", context: { cluster: "bench", user: "operator", namespace: "default" } }],
+    "current-context": "bench"
+  }
+  yield* Effect.sync(() => writeFileSync(path, JSON.stringify(kubeconfig), { mode: 0o600 }))
+  return path
+})
+
+/** The audit log's length so far: where a window of `operatorRequestsSince` starts. */
+export const auditMark = (log: string | undefined) =>
+  Effect.sync(() => {
+    if (log === undefined) return 0
+    try {
+      return statSync(log).size
+    } catch {
+      return 0
+    }
+  })
+
+const AuditEvent = Schema.fromJsonString(
+  Schema.Struct({
+    stage: Schema.String,
+    verb: Schema.String,
+    requestURI: Schema.String,
+    user: Schema.Struct({ username: Schema.String }),
+    objectRef: Schema.optionalKey(
+      Schema.Struct({
+        resource: Schema.optionalKey(Schema.String),
+        subresource: Schema.optionalKey(Schema.String)
+      })
+    )
+  })
+)
+const decodeAuditEvent = Schema.decodeUnknownOption(AuditEvent)
+
+/** Kubernetes verbs as /metrics' `apiserver_request_total` spells them (HTTP methods, LIST and WATCH). */
+const metricVerb: Readonly<Record<string, string>> = {
+  get: "GET",
+  list: "LIST",
+  watch: "WATCH",
+  create: "POST",
+  update: "PUT",
+  patch: "PATCH",
+  delete: "DELETE",
+  deletecollection: "DELETE"
+}
+
+/**
+ * The operator's requests recorded in the audit log after `mark`, by `VERB
+ * resource[/subresource]` (or `VERB /path` for a non-resource URL), as
+ * `apiServerRequests` keys them. A watch counts once, when it starts (its
+ * event at ResponseStarted); every other request at ResponseComplete.
+ */
+export const operatorRequestsSince = (log: string | undefined, mark: number) =>
+  Effect.gen(function* () {
+    if (log === undefined) return undefined
+    // The log backend writes each event as its request completes; give the last ones a moment.
+    yield* Effect.sleep("1 second")
+    const text = yield* Effect.sync(() => {
+      const fd = openSync(log, "r")
+      try {
+        const size = statSync(log).size
+        const buffer = Buffer.alloc(Math.max(0, size - mark))
+        readSync(fd, buffer, 0, buffer.length, mark)
+        return buffer.toString("utf8")
+      } finally {
+        closeSync(fd)
+      }
+    })
+    const out: Record<string, number> = {}
+    for (const line of text.split("\n")) {
+      if (line === "") continue
+      const event = Option.getOrUndefined(decodeAuditEvent(line))
+      if (event === undefined || event.user.username !== operatorUser) continue
+      const counted = event.verb === "watch" ? event.stage === "ResponseStarted" : event.stage === "ResponseComplete"
+      if (!counted) continue
+      const verb = metricVerb[event.verb] ?? event.verb.toUpperCase()
+      const resource = event.objectRef?.resource
+      const what =
+        resource === undefined
+          ? (event.requestURI.split("?")[0] ?? "")
+          : `${resource}${event.objectRef?.subresource === undefined ? "" : `/${event.objectRef.subresource}`}`
+      const key = `${verb} ${what}`
+      out[key] = (out[key] ?? 0) + 1
+    }
+    return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)))
+  })
+
 export interface Environment {
+  /** The operator's kubeconfig: the benchmark's ServiceAccount (`operatorIdentity`), so the audit log tells its requests apart. */
   readonly kubeconfig: string
+  /** The API server's audit log of the operator's requests (`auditPolicy`); undefined: not kept. */
+  readonly auditLog?: string | undefined
   /** The operator's entry: the production bundle (what the image ships) or src/main.ts. */
   readonly entry: string
   /** Node options the operator runs with unless a run says otherwise: the chart's `nodeOptions`. */
@@ -141,7 +298,9 @@ const readiness = Effect.fn("readiness")(function* (namespace: string) {
 
 /**
  * Polls until `expected` objects are Ready; the milliseconds it took from
- * `since`, or undefined after `timeout` or if the operator exits meanwhile.
+ * `since`, or undefined after `timeout` or if the operator exits meanwhile;
+ * and the operator's CPU-seconds and peak RSS (/proc) at its last poll (so
+ * that a process that died still tells what it used until then).
  */
 const awaitReady = (
   count: Effect.Effect<{ readonly all: number; readonly ready: number }>,
@@ -153,14 +312,20 @@ const awaitReady = (
   Effect.gen(function* () {
     const deadline = since + Duration.toMillis(Duration.fromInputUnsafe(timeout))
     let last = 0
+    let cpuSeconds = Number.NaN
+    let peakBytes = Number.NaN
     for (;;) {
       const { ready } = yield* count
-      if (ready >= expected) return { ms: Date.now() - since, ready, exited: false }
+      const cpu = yield* Effect.option(cpuSecondsOf(operator.pid))
+      if (Option.isSome(cpu)) cpuSeconds = cpu.value
+      const memory = yield* Effect.option(memoryOf(operator.pid))
+      if (Option.isSome(memory)) peakBytes = memory.value.peak
+      if (ready >= expected) return { ms: Date.now() - since, ready, exited: false, cpuSeconds, peakBytes }
       if (ready !== last && process.env.BENCH_PROGRESS !== undefined)
         process.stderr.write(`  ${seconds(Date.now() - since).toFixed(1)} s: ${ready}/${expected} Ready\n`)
       last = ready
       const exited = (yield* operator.exit) !== undefined
-      if (exited || Date.now() > deadline) return { ms: undefined, ready, exited }
+      if (exited || Date.now() > deadline) return { ms: undefined, ready, exited, cpuSeconds, peakBytes }
       yield* Effect.sleep("200 millis")
     }
   })
@@ -424,6 +589,8 @@ export interface SteadyResult {
   readonly apiWrites: number
   /** API-server requests over the window (the parent's own watches of what changes included: a LIST and a WATCH each). */
   readonly apiRequests: Readonly<Record<string, number>>
+  /** Of those, the operator's own (from the audit log); undefined without one. */
+  readonly operatorRequests: Readonly<Record<string, number>> | undefined
 }
 
 /**
@@ -469,9 +636,11 @@ const steadyStateScoped = Effect.fn("steadyState")(function* (
   yield* sim.resetCalls
   const before = yield* reconcilesOf(operator)
   const requestsBefore = yield* apiServerRequests
+  const auditBefore = yield* auditMark(env.auditLog)
   const windowSeconds = options.resyncSeconds * options.periods
   yield* Effect.sleep(Duration.seconds(windowSeconds))
   const apiRequests = requestsSince(requestsBefore, yield* apiServerRequests)
+  const operatorRequests = yield* operatorRequestsSince(env.auditLog, auditBefore)
   const reconciles = (yield* reconcilesOf(operator)) - before
   const calls = yield* sim.calls
   const sums = sumCalls(calls)
@@ -486,18 +655,31 @@ const steadyStateScoped = Effect.fn("steadyState")(function* (
     litellmWrites: sums.writes,
     litellmByEndpoint: calls,
     apiWrites,
-    apiRequests
+    apiRequests,
+    operatorRequests
   } satisfies SteadyResult
 })
 
 export interface MemoryResult {
+  /** Where the objects are (converged, for a steady-state run after it). */
+  readonly namespace: string
   readonly objects: number
   readonly counts: Counts
   /** The Node options the operator ran with (none: the defaults, as the image runs it). */
   readonly nodeOptions: ReadonlyArray<string>
   readonly convergeSeconds: number | undefined
+  /** Objects Ready at the end (all of them, unless the operator died or the time ran out). */
+  readonly readyAtEnd: number
+  /** Seconds from the operator's spawn to its death or the timeout, when it did not converge. */
+  readonly endedAfterSeconds?: number
+  /** The operator's CPU-seconds (user + system, /proc) from its spawn until every object was Ready (or its last poll). */
+  readonly cpuSeconds: number
+  /** etcd's database size when the run ended (`apiserver_storage_size_bytes`), against its 2 GiB default quota. */
+  readonly storageBytes: number | undefined
   /** The operator died (e.g. out of heap) before everything was Ready. */
   readonly exited: boolean
+  /** The end of its output, when it died. */
+  readonly exitOutput?: string
   readonly rssBytes: number
   readonly peakBytes: number
   /** After a full garbage collection: what the operator's data really takes. */
@@ -559,19 +741,30 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
     nodeArgs: [...nodeOptions, "--expose-gc", "--import", probe],
     env: chartEnv
   })
-  yield* operator.ready("300 seconds")
+  // A large namespace can take the operator down before it is even ready (its first lists): a result too.
+  const readyExit = yield* Effect.exit(operator.ready("300 seconds"))
+  if (Exit.isFailure(readyExit) && (yield* operator.exit) === undefined) return yield* Effect.failCause(readyExit.cause)
   const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
+  const endedAfterSeconds = seconds(Date.now() - started)
+  const storageBytes = yield* storageSize
   if (done.exited) {
-    const tail = yield* operator.outputTail
-    yield* Effect.sync(() => process.stderr.write(`  the operator exited:\n${tail.slice(-2000)}\n`))
+    const tail = (yield* operator.outputTail).slice(-2000)
+    yield* Effect.sync(() => process.stderr.write(`  the operator exited:\n${tail}\n`))
     return {
+      namespace,
       objects: total(counts),
       counts,
       nodeOptions,
       convergeSeconds: undefined,
+      readyAtEnd: done.ready,
+      endedAfterSeconds,
+      cpuSeconds: done.cpuSeconds,
       exited: true,
+      exitOutput: tail,
+      storageBytes,
       rssBytes: Number.NaN,
-      peakBytes: Number.NaN,
+      // The last poll's: close to the peak it died at.
+      peakBytes: done.peakBytes,
       liveHeapBytes: undefined,
       rssAfterGcBytes: undefined,
       work: {},
@@ -586,11 +779,16 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
   const reasons = yield* errorReasons(operator)
   yield* operator.stop
   return {
+    namespace,
     objects: total(counts),
     counts,
     nodeOptions,
     convergeSeconds: done.ms === undefined ? undefined : seconds(done.ms),
+    readyAtEnd: done.ready,
+    ...(done.ms === undefined ? { endedAfterSeconds } : {}),
+    cpuSeconds: done.cpuSeconds,
     exited: false,
+    storageBytes,
     rssBytes: memory.rss,
     peakBytes: memory.peak,
     liveHeapBytes: afterGc?.heapUsed,
@@ -611,6 +809,16 @@ export interface SettledMemory {
   readonly rssAfterGcBytes: number | undefined
 }
 
+/** On the unrelated Secrets, to delete them (and only them) afterwards. */
+const unrelatedLabel = "bench.litellm-operator.dev/unrelated"
+
+/** etcd's database size as the API server last saw it (`apiserver_storage_size_bytes`), if it reports it. */
+const storageSize = Effect.gen(function* () {
+  const text = yield* (yield* KubeTransport).request({ method: "GET", path: "/metrics" })
+  const line = text.split("\n").find((l) => l.startsWith("apiserver_storage_size_bytes"))
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1))
+}).pipe(Effect.orDie)
+
 export interface UnrelatedSecretsResult {
   readonly objects: number
   readonly secrets: number
@@ -620,6 +828,12 @@ export interface UnrelatedSecretsResult {
   readonly with: SettledMemory
   /** API-server requests while the operator started and settled with the unrelated Secrets present. */
   readonly apiRequestsWith: Readonly<Record<string, number>>
+  /** Of those, the operator's own (from the audit log); undefined without one. */
+  readonly operatorRequestsWith: Readonly<Record<string, number>> | undefined
+  /** Creating the unrelated Secrets (8 at a time). */
+  readonly createSeconds: number
+  /** etcd's database size after they were created (the API server's `apiserver_storage_size_bytes`), if it says. */
+  readonly storageBytes: number | undefined
 }
 
 /**
@@ -702,19 +916,36 @@ const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
   // The first operator creates everything; the two measured ones find it converged.
   yield* settled
   const without = yield* settled
+  const creating = Date.now()
+  // A few at a time: each is one etcd write of up to ~1 MiB (etcd refuses requests above 1.5 MiB).
   yield* Effect.forEach(
     Array.from({ length: options.secrets }, (_, i) => i),
     (i) =>
-      kube.create(Secrets, {
-        metadata: { namespace, name: `unrelated-${i}` },
-        type: "Opaque",
-        data: { blob: randomBytes(options.secretBytes).toString("base64") }
-      }),
-    { concurrency: 4, discard: true }
+      kube
+        .create(Secrets, {
+          metadata: { namespace, name: `unrelated-${i}`, labels: { [unrelatedLabel]: "true" } },
+          type: "Opaque",
+          data: { blob: randomBytes(options.secretBytes).toString("base64") }
+        })
+        .pipe(Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 20, while: (e) => e.retryable })),
+    { concurrency: 8, discard: true }
   )
+  const createSeconds = seconds(Date.now() - creating)
+  const storageBytes = yield* storageSize
   const requestsBefore = yield* apiServerRequests
+  const auditBefore = yield* auditMark(env.auditLog)
   const withSecrets = yield* settled
   const apiRequestsWith = requestsSince(requestsBefore, yield* apiServerRequests)
+  const operatorRequestsWith = yield* operatorRequestsSince(env.auditLog, auditBefore)
+  // Out of the API server's watch cache (about their size in its memory) and, after its next compaction, of etcd's quota.
+  yield* (yield* KubeTransport)
+    .request({
+      method: "DELETE",
+      path: `/api/v1/namespaces/${namespace}/secrets`,
+      query: { labelSelector: `${unrelatedLabel}=true` },
+      timeout: "5 minutes"
+    })
+    .pipe(Effect.ignore)
   return {
     objects: total(counts),
     secrets: options.secrets,
@@ -722,6 +953,9 @@ const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
     nodeOptions: env.nodeOptions,
     without,
     with: withSecrets,
-    apiRequestsWith
+    apiRequestsWith,
+    operatorRequestsWith,
+    createSeconds,
+    storageBytes
   } satisfies UnrelatedSecretsResult
 })

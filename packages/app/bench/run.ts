@@ -7,10 +7,14 @@
  *   300 associations with 10 ms of LiteLLM latency, at 4 workers (the
  *   default) and at 1;
  * - LiteLLM calls and API-server writes per object per hour in steady state;
- * - the operator's RSS at 1,000 and 10,000 objects, and at 1,000 with 150
- *   unrelated Secrets of 700 KiB each in the namespace;
+ * - a size sweep (1,000 and 10,000 objects unless `--sweep-sizes` says
+ *   otherwise): time to converge, the operator's CPU-seconds, RSS and live
+ *   heap after a full GC; and at 1,000 objects with 1 GiB of unrelated
+ *   Secrets (1 MiB each) in the namespace (`--unrelated-mib`);
  * - API-server requests by verb and resource while converging and in steady
- *   state (e.g. `GET secrets`).
+ *   state (e.g. `GET secrets`): all clients' from the API server's /metrics,
+ *   and the operator's alone from its audit log (the operator runs as a
+ *   ServiceAccount of its own, see load.ts `operatorAccount`).
  *
  * It starts its own control plane (tools/control-plane) and simulator, so it
  * needs nothing running. Flags: `--scale <f>` shrinks every population (a
@@ -19,6 +23,9 @@
  * `--cpu-prof <dir>` (a V8 CPU profile of every operator run, summarised by
  * `node packages/app/bench/cpuProfile.ts <file>`),
  * `--only memory <n>` (the operator's memory at n objects, as JSON),
+ * `--only sweep [--sweep-sizes 1000,10000,50000]` (the size sweep alone, as
+ * JSON; 50,000 takes long and is left out of the full run by default),
+ * `--unrelated-mib <n>` (the unrelated Secrets' total, default 1024),
  * `--only live` (objects created while the operator runs, 32 at a time: time,
  * operator CPU-seconds, LiteLLM calls by endpoint, API-server requests, peak
  * RSS; printed as JSON, BENCHMARKS.md untouched),
@@ -29,26 +36,28 @@
  * `BENCH_PROGRESS=1` prints convergence progress.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, loadavg, tmpdir, totalmem } from "node:os"
 import { join } from "node:path"
 import { KubeClient, KubeTransport } from "@litellm-operator/k8s"
 import { installCrds, spawnControlPlane } from "@litellm-operator/k8s/local"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Duration, Effect, Layer, Option } from "effect"
+import { Duration, Effect, Layer, Logger, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { bundleOperator } from "../bin/bundle.ts"
 import { runMain } from "../src/cli/run.ts"
 import type { Counts } from "../test/support/population.ts"
 import { total } from "../test/support/population.ts"
-import type { ConvergeResult, MemoryResult, SteadyResult, UnrelatedSecretsResult } from "./load.ts"
+import type { ConvergeResult, Environment, MemoryResult, SteadyResult, UnrelatedSecretsResult } from "./load.ts"
 import {
+  auditPolicy,
   chartValue,
   converge,
   inChartContainer,
   liveCreation,
   masterKey,
   memoryAt,
+  operatorIdentity,
   scaled,
   standardMix,
   steadyState,
@@ -68,12 +77,29 @@ interface BenchOptions {
   readonly onlyLive: boolean
   /** `--only memory <n>`: the operator's memory at n objects (the standard mix), the chart's options; JSON. */
   readonly onlyMemory: number | undefined
+  /** `--only sweep`: the size sweep alone; JSON. */
+  readonly onlySweep: boolean
+  /** The sweep's sizes (objects, the standard proportions), before `--scale`. */
+  readonly sweepSizes: ReadonlyArray<number>
+  /** The unrelated Secrets' total in MiB (1 MiB each), before `--scale`. */
+  readonly unrelatedMib: number
+  /** `--sweep-steady`: after each sweep point, a steady-state window on its namespace. */
+  readonly sweepSteady: boolean
   readonly entry: string | undefined
   readonly cpuProf: string | undefined
   readonly nodeOptions: string | undefined
 }
-/** Unrelated Secrets added for the memory comparison: 150 of 700 KiB (about 100 MiB), as in the issue. */
-const UNRELATED = { secrets: 150, secretBytes: 700 * 1024 }
+/**
+ * Unrelated Secrets are 1 MiB each: etcd refuses a request above 1.5 MiB, and
+ * the API server a JSON body above 3 MB (1 MiB is 1.4 MB in base64).
+ */
+const UNRELATED_SECRET_BYTES = 1024 * 1024
+/** The size sweep's default: 50,000 takes long (opt in with `--sweep-sizes`). */
+const SWEEP_SIZES = [1000, 10_000]
+/** Bare `node` beside the chart's options only up to this size: a comparison, not the curve. */
+const BARE_UP_TO = 10_000
+/** Up to 15 minutes, more for a large sweep point (40 ms per object: 33 min at 50,000). */
+const timeoutFor = (objects: number) => Duration.millis(Math.max(15 * 60_000, objects * 40))
 const LATENCY_MS = 10
 const RESYNC_SECONDS = 10
 const PERIODS = 6
@@ -108,13 +134,27 @@ const planBench = () => {
   return run.stdout.trim()
 }
 
+/** A sweep (memory) point, with the load around it and, with `--sweep-steady`, a steady-state window after it. */
+type SweepPoint = MemoryResult & {
+  readonly loadBefore: string
+  readonly loadAfter: string
+  readonly steady?: SteadyResult
+}
+
+/**
+ * The sweep's steady-state resync period: long enough for the operator to
+ * get through every object (about 100 reconciles a second when nothing has
+ * changed), short enough to be cheap: 10 s at 1,000 objects, 100 s at 10,000.
+ */
+const sweepResyncSeconds = (objects: number) => Math.max(RESYNC_SECONDS, Math.ceil(objects / 100))
+
 interface Results {
   readonly startedAt: Date
   readonly loadBefore: string
   readonly plan: string
   readonly converge: ReadonlyArray<ConvergeResult & { readonly loadAfter: string }>
   readonly steady: SteadyResult & { readonly loadAfter: string }
-  readonly memory: ReadonlyArray<MemoryResult & { readonly loadAfter: string }>
+  readonly memory: ReadonlyArray<SweepPoint>
   readonly unrelated: UnrelatedSecretsResult & { readonly loadAfter: string }
   readonly finishedAt: Date
 }
@@ -122,6 +162,8 @@ interface Results {
 /** The API-server client and the simulator, with LATENCY_MS on every LiteLLM call. */
 const benchLayer = (kubeconfig: string) =>
   Layer.mergeAll(
+    // The benchmark's own log lines (e.g. its informers listing again) to stderr: `--only` prints JSON on stdout.
+    Logger.layer([Logger.withConsoleError(Logger.formatSimple)]),
     KubeClient.layerFromFile(kubeconfig),
     Layer.effectDiscard(
       Effect.flatMap(Simulator, (sim) => sim.setFaults([{ kind: "latency", latencyMs: LATENCY_MS }]))
@@ -132,16 +174,36 @@ const program = (o: BenchOptions) =>
   Effect.gen(function* () {
     const startedAt = new Date()
     const loadBefore = load()
-    yield* log(`bench: load average ${loadBefore}; plan throughput…`)
-    const plan = planBench()
-    yield* log(plan)
+    // The `--only` runs print JSON about the operator alone: no plan throughput.
+    const only = o.onlyMemory !== undefined || o.onlyLive || o.onlySweep || o.onlySecrets
+    yield* log(`bench: load average ${loadBefore}${only ? "" : "; plan throughput…"}`)
+    const plan = only ? "" : planBench()
+    if (!only) yield* log(plan)
 
     yield* log("bench: starting the control plane…")
-    const cp = yield* Effect.acquireRelease(spawnControlPlane(), (c) => c.stop(Duration.seconds(10)))
-    yield* installCrds(cp.kubeconfig).pipe(Effect.provide(KubeTransport.layerFromFile(cp.kubeconfig)))
+    // The API server keeps an audit log of the operator's requests (and only those): see load.ts `operatorAccount`.
+    // Removed at the end: the audit log of a large run is hundreds of MB.
+    const work = yield* Effect.acquireRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "litellm-operator-bench-"))),
+      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+    )
+    const policy = join(work, "audit-policy.json")
+    const auditLog = join(work, "audit.log")
+    writeFileSync(policy, auditPolicy)
+    const cp = yield* Effect.acquireRelease(
+      spawnControlPlane({
+        args: [`--apiserver-arg=--audit-policy-file=${policy}`, `--apiserver-arg=--audit-log-path=${auditLog}`]
+      }),
+      (c) => c.stop(Duration.seconds(10))
+    )
+    const adminTransport = KubeTransport.layerFromFile(cp.kubeconfig)
+    yield* installCrds(cp.kubeconfig).pipe(Effect.provide(adminTransport))
+    const operatorKubeconfig = yield* operatorIdentity(cp, join(work, "operator-kubeconfig")).pipe(
+      Effect.provide(adminTransport)
+    )
     // The operator as the image ships it: the esbuild bundle of src/main.ts.
     const given = o.entry
-    const entry = given ?? join(mkdtempSync(join(tmpdir(), "litellm-operator-bench-")), "operator.mjs")
+    const entry = given ?? join(work, "operator.mjs")
     if (given === undefined) yield* Effect.promise(() => bundleOperator(entry))
     // `--cpu-prof <dir>`: every operator run writes a V8 CPU profile there (summarise with bench/cpuProfile.ts).
     const profileDir = o.cpuProf
@@ -150,7 +212,8 @@ const program = (o: BenchOptions) =>
     const base =
       givenNodeOptions === undefined ? SHIPPED : inChartContainer(givenNodeOptions.split(" ").filter((o) => o !== ""))
     const nodeOptions = profileDir === undefined ? base : [...base, "--cpu-prof", `--cpu-prof-dir=${profileDir}`]
-    const env = { kubeconfig: cp.kubeconfig, entry, nodeOptions, operatorFlags: o.operatorFlags }
+    const env = { kubeconfig: operatorKubeconfig, auditLog, entry, nodeOptions, operatorFlags: o.operatorFlags }
+    const sweepSizes = o.sweepSizes.map((n) => Math.round(n * o.scale))
     const mix = scaled(standardMix, o.scale)
     const timeout = Duration.minutes(15)
 
@@ -160,6 +223,21 @@ const program = (o: BenchOptions) =>
         yield* log(`bench: memory at ${onlyMemory} objects, Node options ${JSON.stringify(nodeOptions)}…`)
         const memory = yield* memoryAt(env, onlyMemory, { timeout, nodeOptions })
         process.stdout.write(`${JSON.stringify({ ...memory, loadBefore, loadAfter: load() }, null, 1)}\n`)
+        return undefined
+      }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
+    }
+    if (o.onlySweep) {
+      return yield* Effect.gen(function* () {
+        const points: Array<unknown> = []
+        for (const n of sweepSizes) {
+          const before = load()
+          yield* log(`bench: sweep, ${n} objects, Node options ${JSON.stringify(nodeOptions)}…`)
+          const point = yield* memoryAt(env, n, { timeout: timeoutFor(n), nodeOptions })
+          const result: SweepPoint = { ...point, loadBefore: before, loadAfter: load() }
+          yield* log(`  ${JSON.stringify(result)}`)
+          points.push(o.sweepSteady ? yield* withSteady(env, result) : result)
+        }
+        process.stdout.write(`${JSON.stringify(points, null, 1)}\n`)
         return undefined
       }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
     }
@@ -189,18 +267,28 @@ const program = (o: BenchOptions) =>
       const steady = { ...steadyResult, loadAfter: load() }
       yield* log(`  ${JSON.stringify(steady)}`)
       const unrelatedAt = Math.round(1000 * o.scale)
+      const unrelatedSecretCount = Math.max(1, Math.round(o.unrelatedMib * o.scale))
       yield* log(
-        `bench: memory at ${unrelatedAt} objects without and with ${UNRELATED.secrets} unrelated Secrets of ${UNRELATED.secretBytes / 1024} KiB…`
+        `bench: memory at ${unrelatedAt} objects without and with ${unrelatedSecretCount} unrelated Secrets of 1 MiB…`
       )
-      const unrelated = { ...(yield* unrelatedSecrets(env, unrelatedAt, { ...UNRELATED, timeout })), loadAfter: load() }
+      const unrelated = {
+        ...(yield* unrelatedSecrets(env, unrelatedAt, {
+          secrets: unrelatedSecretCount,
+          secretBytes: UNRELATED_SECRET_BYTES,
+          timeout
+        })),
+        loadAfter: load()
+      }
       yield* log(`  ${JSON.stringify(unrelated)}`)
-      const memory: Array<MemoryResult & { readonly loadAfter: string }> = []
-      for (const n of o.onlySecrets ? [] : [1000, 10_000].map((x) => Math.round(x * o.scale))) {
-        for (const nodeOptions of [SHIPPED, []]) {
+      const memory: Array<SweepPoint> = []
+      for (const n of o.onlySecrets ? [] : sweepSizes) {
+        for (const nodeOptions of n <= Math.round(BARE_UP_TO * o.scale) ? [SHIPPED, []] : [SHIPPED]) {
+          const before = load()
           yield* log(`bench: memory at ${n} objects, Node options ${JSON.stringify(nodeOptions)}…`)
-          const result = yield* memoryAt(env, n, { timeout, nodeOptions })
-          memory.push({ ...result, loadAfter: load() })
+          const result = yield* memoryAt(env, n, { timeout: timeoutFor(n), nodeOptions })
+          const point: SweepPoint = { ...result, loadBefore: before, loadAfter: load() }
           yield* log(`  ${JSON.stringify(result)}`)
+          memory.push(o.sweepSteady && shipped(nodeOptions) ? yield* withSteady(env, point) : point)
         }
       }
       return {
@@ -216,7 +304,24 @@ const program = (o: BenchOptions) =>
     }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
   })
 
+/** A steady-state window of one resync period on a converged sweep point's namespace (a fresh operator; its start-up pass left out). */
+const withSteady = (env: Environment, point: SweepPoint) =>
+  Effect.gen(function* () {
+    if (point.convergeSeconds === undefined || point.exited) return point
+    const resyncSeconds = sweepResyncSeconds(point.objects)
+    yield* log(`bench: steady state at ${point.objects} objects, resync ${resyncSeconds} s, 1 period…`)
+    const steady = yield* steadyState(env, point.namespace, point.objects, { resyncSeconds, periods: 1 })
+    yield* log(`  ${JSON.stringify(steady)}`)
+    return { ...point, steady }
+  })
+
 const verdict = (met: boolean) => (met ? "**met**" : "**missed**")
+
+/** How a sweep point ended: its convergence time, or how far it got. */
+const outcome = (m: MemoryResult) =>
+  m.convergeSeconds !== undefined
+    ? `${fmt(m.convergeSeconds, 1)} s`
+    : `${m.exited ? "the operator died" : "not converged"} after ${fmt(m.endedAfterSeconds ?? Number.NaN, 0)} s, ${fmt(m.readyAtEnd)} of ${fmt(m.objects)} Ready`
 
 const workTable = (work: ConvergeResult["work"]) => [
   "| kind | reconciles | of which failed | reconcile time, summed | per reconcile |",
@@ -234,6 +339,17 @@ const gets = (requests: Readonly<Record<string, number>>) =>
   Object.entries(requests)
     .filter(([k]) => k.startsWith("GET "))
     .reduce((sum, [, n]) => sum + n, 0)
+/** Reads: `GET` and `LIST` (a watch's start is counted apart). */
+const reads = (requests: Readonly<Record<string, number>>) =>
+  Object.entries(requests)
+    .filter(([k]) => k.startsWith("GET ") || k.startsWith("LIST "))
+    .reduce((sum, [, n]) => sum + n, 0)
+/** Writes: `POST`, `PUT`, `PATCH`, `DELETE`. */
+const writes = (requests: Readonly<Record<string, number>>) =>
+  Object.entries(requests)
+    .filter(([k]) => /^(POST|PUT|PATCH|DELETE) /.test(k))
+    .reduce((sum, [, n]) => sum + n, 0)
+const size = (bytes: number) => (bytes >= 1024 ** 3 ? `${fmt(bytes / 1024 ** 3, 2)} GiB` : mb(bytes))
 const requestList = (requests: Readonly<Record<string, number>>) =>
   Object.entries(requests)
     .map(([k, n]) => `\`${k}\` ${fmt(n)}`)
@@ -247,6 +363,7 @@ const report = (r: Results, o: BenchOptions): string => {
   const s = r.steady
   const perReconcile = (n: number) => (s.reconciles === 0 ? Number.NaN : n / s.reconciles)
   const litellmReadsPerResync = perReconcile(s.litellmCalls - s.litellmWrites)
+  const ops = s.operatorRequests
   const mix = four?.counts ?? standardMix
   const rows: Array<string> = []
   const lines = (...xs: ReadonlyArray<string>) => rows.push(...xs)
@@ -312,9 +429,18 @@ const report = (r: Results, o: BenchOptions): string => {
     `| LiteLLM reads | ${fmt(litellmReadsPerResync, 3)} | ${fmt(litellmReadsPerResync * RESYNCS_PER_HOUR, 2)} | ${fmt(s.litellmCalls - s.litellmWrites)} |`,
     `| LiteLLM writes | ${fmt(perReconcile(s.litellmWrites), 3)} | ${fmt(perReconcile(s.litellmWrites) * RESYNCS_PER_HOUR, 2)} | ${fmt(s.litellmWrites)} |`,
     `| API-server writes | ${fmt(perReconcile(s.apiWrites), 3)} | ${fmt(perReconcile(s.apiWrites) * RESYNCS_PER_HOUR, 2)} | ${fmt(s.apiWrites)} |`,
-    `| API-server reads (GET) | ${fmt(perReconcile(gets(s.apiRequests)), 3)} | ${fmt(perReconcile(gets(s.apiRequests)) * RESYNCS_PER_HOUR, 2)} | ${fmt(gets(s.apiRequests))} |`,
+    ...(ops === undefined
+      ? []
+      : [
+          `| API-server reads by the operator (GET, LIST; audit log) | ${fmt(perReconcile(reads(ops)), 3)} | ${fmt(perReconcile(reads(ops)) * RESYNCS_PER_HOUR, 2)} | ${fmt(reads(ops))} |`,
+          `| API-server writes by the operator (audit log) | ${fmt(perReconcile(writes(ops)), 3)} | ${fmt(perReconcile(writes(ops)) * RESYNCS_PER_HOUR, 2)} | ${fmt(writes(ops))} |`
+        ]),
+    `| API-server GETs, every client (/metrics) | ${fmt(perReconcile(gets(s.apiRequests)), 3)} | ${fmt(perReconcile(gets(s.apiRequests)) * RESYNCS_PER_HOUR, 2)} | ${fmt(gets(s.apiRequests))} |`,
     "",
-    `API-server requests in the window (from its /metrics; the benchmark's own LIST and WATCH of what it counts included): ${requestList(s.apiRequests)}. ` +
+    `The operator's API-server requests in the window (the API server's audit log; the operator runs as a ServiceAccount of its own): ${ops === undefined ? "not recorded" : requestList(ops)}. ` +
+      "Every client's (the API server's /metrics, which has no client label): " +
+      `${requestList(s.apiRequests)}; the benchmark's own LIST and WATCH of what it counts are among them, and the API server's requests to itself ` +
+      "(its loopback client, user `system:apiserver`: `GET /openapi/v3` every 5 s, its identity lease renewed every 10 s; seen in the audit log of a control plane with no client at all). " +
       `While converging at 4 workers: ${requestList(four?.apiRequests ?? {})}.`,
     "",
     `LiteLLM calls in the window by endpoint: ${Object.entries(s.litellmByEndpoint)
@@ -324,19 +450,40 @@ const report = (r: Results, o: BenchOptions): string => {
       "List pages are `/key/list`, `/user/list` and `/team/list` (one call, all teams with their membership rows); reads by id (`/key/info`, `/user/info`, `/team/info`) are " +
       "what no list answered: the reads that show a list is worth taking again (10 of a kind), and objects written since the last list.",
     "",
-    "## Memory",
+    "## Memory and size sweep",
     "",
-    "Once a namespace of N objects (the same proportions) has converged and 10 s have passed: the operator's RSS (`VmRSS`) and peak (`VmHWM`) from /proc; " +
+    "N objects (the same proportions) already in the API server, then the operator started; once every object is Ready and 10 s have passed: the operator's RSS (`VmRSS`) and peak (`VmHWM`) from /proc; " +
       "then, after a full garbage collection (the operator runs with `--expose-gc` and a preloaded probe, bench/memoryProbe.mjs), its live heap and RSS. " +
-      `The operator runs as the chart runs it (\`${SHIPPED.join(" ")}\`, values.yaml \`operator.nodeOptions\`), then with bare \`node\` for comparison; every other run above uses the chart's options too.`,
+      "Its CPU-seconds (user + system, /proc) from its spawn until every object was Ready; the machine is shared, so the load average is given. " +
+      `The operator runs as the chart runs it (\`${SHIPPED.join(" ")}\`, values.yaml \`operator.nodeOptions\`), then, up to ${fmt(BARE_UP_TO)} objects, with bare \`node\` for comparison; every other run above uses the chart's options too. ` +
+      "50,000 objects are left out unless asked for (`pnpm bench --only sweep --sweep-sizes 1000,10000,50000`).",
     "",
-    "| objects | Node options | converged in | RSS | peak RSS | live heap after GC | RSS after GC |",
-    "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+    "| objects | Node options | converged in | operator CPU (per object) | RSS | peak RSS | live heap after GC | RSS after GC | load average before → after |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
   )
   for (const m of r.memory)
     lines(
-      `| ${fmt(m.objects)} | ${shipped(m.nodeOptions) ? `the chart's: \`${m.nodeOptions.join(" ")}\`` : m.nodeOptions.length === 0 ? "none (bare node)" : `\`${m.nodeOptions.join(" ")}\``} | ${m.exited ? "the operator exited" : m.convergeSeconds === undefined ? "not within 15 min" : `${fmt(m.convergeSeconds, 1)} s`} | ${mb(m.rssBytes)} | ${mb(m.peakBytes)} | ${m.liveHeapBytes === undefined ? "?" : mb(m.liveHeapBytes)} | ${m.rssAfterGcBytes === undefined ? "?" : mb(m.rssAfterGcBytes)} |`
+      `| ${fmt(m.objects)} | ${shipped(m.nodeOptions) ? `the chart's: \`${m.nodeOptions.join(" ")}\`` : m.nodeOptions.length === 0 ? "none (bare node)" : `\`${m.nodeOptions.join(" ")}\``} | ${outcome(m)} | ${fmt(m.cpuSeconds, 1)} s (${fmt((1000 * m.cpuSeconds) / m.objects, 1)} ms) | ${mb(m.rssBytes)} | ${mb(m.peakBytes)} | ${m.liveHeapBytes === undefined ? "?" : mb(m.liveHeapBytes)} | ${m.rssAfterGcBytes === undefined ? "?" : mb(m.rssAfterGcBytes)} | ${m.loadBefore} → ${m.loadAfter} |`
     )
+  const steadyPoints = r.memory.flatMap((m) => (m.steady === undefined ? [] : [m.steady]))
+  if (steadyPoints.length > 0) {
+    lines(
+      "",
+      "Steady state by size (`--sweep-steady`): after each point above with the chart's options, a fresh operator on its namespace with a resync period of N/100 s (at least 10 s); " +
+        "its start-up pass and one period left out, then one period counted. Per reconcile = per object per resync. " +
+        "API-server reads and writes are the operator's own (the audit log); watch events count every write to the four kinds, Secrets and Events of the namespace.",
+      "",
+      "| objects | resync period | reconciles in the window | API-server reads (GET, LIST) per object per resync | API-server writes (operator; watch events) | LiteLLM reads | LiteLLM writes |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    for (const st of steadyPoints) {
+      const per = (n: number) => fmt(st.reconciles === 0 ? Number.NaN : n / st.reconciles, 3)
+      const own = st.operatorRequests
+      lines(
+        `| ${fmt(st.objects)} | ${st.resyncPeriodSeconds} s | ${fmt(st.reconciles)} | ${own === undefined ? "?" : per(reads(own))} | ${own === undefined ? "?" : per(writes(own))}; ${per(st.apiWrites)} | ${per(st.litellmCalls - st.litellmWrites)} | ${per(st.litellmWrites)} |`
+      )
+    }
+  }
   const u = r.unrelated
   const change = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? "?" : `${b >= a ? "+" : ""}${fmt((100 * (b - a)) / a, 1)} %`
@@ -345,7 +492,8 @@ const report = (r: Results, o: BenchOptions): string => {
     `### With unrelated Secrets`,
     "",
     `A converged namespace of ${fmt(u.objects)} objects, measured by a freshly started operator (settled, then a full GC), then again after ` +
-      `${u.secrets} unrelated Secrets of ${fmt(u.secretBytes / 1024, 0)} KiB of random data each were added to it (${mb(u.secrets * u.secretBytes)}).`,
+      `${fmt(u.secrets)} unrelated Secrets of ${fmt(u.secretBytes / 1024, 0)} KiB of random data each were added to it (${size(u.secrets * u.secretBytes)}; ` +
+      `created 8 at a time in ${fmt(u.createSeconds, 0)} s; etcd's database then ${u.storageBytes === undefined ? "?" : size(u.storageBytes)}; deleted again afterwards).`,
     "",
     "| | RSS | peak RSS | live heap after GC | RSS after GC |",
     "| --- | ---: | ---: | ---: | ---: |",
@@ -360,13 +508,16 @@ const report = (r: Results, o: BenchOptions): string => {
     ),
     `| change | ${change(u.without.rssBytes, u.with.rssBytes)} | ${change(u.without.peakBytes, u.with.peakBytes)} | ${change(u.without.liveHeapBytes, u.with.liveHeapBytes)} | ${change(u.without.rssAfterGcBytes, u.with.rssAfterGcBytes)} |`,
     "",
-    `API-server requests while the second operator started and settled: ${requestList(u.apiRequestsWith)}.`
+    `The operator's API-server requests while the second operator started and settled (audit log): ${u.operatorRequestsWith === undefined ? "not recorded" : requestList(u.operatorRequestsWith)}; every client's (/metrics): ${requestList(u.apiRequestsWith)}.`
   )
   const largest = Math.max(...r.memory.map((m) => m.objects))
-  const atLargest = r.memory.filter((m) => m.objects === largest)
-  const asShipped = atLargest.find((m) => shipped(m.nodeOptions))
-  const bare = atLargest.find((m) => m.nodeOptions.length === 0)
-  const bigRun = asShipped
+  const bigRun = r.memory.find((m) => m.objects === largest && shipped(m.nodeOptions))
+  // The RSS target is about 10,000 objects (scaled with --scale), whatever else the sweep measured.
+  const tenThousand = Math.round(10_000 * scale)
+  const asShipped = r.memory.find((m) => m.objects === tenThousand && shipped(m.nodeOptions))
+  const bare = r.memory.find((m) => m.objects === tenThousand && m.nodeOptions.length === 0)
+  const fiftyThousand = r.memory.find((m) => m.objects === Math.round(50_000 * scale) && shipped(m.nodeOptions))
+  const operatorReads = ops === undefined ? gets(s.apiRequests) : reads(ops)
   lines(
     "",
     bigRun === undefined ? "" : `Where the time goes at ${fmt(largest)} objects:`,
@@ -381,9 +532,12 @@ const report = (r: Results, o: BenchOptions): string => {
     `| 0 writes per object in steady state | ${fmt(perReconcile(s.apiWrites), 3)} API-server, ${fmt(perReconcile(s.litellmWrites), 3)} LiteLLM per object per resync | ${verdict(s.apiWrites === 0 && s.litellmWrites === 0)} |`,
     `| ≤ 1 LiteLLM read per object per resync | ${fmt(litellmReadsPerResync, 3)} | ${verdict(litellmReadsPerResync <= 1)} |`,
     `| ≤ 0.05 with list-based observation | ${fmt(litellmReadsPerResync, 3)} (lists up to half a resync period old) | ${verdict(litellmReadsPerResync <= 0.05)} |`,
-    `| RSS unchanged (± 5 %) by ${mb(u.secrets * u.secretBytes)} of unrelated Secrets | ${change(u.without.rssAfterGcBytes, u.with.rssAfterGcBytes)} RSS after GC, ${change(u.without.rssBytes, u.with.rssBytes)} RSS | ${verdict(u.without.rssAfterGcBytes !== undefined && u.with.rssAfterGcBytes !== undefined && Math.abs(u.with.rssAfterGcBytes / u.without.rssAfterGcBytes - 1) <= 0.05)} |`,
-    `| 0 API-server reads per object in steady state | ${fmt(perReconcile(gets(s.apiRequests)), 3)} GETs per object per resync | ${verdict(gets(s.apiRequests) === 0)} |`,
-    `| RSS ≤ 150 MiB at ${fmt(largest)} objects | ${asShipped === undefined ? "?" : `${mb(asShipped.rssBytes)} (peak ${mb(asShipped.peakBytes)}, live heap ${asShipped.liveHeapBytes === undefined ? "?" : mb(asShipped.liveHeapBytes)})`} as the chart runs it; ${bare === undefined ? "?" : `${mb(bare.rssBytes)} (peak ${mb(bare.peakBytes)})`} with bare node | ${verdict(asShipped !== undefined && !asShipped.exited && asShipped.rssBytes <= 150 * 1024 * 1024)} |`,
+    `| RSS unchanged (± 5 %) by ${size(u.secrets * u.secretBytes)} of unrelated Secrets | ${change(u.without.rssAfterGcBytes, u.with.rssAfterGcBytes)} RSS after GC, ${change(u.without.rssBytes, u.with.rssBytes)} RSS | ${verdict(u.without.rssAfterGcBytes !== undefined && u.with.rssAfterGcBytes !== undefined && Math.abs(u.with.rssAfterGcBytes / u.without.rssAfterGcBytes - 1) <= 0.05)} |`,
+    `| 0 API-server reads per object in steady state | ${fmt(perReconcile(operatorReads), 3)} ${ops === undefined ? "GETs (every client: no audit log)" : "GETs and LISTs by the operator"} per object per resync | ${verdict(operatorReads === 0)} |`,
+    `| RSS ≤ 150 MiB at ${fmt(tenThousand)} objects | ${asShipped === undefined ? "?" : `${mb(asShipped.rssBytes)} (peak ${mb(asShipped.peakBytes)}, live heap ${asShipped.liveHeapBytes === undefined ? "?" : mb(asShipped.liveHeapBytes)})`} as the chart runs it; ${bare === undefined ? "?" : `${mb(bare.rssBytes)} (peak ${mb(bare.peakBytes)})`} with bare node | ${verdict(asShipped !== undefined && !asShipped.exited && asShipped.rssBytes <= 150 * 1024 * 1024)} |`,
+    fiftyThousand === undefined
+      ? `| ${fmt(Math.round(50_000 * scale))} objects converge without error under the chart's memory limit | not in this run (\`--sweep-sizes 1000,10000,50000\`) | not measured |`
+      : `| ${fmt(fiftyThousand.objects)} objects converge without error under the chart's memory limit | ${outcome(fiftyThousand)}; peak RSS ${mb(fiftyThousand.peakBytes)} | ${verdict(fiftyThousand.convergeSeconds !== undefined && !fiftyThousand.exited)} |`,
     "",
     "## Raw results",
     "",
@@ -429,11 +583,35 @@ const bench = Command.make(
       Flag.withDescription("passed to every operator run (0s: no lists)"),
       Flag.optional
     ),
-    only: Flag.Literals("only", ["memory", "live", "secrets"]).pipe(
+    only: Flag.Literals("only", ["memory", "live", "secrets", "sweep"]).pipe(
       Flag.withDescription(
-        "memory <n>: the operator's memory at n objects; live: objects created while it runs; secrets: what concerns Secrets (each prints JSON, BENCHMARKS.md untouched)"
+        "memory <n>: the operator's memory at n objects; live: objects created while it runs; secrets: what concerns Secrets; sweep: the size sweep (each prints JSON, BENCHMARKS.md untouched)"
       ),
       Flag.optional
+    ),
+    sweepSizes: Flag.String("sweep-sizes").pipe(
+      Flag.withDescription(
+        "the size sweep's object counts, comma-separated (default 1000,10000; e.g. 1000,10000,50000)"
+      ),
+      Flag.filter(
+        (text) => text.split(",").every((n) => /^\d+$/.test(n.trim()) && Number(n) > 0),
+        (text) => `--sweep-sizes takes positive integers separated by commas (got ${text})`
+      ),
+      Flag.optional
+    ),
+    sweepSteady: Flag.Boolean("sweep-steady").pipe(
+      Flag.withDescription(
+        "after each sweep point (the chart's options), a steady-state window of one resync period (n/100 s) on it"
+      ),
+      Flag.withDefault(false)
+    ),
+    unrelatedMib: Flag.Int("unrelated-mib").pipe(
+      Flag.withDescription("the unrelated Secrets' total in MiB, 1 MiB each (default 1024)"),
+      Flag.filter(
+        (n) => n > 0,
+        (n) => `--unrelated-mib must be above 0 (got ${n})`
+      ),
+      Flag.withDefault(1024)
     ),
     objects: Argument.Int("objects").pipe(
       Argument.withDescription("with --only memory: how many objects (default 10000)"),
@@ -461,6 +639,13 @@ const bench = Command.make(
       onlySecrets: Option.contains(flags.only, "secrets"),
       onlyLive: Option.contains(flags.only, "live"),
       onlyMemory: Option.contains(flags.only, "memory") ? Option.getOrElse(flags.objects, () => 10_000) : undefined,
+      onlySweep: Option.contains(flags.only, "sweep"),
+      sweepSizes: Option.match(flags.sweepSizes, {
+        onNone: () => SWEEP_SIZES,
+        onSome: (text) => text.split(",").map((n) => Number(n.trim()))
+      }),
+      unrelatedMib: flags.unrelatedMib,
+      sweepSteady: flags.sweepSteady,
       entry: Option.getOrUndefined(flags.entry),
       cpuProf: Option.getOrUndefined(flags.cpuProf),
       nodeOptions: Option.getOrUndefined(flags.nodeOptions)
