@@ -24,7 +24,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
 import { Clock, Context, Duration, Effect, Layer, Schema, Stream } from "effect"
-import { HttpClientRequest } from "effect/http"
+import { type HttpClient, HttpClientRequest } from "effect/http"
 import { KubeError, reasonFromResponse, Unavailable } from "./KubeError.ts"
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
@@ -117,12 +117,22 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
     return headers
   })
 
+  let client:
+    | { readonly dispatcher: NodeHttpClient.Dispatcher["Service"]; readonly http: HttpClient.HttpClient }
+    | undefined
+
   /** Sends the request; the response's status, headers and body are left to the caller. */
   const send = Effect.fnUntraced(function* (request: KubeRequest) {
     const headers = yield* credentials(request)
-    const http = yield* NodeHttpClient.makeUndici.pipe(
-      Effect.provideService(NodeHttpClient.Dispatcher, shared ?? plain)
-    )
+    const dispatcher = shared ?? plain
+    // One client per dispatcher (the TLS one is known after the first credential read), not one per request.
+    if (client?.dispatcher !== dispatcher) {
+      client = {
+        dispatcher,
+        http: yield* NodeHttpClient.makeUndici.pipe(Effect.provideService(NodeHttpClient.Dispatcher, dispatcher))
+      }
+    }
+    const { http } = client
     const urlParams = Object.entries(request.query ?? {}).flatMap(([k, v]) =>
       v === undefined ? [] : [[k, String(v)] as const]
     )
