@@ -19,6 +19,7 @@ import {
 import type {
   CustomObject,
   CustomResourceType,
+  Indexers,
   Informer,
   InformerEvent,
   ObjectKey,
@@ -33,7 +34,7 @@ import { Readiness } from "./observability/Readiness.ts"
 import type { KindHandler } from "./reconcile/KindHandler.ts"
 import { managedByLabel, managedByValue } from "./reconcile/keyMaterial.ts"
 import { membershipHandler } from "./reconcile/membershipHandler.ts"
-import { NamespaceObjects } from "./reconcile/NamespaceObjects.ts"
+import { NamespaceObjects, teamIndexers, userIndexers } from "./reconcile/NamespaceObjects.ts"
 import { OwnWrites } from "./reconcile/OwnWrites.ts"
 import { outcomeOf } from "./reconcile/outcomeOf.ts"
 import { Refusals } from "./reconcile/Refusals.ts"
@@ -89,21 +90,24 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const refusals = yield* Refusals.make
   const ownWrites = yield* OwnWrites.make
 
-  const informerOf = Effect.fnUntraced(function* <A extends Reconciled<St>, St extends WithConditions>(
-    type: CustomResourceType<A, St>
-  ) {
+  const informerOf = Effect.fnUntraced(function* <
+    A extends Reconciled<St>,
+    St extends WithConditions,
+    X extends string = never
+  >(type: CustomResourceType<A, St>, indexers?: Indexers<A, X>) {
     const informer = yield* makeInformer(type, {
       ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
       ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
       // The four kinds decode to plain JSON data: cached as JSON.parse lays it out (about 0.75 KB less per object).
-      transform: (object) => jsonCopy(withoutLastApplied(object))
+      transform: (object) => jsonCopy(withoutLastApplied(object)),
+      ...(indexers === undefined ? {} : { indexers })
     })
     yield* readiness.expect(`informer/${type.kind}`)
     yield* Effect.forkScoped(Effect.andThen(informer.synced, readiness.ready(`informer/${type.kind}`)))
     return informer
   })
-  const teams = yield* informerOf(teamHandler.type)
-  const users = yield* informerOf(userHandler.type)
+  const teams = yield* informerOf(teamHandler.type, teamIndexers)
+  const users = yield* informerOf(userHandler.type, userIndexers)
   const keys = yield* informerOf(virtualKeyHandler.type)
   const memberships = yield* informerOf(membershipHandler.type)
   yield* objects.bind({ teams, users, virtualKeys: keys }, options.namespace)

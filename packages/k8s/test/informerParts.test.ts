@@ -68,6 +68,51 @@ describe("Store", () => {
     assert.deepStrictEqual([...contents(store)], [["a", "3"]])
   })
 
+  it("an index finds exactly what a scan of the store finds, after any lists and watch events", () => {
+    // Values 0-3: objects share values, and a change of value moves an object between them; 3 files it under two.
+    const indexers = { byValue: (o: Obj) => (o.value === 3 ? ["3", "three"] : [String(o.value)]) }
+    const valued = fc.tuple(name, fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 3 }))
+    const step = fc.oneof(
+      fc.record({ list: fc.uniqueArray(valued, { selector: ([n]) => n, maxLength: 6 }) }),
+      fc.record({ event: fc.tuple(fc.constantFrom("ADDED", "MODIFIED", "DELETED"), valued) }),
+      fc.record({ malformed: name })
+    )
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 25 }), (steps) => {
+        const store = makeStore<Obj, "byValue">(indexers)
+        for (const s of steps) {
+          if ("list" in s)
+            store.replace(
+              s.list.map(([n, rv, v]) => obj(n, String(rv), v)),
+              []
+            )
+          else if ("malformed" in s)
+            store.apply({
+              type: "MALFORMED",
+              object: { key: { namespace: "ns", name: s.malformed }, resourceVersion: "0", message: "no" }
+            })
+          else {
+            const [type, [n, rv, v]] = s.event
+            store.apply({ type, object: obj(n, String(rv), v) })
+          }
+          for (const value of ["0", "1", "2", "3", "three", "4"]) {
+            const scanned = store
+              .list()
+              .filter((o) => indexers.byValue(o).includes(value))
+              .map((o) => o.metadata.name)
+            assert.deepStrictEqual(
+              store
+                .byIndex("byValue", value)
+                .map((o) => o.metadata.name)
+                .sort(),
+              scanned.sort()
+            )
+          }
+        }
+      })
+    )
+  })
+
   it("watch events: added, then modified, then deleted; a bookmark changes nothing", () => {
     const store = makeStore<Obj>()
     assert.deepStrictEqual(store.apply({ type: "ADDED", object: obj("a", "1") })[0]?.type, "Added")

@@ -1,31 +1,57 @@
 /**
  * The operator's own objects as the reconcilers ask about them: the Teams and
- * Users of a namespace (an association resolves its alias and email against
- * them; a reference to a team or user is allowed when one of them owns it),
- * and whether the owner an owner marker names still exists. Answered from the
- * informer caches, so asking costs no API request however many objects there
- * are; every answer waits until the caches hold their first list, so an owner
- * is never taken for gone because its informer had not listed yet.
+ * Users of a namespace with an alias or an email (an association resolves its
+ * team and user against them), those that declare or recorded an id (a
+ * reference to a team or user is allowed when one of them owns it), and
+ * whether the owner an owner marker names still exists. Answered from the
+ * informer caches by index lookups, so asking costs no API request and no scan
+ * however many objects there are; every answer waits until the caches hold
+ * their first list, so an owner is never taken for gone because its informer
+ * had not listed yet.
  */
 import type { DeclaredObject, OwnerRef } from "@litellm-operator/core"
-import { teamIdFor, userIdFor } from "@litellm-operator/core"
-import type { Informer, TeamResource, UserResource, VirtualKeyResource } from "@litellm-operator/k8s"
+import { normalizeEmail, teamIdFor, userIdFor } from "@litellm-operator/core"
+import type { Indexers, Informer, TeamResource, UserResource, VirtualKeyResource } from "@litellm-operator/k8s"
 import { Context, Deferred, Effect, Option } from "effect"
 
+/** Index values are scoped by namespace: what an alias, an email or an id means depends on where it is named. */
+const inNamespace = (namespace: string, values: Iterable<string | null | undefined>): Array<string> => {
+  const scoped = new Set<string>()
+  for (const value of values) if (value !== undefined && value !== null) scoped.add(`${namespace}/${value}`)
+  return [...scoped]
+}
+
+/** The indexes the Team informer keeps: by the id a Team will have or recorded, and by alias. */
+export const teamIndexers: Indexers<TeamResource, "id" | "alias"> = {
+  id: (team) => inNamespace(team.metadata.namespace, [teamIdFor(team.spec, team.metadata.uid), team.status?.teamID]),
+  alias: (team) => inNamespace(team.metadata.namespace, [team.spec.teamAlias])
+}
+
+/** The indexes the User informer keeps: by the id a User will have or recorded, and by email (normalized). */
+export const userIndexers: Indexers<UserResource, "id" | "email"> = {
+  id: (user) => inNamespace(user.metadata.namespace, [userIdFor(user.spec, user.metadata.uid), user.status?.userID]),
+  email: (user) => inNamespace(user.metadata.namespace, [normalizeEmail(user.spec.userEmail)])
+}
+
 export interface Informers {
-  readonly teams: Informer<TeamResource>
-  readonly users: Informer<UserResource>
+  readonly teams: Informer<TeamResource, "id" | "alias">
+  readonly users: Informer<UserResource, "id" | "email">
   readonly virtualKeys: Informer<VirtualKeyResource>
 }
 
 export class NamespaceObjects extends Context.Service<
   NamespaceObjects,
   {
-    teams(namespace: string): Effect.Effect<ReadonlyArray<TeamResource>>
-    users(namespace: string): Effect.Effect<ReadonlyArray<UserResource>>
-    /** The namespace's Teams as references see them: the id each will have, and the id its status records. */
-    declaredTeams(namespace: string): Effect.Effect<ReadonlyArray<DeclaredObject>>
-    declaredUsers(namespace: string): Effect.Effect<ReadonlyArray<DeclaredObject>>
+    /** The namespace's Teams with this alias (exactly). */
+    teamsWithAlias(namespace: string, alias: string): Effect.Effect<ReadonlyArray<TeamResource>>
+    /** The namespace's Users with this email (compared normalized). */
+    usersWithEmail(namespace: string, email: string): Effect.Effect<ReadonlyArray<UserResource>>
+    /**
+     * The namespace's Teams that will have the id `id` or recorded it, as references see them (the id each
+     * will have, the id its status records): every Team a reference to `id` can be declared by.
+     */
+    declaredTeams(namespace: string, id: string): Effect.Effect<ReadonlyArray<DeclaredObject>>
+    declaredUsers(namespace: string, id: string): Effect.Effect<ReadonlyArray<DeclaredObject>>
     /** The object a marker names is gone from this cluster (no object of that kind, name and uid). */
     ownerGone(owner: OwnerRef): Effect.Effect<boolean>
   }
@@ -61,10 +87,12 @@ export class NamespaceObjects extends Context.Service<
       }
     }
     return NamespaceObjects.of({
-      teams: (namespace) => Effect.andThen(synced, informers.teams.list(namespace)),
-      users: (namespace) => Effect.andThen(synced, informers.users.list(namespace)),
-      declaredTeams: (namespace) =>
-        Effect.andThen(synced, informers.teams.list(namespace)).pipe(
+      teamsWithAlias: (namespace, alias) =>
+        Effect.andThen(synced, informers.teams.byIndex("alias", `${namespace}/${alias}`)),
+      usersWithEmail: (namespace, email) =>
+        Effect.andThen(synced, informers.users.byIndex("email", `${namespace}/${normalizeEmail(email)}`)),
+      declaredTeams: (namespace, id) =>
+        Effect.andThen(synced, informers.teams.byIndex("id", `${namespace}/${id}`)).pipe(
           Effect.map((teams) =>
             teams.map((t) => ({
               name: t.metadata.name,
@@ -73,8 +101,8 @@ export class NamespaceObjects extends Context.Service<
             }))
           )
         ),
-      declaredUsers: (namespace) =>
-        Effect.andThen(synced, informers.users.list(namespace)).pipe(
+      declaredUsers: (namespace, id) =>
+        Effect.andThen(synced, informers.users.byIndex("id", `${namespace}/${id}`)).pipe(
           Effect.map((users) =>
             users.map((u) => ({
               name: u.metadata.name,
@@ -102,10 +130,10 @@ export class NamespaceObjects extends Context.Service<
     const use = <A>(f: (service: NamespaceObjects["Service"]) => Effect.Effect<A>) =>
       Effect.flatMap(Deferred.await(bound), f)
     const service = NamespaceObjects.of({
-      teams: (namespace) => use((s) => s.teams(namespace)),
-      users: (namespace) => use((s) => s.users(namespace)),
-      declaredTeams: (namespace) => use((s) => s.declaredTeams(namespace)),
-      declaredUsers: (namespace) => use((s) => s.declaredUsers(namespace)),
+      teamsWithAlias: (namespace, alias) => use((s) => s.teamsWithAlias(namespace, alias)),
+      usersWithEmail: (namespace, email) => use((s) => s.usersWithEmail(namespace, email)),
+      declaredTeams: (namespace, id) => use((s) => s.declaredTeams(namespace, id)),
+      declaredUsers: (namespace, id) => use((s) => s.declaredUsers(namespace, id)),
       ownerGone: (owner) => use((s) => s.ownerGone(owner))
     })
     return {

@@ -59,7 +59,7 @@ const resolveTeamId = Effect.fnUntraced(function* (
   namespace: string,
   alias: string
 ) {
-  const teams = yield* (yield* NamespaceObjects).teams(namespace)
+  const teams = yield* (yield* NamespaceObjects).teamsWithAlias(namespace, alias)
   const what = `teamAlias "${alias}"`
   const fromObjects = yield* pick(
     what,
@@ -91,7 +91,7 @@ const resolveUserId = Effect.fnUntraced(function* (
   namespace: string,
   email: string
 ) {
-  const users = yield* (yield* NamespaceObjects).users(namespace)
+  const users = yield* (yield* NamespaceObjects).usersWithEmail(namespace, email)
   const what = `userEmail "${email}"`
   const fromObjects = yield* pick(
     what,

@@ -34,17 +34,19 @@ export const userHandler: KindHandler<UserResource, UserStatus, KubeClient | Sec
       if (!lifecycle.deleting) {
         // Checked before anything is written: a role the connection does not allow, teams of another namespace.
         yield* roleOf(user.spec.userRole, "spec.userRole")
-        const declared = yield* (yield* NamespaceObjects).declaredTeams(namespace)
+        const objects = yield* NamespaceObjects
         yield* requireReferences(
-          (user.spec.teams ?? []).map((teamId) => ({
-            field: "spec.teams",
-            declaredBy: "Team" as const,
-            id: teamId,
-            namespace,
-            declared,
-            policy: connection.policy,
-            connectionSecret: connection.secret
-          }))
+          yield* Effect.forEach(user.spec.teams ?? [], (teamId) =>
+            Effect.map(objects.declaredTeams(namespace, teamId), (declared) => ({
+              field: "spec.teams",
+              declaredBy: "Team" as const,
+              id: teamId,
+              namespace,
+              declared,
+              policy: connection.policy,
+              connectionSecret: connection.secret
+            }))
+          )
         )
       }
       const wantsKey = user.spec.autoCreateKey === true && !lifecycle.deleting

@@ -136,7 +136,7 @@ export const virtualKeyHandler: KindHandler<
             field: "spec.teamID",
             declaredBy: "Team",
             id: intent.teamID,
-            declared: yield* objects.declaredTeams(namespace),
+            declared: yield* objects.declaredTeams(namespace, intent.teamID),
             ...common
           })
         }
@@ -145,7 +145,7 @@ export const virtualKeyHandler: KindHandler<
             field: "spec.userID",
             declaredBy: "User",
             id: intent.userID,
-            declared: yield* objects.declaredUsers(namespace),
+            declared: yield* objects.declaredUsers(namespace, intent.userID),
             ...common
           })
         }

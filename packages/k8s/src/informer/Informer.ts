@@ -36,13 +36,15 @@ import { KubeError, Unavailable } from "../client/KubeError.ts"
 import { type BackoffOptions, defaultInformerBackoff, informerBackoff } from "./Backoff.ts"
 import { type InformerStats, makeStatsRecorder } from "./InformerStats.ts"
 import { makeSharedStrings } from "./SharedStrings.ts"
-import { type InformerEvent, makeStore } from "./Store.ts"
+import { type Indexers, type InformerEvent, makeStore } from "./Store.ts"
 import * as Watcher from "./Watcher.ts"
 
-export interface Informer<A> {
+export interface Informer<A, I extends string = never> {
   /** The current objects as `Added`, then every change; each subscriber gets its own stream. */
   readonly events: Stream.Stream<InformerEvent<A>>
   readonly get: (key: ObjectKey) => Effect.Effect<Option.Option<A>>
+  /** Cached objects that index `name` files under `value` (the informer's `indexers`), by a lookup. */
+  readonly byIndex: (name: I, value: string) => Effect.Effect<ReadonlyArray<A>>
   /** Cached objects, of one namespace or all. */
   readonly list: (namespace?: string) => Effect.Effect<ReadonlyArray<A>>
   /** Completes once the first list is in the cache. */
@@ -69,6 +71,11 @@ export interface InformerTransform<A> {
   readonly transform?: (object: A) => A
 }
 
+export interface InformerIndexers<A, I extends string> {
+  /** Indexes kept with the cache (client-go's `Indexers`), read with `byIndex`: lookups instead of scans. */
+  readonly indexers?: Indexers<A, I>
+}
+
 export const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 
 /** The object without kubectl's last-applied copy of itself (the same object when it has none). */
@@ -88,14 +95,14 @@ const defaults = {
 const shortWatch = Duration.seconds(1)
 
 /** Starts an informer that lives as long as the scope. */
-export const makeInformer = <A extends KubeObject, I>(
+export const makeInformer = <A extends KubeObject, I, X extends string = never>(
   type: ResourceType<A, I>,
-  options: InformerOptions & InformerTransform<NoInfer<A>> = {}
-): Effect.Effect<Informer<A>, never, Scope.Scope | KubeClient> => make(type, options)
+  options: InformerOptions & InformerTransform<NoInfer<A>> & InformerIndexers<NoInfer<A>, X> = {}
+): Effect.Effect<Informer<A, X>, never, Scope.Scope | KubeClient> => make(type, options)
 
-const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
+const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends string>(
   type: ResourceType<A, I>,
-  options: InformerOptions & InformerTransform<A>
+  options: InformerOptions & InformerTransform<A> & InformerIndexers<A, X>
 ) {
   // Each object is decoded afresh and owned by the informer, so its strings can be shared in place.
   const strings = makeSharedStrings()
@@ -113,7 +120,7 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
   const label = `${type.plural}${options.namespace === undefined ? "" : ` in ${options.namespace}`}`
 
   // Written only by the informer fiber (under `lock`), read by anyone.
-  const store = makeStore<A>()
+  const store = makeStore<A, X>(options.indexers)
   const state = yield* Ref.make<Watcher.WatcherState>(Watcher.relist)
   const advance = (input: Watcher.WatcherInput<A>) => Ref.update(state, (s) => Watcher.step(s, input))
   const { record, stats } = yield* makeStatsRecorder({ resource: type.plural, selector: options.labelSelector ?? "" })
@@ -221,9 +228,10 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I>(
   return {
     events,
     get: (key: ObjectKey) => Effect.sync(() => store.get(key)),
+    byIndex: (name: X, value: string) => Effect.sync(() => store.byIndex(name, value)),
     list: (namespace?: string) => Effect.sync(() => store.list(namespace)),
     synced: Deferred.await(synced),
     isSynced: Deferred.isDone(synced),
     stats
-  } satisfies Informer<A>
+  } satisfies Informer<A, X>
 })

@@ -1,8 +1,11 @@
 /**
- * An informer's store (kube-rs's reflector store, client-go's indexer without
- * indexes): the objects by `namespace/name`, and what each list or watch event
- * changed in it, as the events a consumer sees. No Effect and no I/O: the
- * informer applies events to it one at a time.
+ * An informer's store (kube-rs's reflector store, client-go's indexer): the
+ * objects by `namespace/name`, the indexes asked for (client-go's `Indexers`:
+ * a function of an object gives the values it is found under), and what each
+ * list or watch event changed in it, as the events a consumer sees. The
+ * indexes change with the objects, in the same step, so a lookup never sees
+ * an object the cache no longer holds or misses one it does. No Effect and no
+ * I/O: the informer applies events to it one at a time.
  */
 import { Option } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
@@ -14,8 +17,13 @@ export type InformerEvent<A> =
   /** An object that does not match its schema; it is not in the cache. */
   | { readonly type: "Malformed"; readonly object: MalformedObject }
 
-export interface Store<A> {
+/** Named functions of an object giving the values it is indexed under (e.g. `namespace/alias`). */
+export type Indexers<A, I extends string> = { readonly [name in I]: (object: A) => Iterable<string> }
+
+export interface Store<A, I extends string = never> {
   readonly get: (key: ObjectKey) => Option.Option<A>
+  /** The objects index `name` files under `value`, by a lookup (no scan). */
+  readonly byIndex: (name: I, value: string) => ReadonlyArray<A>
   /** Objects of one namespace, or all. */
   readonly list: (namespace?: string) => ReadonlyArray<A>
   readonly size: () => number
@@ -33,8 +41,36 @@ export interface Store<A> {
   readonly apply: (event: WatchEvent<A>) => ReadonlyArray<InformerEvent<A>>
 }
 
-export const makeStore = <A extends KubeObject>(): Store<A> => {
+export const makeStore = <A extends KubeObject, I extends string = never>(indexers?: Indexers<A, I>): Store<A, I> => {
   const objects = new Map<string, A>()
+  const indexed = Object.entries<(object: A) => Iterable<string>>(indexers ?? {}).map(([name, valuesOf]) => ({
+    name,
+    valuesOf,
+    keys: new Map<string, Set<string>>()
+  }))
+
+  /** The one way the store changes: the object under `k` becomes `object` (or goes), and the indexes follow. */
+  const put = (k: string, object: A | undefined) => {
+    const previous = objects.get(k)
+    if (object === undefined) objects.delete(k)
+    else objects.set(k, object)
+    for (const index of indexed) {
+      if (previous !== undefined) {
+        for (const value of index.valuesOf(previous)) {
+          const keys = index.keys.get(value)
+          keys?.delete(k)
+          if (keys?.size === 0) index.keys.delete(value)
+        }
+      }
+      if (object !== undefined) {
+        for (const value of index.valuesOf(object)) {
+          const keys = index.keys.get(value) ?? new Set<string>()
+          keys.add(k)
+          index.keys.set(value, keys)
+        }
+      }
+    }
+  }
 
   const replace = (items: ReadonlyArray<A>, malformed: ReadonlyArray<MalformedObject>) => {
     const events: Array<InformerEvent<A>> = []
@@ -43,7 +79,7 @@ export const makeStore = <A extends KubeObject>(): Store<A> => {
       const k = keyString(object.metadata)
       seen.add(k)
       const previous = objects.get(k)
-      objects.set(k, object)
+      put(k, object)
       if (previous === undefined) events.push({ type: "Added", object })
       else if (previous.metadata.resourceVersion !== object.metadata.resourceVersion) {
         events.push({ type: "Modified", object })
@@ -52,13 +88,13 @@ export const makeStore = <A extends KubeObject>(): Store<A> => {
     for (const bad of malformed) {
       if (bad.key !== undefined) {
         seen.add(keyString(bad.key))
-        objects.delete(keyString(bad.key))
+        put(keyString(bad.key), undefined)
       }
       events.push({ type: "Malformed", object: bad })
     }
     for (const [k, object] of objects) {
       if (!seen.has(k)) {
-        objects.delete(k)
+        put(k, undefined)
         events.push({ type: "Deleted", object })
       }
     }
@@ -70,15 +106,15 @@ export const makeStore = <A extends KubeObject>(): Store<A> => {
       case "BOOKMARK":
         return []
       case "MALFORMED":
-        if (event.object.key !== undefined) objects.delete(keyString(event.object.key))
+        if (event.object.key !== undefined) put(keyString(event.object.key), undefined)
         return [{ type: "Malformed", object: event.object }]
       case "DELETED":
-        objects.delete(keyString(event.object.metadata))
+        put(keyString(event.object.metadata), undefined)
         return [{ type: "Deleted", object: event.object }]
       default: {
         const k = keyString(event.object.metadata)
         const existed = objects.has(k)
-        objects.set(k, event.object)
+        put(k, event.object)
         return [{ type: existed ? "Modified" : "Added", object: event.object }]
       }
     }
@@ -86,6 +122,10 @@ export const makeStore = <A extends KubeObject>(): Store<A> => {
 
   return {
     get: (key) => Option.fromNullishOr(objects.get(keyString(key))),
+    byIndex: (name, value) => {
+      const keys = indexed.find((index) => index.name === name)?.keys.get(value)
+      return keys === undefined ? [] : [...keys].flatMap((k) => objects.get(k) ?? [])
+    },
     list: (namespace) =>
       [...objects.values()].filter((o) => namespace === undefined || o.metadata.namespace === namespace),
     size: () => objects.size,
