@@ -21,8 +21,10 @@
  * no Accept-Encoding is sent, so large lists arrive uncompressed (more bytes on
  * the wire, no inflating in the operator).
  */
+
+import type { AgentOptions } from "node:https"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
+import { type ConnectOptions, HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
 import { Clock, Context, Duration, Effect, Layer, Schema, Stream } from "effect"
 import { type HttpClient, HttpClientRequest } from "effect/http"
 import { KubeError, reasonFromResponse, Unavailable } from "./KubeError.ts"
@@ -67,14 +69,45 @@ export interface TransportOptions {
 
 const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
+/** The TLS and TCP settings client-node derives from a kubeconfig, as undici takes them (no unset keys). */
+const connectOptions = (connect: ConnectOptions) => {
+  const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername, keepAlive, keepAliveInitialDelay } = connect
+  return {
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+    ...(pfx === undefined ? {} : { pfx }),
+    ...(passphrase === undefined ? {} : { passphrase }),
+    ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }),
+    ...(servername === undefined ? {} : { servername }),
+    ...(keepAlive === undefined ? {} : { keepAlive }),
+    ...(keepAliveInitialDelay === undefined ? {} : { keepAliveInitialDelay })
+  }
+}
+
 const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOptions = {}) {
   const server = kc.getCurrentCluster()?.server.replace(/\/+$/, "")
   if (server === undefined || server === "") {
     return yield* new KubeConfigError({ message: "the kubeconfig names no current cluster" })
   }
-  // Used when the kubeconfig asks for no TLS settings (plain http); closed with the layer.
-  const plain = yield* NodeHttpClient.makeDispatcher
-  // The first dispatcher client-node makes (it carries the TLS settings), kept for every request.
+  // The connection pool, closed with the layer: HTTP/1.1 with the kubeconfig's TLS settings (CA, client
+  // certificate), as client-node derives them. Not HTTP/2: undici's HTTP/2 client, tearing down a session
+  // left idle after watches were cut, delivered an error to an emitter with no listener, an uncaught
+  // exception that ends the process (seen in the API-server fault test under load, undici 8.13).
+  const tls = yield* Effect.tryPromise({
+    try: async () => {
+      const agentOptions: AgentOptions = {}
+      await kc.applyToHTTPSOptions(agentOptions)
+      return kc.createDispatcherOptions(kc.getCurrentCluster(), agentOptions)
+    },
+    catch: (cause) => new KubeConfigError({ message: `the kubeconfig's TLS settings: ${describe(cause)}` })
+  })
+  const plain =
+    tls.type === "agent"
+      ? yield* NodeHttpClient.makeDispatcherOptions({ connect: connectOptions(tls.connect), allowH2: false })
+      : yield* NodeHttpClient.makeDispatcher
+  // Through a proxy, the dispatcher client-node makes (it carries the proxy), the first one kept for every request.
+  const viaProxy = tls.type === "proxy" || tls.type === "socks"
   let shared: NodeHttpClient.Dispatcher["Service"] | undefined
   yield* Effect.addFinalizer(() =>
     shared === undefined ? Effect.void : Effect.promise(() => shared?.close() ?? Promise.resolve())
@@ -98,7 +131,7 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
     if (status === 401) credential = undefined
   }
 
-  /** The credential headers, re-read when older than the TTL; the first read also keeps the TLS dispatcher. */
+  /** The credential headers, re-read when older than the TTL; through a proxy the first read also keeps its dispatcher. */
   const credentials = Effect.fnUntraced(function* (request: KubeRequest) {
     const now = yield* Clock.currentTimeMillis
     if (credential !== undefined && now - credential.at < credentialTtl) return credential.headers
@@ -107,7 +140,7 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
         const ctx = new RequestContext(server, HttpMethod.GET)
         await kc.applySecurityAuthentication(ctx)
         const fresh = ctx.getDispatcher()
-        if (shared === undefined) shared = fresh
+        if (viaProxy && shared === undefined) shared = fresh
         else if (fresh !== undefined && fresh !== shared) void fresh.close()
         return ctx.getHeaders()
       },
