@@ -21,9 +21,10 @@ const counts = {}
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     const kind = kinds[entry.detail?.kind] ?? "other"
-    const count = (counts[kind] ??= { collections: 0, pauseMs: 0 })
+    const count = counts[kind] ?? { collections: 0, pauseMs: 0 }
     count.collections += 1
     count.pauseMs += entry.duration
+    counts[kind] = count
   }
 }).observe({ entryTypes: ["gc"] })
 
