@@ -79,10 +79,14 @@ const scenario = (script: string) =>
     yield* eventually("Team Ready", kube.get(Teams, { namespace, name: "platform" }), (t) => isReady(t.status))
     assert.isDefined((yield* sim.snapshot).teams.find((t) => t.team_id === `k8s-${created.metadata.uid}`))
     // The gauges read from the caches (every 5 seconds): one Team, Ready; this replica leads; the informers report.
-    const metrics = yield* eventually("the Team counted on /metrics", scrape(port), (text) =>
-      text.includes('litellm_operator_objects{kind="Team"} 1')
+    // The reconcile is counted when it returns, after its status write and its Event: wait for both.
+    const metrics = yield* eventually(
+      "the Team and its reconcile counted on /metrics",
+      scrape(port),
+      (text) =>
+        text.includes('litellm_operator_objects{kind="Team"} 1') &&
+        text.includes('litellm_operator_reconciles_total{kind="Team",result="success"}')
     )
-    assert.include(metrics, 'litellm_operator_reconciles_total{kind="Team",result="success"}')
     assert.match(metrics, /^litellm_operator_leader 1$/m)
     assert.match(metrics, /^litellm_operator_informer_lists_total\{resource="teams",selector=""\} [1-9]/m)
     assert.match(metrics, /^litellm_operator_informer_last_sync_timestamp_seconds\{resource="teams",selector=""\} \d/m)
