@@ -73,12 +73,16 @@ export const inChartContainer = (options: ReadonlyArray<string>): ReadonlyArray<
   })
 
 /**
- * The environment the chart gives the operator besides its flags (`operator.mallocArenaMax`),
- * so that what is measured is what a cluster runs.
+ * The environment the chart gives the operator besides its flags (`operator.mallocArenaMax`,
+ * `operator.mallocMmapThreshold`), so that what is measured is what a cluster runs.
  */
 const chartEnv: Readonly<Record<string, string>> = (() => {
   const arenas = chartValue("mallocArenaMax")
-  return arenas === "" ? {} : { MALLOC_ARENA_MAX: arenas }
+  const mmapThreshold = chartValue("mallocMmapThreshold")
+  return {
+    ...(arenas === "" ? {} : { MALLOC_ARENA_MAX: arenas }),
+    ...(mmapThreshold === "" ? {} : { MALLOC_MMAP_THRESHOLD_: mmapThreshold })
+  }
 })()
 
 /** The issue's population: 1,000 VirtualKeys, 100 Teams, 300 Users with their own key, 300 associations. */
