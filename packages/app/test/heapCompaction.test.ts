@@ -19,7 +19,8 @@ const settings: CompactionSettings = {
   pauseFactor: 100,
   idleBelow: 0.05,
   idleSamples: 2,
-  idleMinIntervalMs: 30_000
+  idleMinIntervalMs: 30_000,
+  growthBytes: 16 * MiB
 }
 
 describe("heap compaction", () => {
@@ -40,6 +41,7 @@ describe("heap compaction", () => {
           let state: CompactionState = initialCompaction
           let now = 0
           let last: { readonly end: number; readonly pause: number; readonly at: number } | undefined
+          let low = Number.POSITIVE_INFINITY
           steps.forEach((s, i) => {
             now += s.step
             const sample: HeapSample = {
@@ -50,20 +52,26 @@ describe("heap compaction", () => {
             }
             const decision = decideCompaction(state, sample, settings)
             state = decision.next
+            low = Math.min(low, sample.residentBytes)
             if (!decision.compact) return
-            assert.isAtLeast(s.unusedBytes, Math.max(settings.minUnusedBytes, settings.unusedRatio * s.usedBytes))
-            if (last !== undefined) {
-              const since = now - last.end
-              const withinBudget = since >= Math.max(settings.minIntervalMs, settings.pauseFactor * last.pause)
-              // Idle samples since the last compaction, ending with this one.
-              const recent = steps.slice(Math.max(last.at + 1, i - settings.idleSamples + 1), i + 1)
-              const burstOver =
-                recent.length === settings.idleSamples &&
-                recent.every((r) => r.busy < settings.idleBelow) &&
-                since >= settings.idleMinIntervalMs
-              assert.isTrue(withinBudget || burstOver)
-            }
-            state = compacted(now, now + s.pause)
+            const worth = s.unusedBytes >= Math.max(settings.minUnusedBytes, settings.unusedRatio * s.usedBytes)
+            const since = last === undefined ? Number.POSITIVE_INFINITY : now - last.end
+            const withinBudget =
+              last === undefined || since >= Math.max(settings.minIntervalMs, settings.pauseFactor * last.pause)
+            // Idle samples since the last compaction, ending with this one.
+            const recent = steps.slice(
+              Math.max(last === undefined ? 0 : last.at + 1, i - settings.idleSamples + 1),
+              i + 1
+            )
+            const burstOver =
+              recent.length === settings.idleSamples &&
+              recent.every((r) => r.busy < settings.idleBelow) &&
+              since >= settings.idleMinIntervalMs
+            const grown = sample.residentBytes - low >= settings.growthBytes
+            assert.isTrue((worth && withinBudget) || (burstOver && (worth || grown)))
+            const after = s.usedBytes
+            state = compacted(now, now + s.pause, after)
+            low = after
             now += s.pause
             last = { end: now, pause: s.pause, at: i }
           })
@@ -81,22 +89,42 @@ describe("heap compaction", () => {
           busy: 0.5
         })
         assert.isTrue(decideCompaction(initialCompaction, sample(0), settings).compact)
-        const after = compacted(0, pause)
+        const after = compacted(0, pause, used)
         const wait = Math.max(settings.minIntervalMs, settings.pauseFactor * pause)
         assert.isFalse(decideCompaction(after, sample(pause + wait - 1), settings).compact)
         assert.isTrue(decideCompaction(after, sample(pause + wait), settings).compact)
       })
     ))
 
-  it("never compacts a heap that uses most of what it holds, however idle", () =>
+  it("never compacts a heap that uses most of what it holds and has not grown, however idle", () =>
     fc.assert(
-      fc.property(fc.integer({ min: 10 * MiB, max: 300 * MiB }), fc.nat(24 * MiB - 1), (used, unused) => {
-        const sample: HeapSample = { now: 1e9, usedBytes: used, residentBytes: used + unused, busy: 0 }
-        const once = decideCompaction(initialCompaction, sample, settings)
-        assert.isFalse(once.compact)
-        assert.isFalse(decideCompaction(once.next, sample, settings).compact)
-      })
+      fc.property(
+        fc.integer({ min: 10 * MiB, max: 300 * MiB }),
+        fc.array(fc.nat(16 * MiB - 1), { minLength: 1, maxLength: 20 }),
+        (used, growth) => {
+          let state = initialCompaction
+          for (const g of growth) {
+            const sample: HeapSample = { now: 1e9, usedBytes: used + g, residentBytes: used + g + MiB, busy: 0 }
+            const decision = decideCompaction(state, sample, settings)
+            assert.isFalse(decision.compact)
+            state = decision.next
+          }
+        }
+      )
     ))
+
+  it("once a burst is over, compacts a heap grown by the step even when what it counts as used hides it", () => {
+    const used = 60 * MiB
+    const quiet = (now: number, resident: number): HeapSample => ({
+      now,
+      usedBytes: resident - MiB,
+      residentBytes: resident,
+      busy: 0
+    })
+    let state = compacted(0, 100, used)
+    state = decideCompaction(state, quiet(40_000, used + 16 * MiB), settings).next
+    assert.isTrue(decideCompaction(state, quiet(42_000, used + 16 * MiB), settings).compact)
+  })
 
   it.effect("the loop compacts during a burst within the budget, and once more when the burst is over", () =>
     Effect.gen(function* () {

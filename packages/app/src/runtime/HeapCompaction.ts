@@ -46,8 +46,14 @@ export interface CompactionSettings {
   readonly idleBelow: number
   /** … after this many idle samples in a row a burst is over: compacting then delays nothing, */
   readonly idleSamples: number
-  /** … if the last compaction is at least this old (ms). */
+  /** … if the last compaction is at least this old (ms), */
   readonly idleMinIntervalMs: number
+  /**
+   * … and, besides a heap with enough unused, also a heap grown by this many bytes since the last
+   * compaction (or its lowest since): with no collection since the burst, what it counts as used
+   * still holds the burst's garbage.
+   */
+  readonly growthBytes: number
 }
 
 export interface CompactionState {
@@ -57,9 +63,16 @@ export interface CompactionState {
   readonly lastPause: number
   /** Idle samples in a row. */
   readonly idle: number
+  /** The resident heap after the last compaction, or the lowest seen since (none yet: Infinity). */
+  readonly baseline: number
 }
 
-export const initialCompaction: CompactionState = { lastEnd: Number.NEGATIVE_INFINITY, lastPause: 0, idle: 0 }
+export const initialCompaction: CompactionState = {
+  lastEnd: Number.NEGATIVE_INFINITY,
+  lastPause: 0,
+  idle: 0,
+  baseline: Number.POSITIVE_INFINITY
+}
 
 /** Whether to compact now, and the state to carry on with (`compacted` after a compaction). */
 export const decideCompaction = (
@@ -70,22 +83,29 @@ export const decideCompaction = (
   const idle = sample.busy < settings.idleBelow ? state.idle + 1 : 0
   const unused = sample.residentBytes - sample.usedBytes
   const worth = unused >= Math.max(settings.minUnusedBytes, settings.unusedRatio * sample.usedBytes)
+  const baseline = Math.min(state.baseline, sample.residentBytes)
+  const grown = sample.residentBytes - baseline >= settings.growthBytes
   const since = sample.now - state.lastEnd
   const withinBudget = since >= Math.max(settings.minIntervalMs, settings.pauseFactor * state.lastPause)
   const burstOver = idle >= settings.idleSamples && since >= settings.idleMinIntervalMs
-  return { compact: worth && (withinBudget || burstOver), next: { ...state, idle } }
+  return {
+    compact: (worth && withinBudget) || (burstOver && (worth || grown)),
+    next: { ...state, idle, baseline }
+  }
 }
 
-/** A compaction that began at `started` ended at `ended`. */
-export const compacted = (started: number, ended: number): CompactionState => ({
+/** A compaction that began at `started` ended at `ended`, leaving `residentBytes` of heap. */
+export const compacted = (started: number, ended: number, residentBytes: number): CompactionState => ({
   lastEnd: ended,
   lastPause: ended - started,
-  idle: 0
+  idle: 0,
+  baseline: residentBytes
 })
 
 /**
  * Worth it with 24 MiB or 30 % of the used heap unused; while busy once a minute and 1 % of the time at
- * most; when the loop has been idle (under 5 %) for two samples, if the last one is 30 s old. Every 2 s.
+ * most; when the loop has been idle (under 5 %) for two samples, if the last one is 30 s old, also a heap
+ * grown by 16 MiB since the last one. Every 2 s.
  */
 export const defaultCompactionSettings: CompactionSettings = {
   minUnusedBytes: 24 * 1024 * 1024,
@@ -94,7 +114,8 @@ export const defaultCompactionSettings: CompactionSettings = {
   pauseFactor: 100,
   idleBelow: 0.05,
   idleSamples: 2,
-  idleMinIntervalMs: 30_000
+  idleMinIntervalMs: 30_000,
+  growthBytes: 16 * 1024 * 1024
 }
 const samplePeriod = Duration.seconds(2)
 
@@ -119,7 +140,7 @@ export const compactFragmentedHeap = Effect.fnUntraced(function* (
     if (!decision.compact) return
     const after = yield* control.compact
     const ended = after.now
-    yield* Ref.set(state, compacted(sample.now, ended))
+    yield* Ref.set(state, compacted(sample.now, ended, after.residentBytes))
     yield* Effect.logDebug("compacted the heap").pipe(
       Effect.annotateLogs({
         residentMiBBefore: Math.round(sample.residentBytes / 1048576),
