@@ -73,12 +73,16 @@ export const inChartContainer = (options: ReadonlyArray<string>): ReadonlyArray<
   })
 
 /**
- * The environment the chart gives the operator besides its flags (`operator.mallocArenaMax`),
- * so that what is measured is what a cluster runs.
+ * The environment the chart gives the operator besides its flags (`operator.mallocArenaMax`,
+ * `operator.mallocMmapThreshold`), so that what is measured is what a cluster runs.
  */
 const chartEnv: Readonly<Record<string, string>> = (() => {
   const arenas = chartValue("mallocArenaMax")
-  return arenas === "" ? {} : { MALLOC_ARENA_MAX: arenas }
+  const mmapThreshold = chartValue("mallocMmapThreshold")
+  return {
+    ...(arenas === "" ? {} : { MALLOC_ARENA_MAX: arenas }),
+    ...(mmapThreshold === "" ? {} : { MALLOC_MMAP_THRESHOLD_: mmapThreshold })
+  }
 })()
 
 /** The issue's population: 1,000 VirtualKeys, 100 Teams, 300 Users with their own key, 300 associations. */
@@ -685,6 +689,11 @@ export interface MemoryResult {
   /** After a full garbage collection: what the operator's data really takes. */
   readonly liveHeapBytes: number | undefined
   readonly rssAfterGcBytes: number | undefined
+  /**
+   * With `settleSeconds` above 10: the RSS that many seconds after convergence, the operator left
+   * alone (no forced GC) since the measurement at 10 s: whether V8 gives memory back by itself.
+   */
+  readonly rssSettled?: { readonly seconds: number; readonly rssBytes: number }
   /** Reconciles (success and error) and the time they took, by kind. */
   readonly work: Readonly<Record<string, Work>>
   readonly errorReasons: Readonly<Record<string, number>>
@@ -723,6 +732,8 @@ export interface MemoryOptions {
   readonly timeout: Duration.Input
   /** Instead of the environment's. */
   readonly nodeOptions?: ReadonlyArray<string>
+  /** Seconds after convergence to measure the RSS again, before the full GC (`rssSettled`); none: only at 10 s. */
+  readonly settleSeconds?: number | undefined
 }
 
 const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: number, options: MemoryOptions) {
@@ -774,6 +785,14 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
   // Settled: the last status patches seen and handled.
   yield* Effect.sleep("10 seconds")
   const memory = yield* memoryOf(operator.pid)
+  const settle = options.settleSeconds
+  const rssSettled =
+    settle === undefined || settle <= 10
+      ? undefined
+      : yield* Effect.sleep(Duration.seconds(settle - 10)).pipe(
+          Effect.andThen(memoryOf(operator.pid)),
+          Effect.map((later) => ({ seconds: settle, rssBytes: later.rss }))
+        )
   const afterGc = yield* memoryAfterGc(operator)
   const work = yield* reconcileWork(operator)
   const reasons = yield* errorReasons(operator)
@@ -793,6 +812,7 @@ const memoryAtScoped = Effect.fn("memoryAt")(function* (env: Environment, n: num
     peakBytes: memory.peak,
     liveHeapBytes: afterGc?.heapUsed,
     rssAfterGcBytes: afterGc?.rss,
+    ...(rssSettled === undefined ? {} : { rssSettled }),
     work,
     errorReasons: reasons
   } satisfies MemoryResult

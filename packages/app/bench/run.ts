@@ -84,6 +84,8 @@ interface BenchOptions {
   readonly onlyLive: boolean
   /** `--only memory <n>`: the operator's memory at n objects (the standard mix), the chart's options; JSON. */
   readonly onlyMemory: number | undefined
+  /** `--settle <s>` with `--only memory`: the RSS again s seconds after convergence, the operator left alone. */
+  readonly settleSeconds: number | undefined
   /** `--only sweep`: the size sweep alone; JSON. */
   readonly onlySweep: boolean
   /** The sweep's sizes (objects, the standard proportions), before `--scale`. */
@@ -233,7 +235,7 @@ const program = (o: BenchOptions) =>
     if (onlyMemory !== undefined) {
       return yield* Effect.gen(function* () {
         yield* log(`bench: memory at ${onlyMemory} objects, Node options ${JSON.stringify(nodeOptions)}…`)
-        const memory = yield* memoryAt(env, onlyMemory, { timeout, nodeOptions })
+        const memory = yield* memoryAt(env, onlyMemory, { timeout, nodeOptions, settleSeconds: o.settleSeconds })
         process.stdout.write(`${JSON.stringify({ ...memory, loadBefore, loadAfter: load() }, null, 1)}\n`)
         return undefined
       }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
@@ -707,6 +709,12 @@ const bench = Command.make(
       ),
       Flag.withDefault(1024)
     ),
+    settle: Flag.Int("settle").pipe(
+      Flag.withDescription(
+        "with --only memory: also the RSS this many seconds after convergence (above 10), before the full GC"
+      ),
+      Flag.optional
+    ),
     objects: Argument.Int("objects").pipe(
       Argument.withDescription("with --only memory: how many objects (default 10000)"),
       Argument.optional
@@ -734,6 +742,7 @@ const bench = Command.make(
       onlyLive: Option.contains(flags.only, "live"),
       onlyMemory: Option.contains(flags.only, "memory") ? Option.getOrElse(flags.objects, () => 10_000) : undefined,
       onlySweep: Option.contains(flags.only, "sweep"),
+      settleSeconds: Option.getOrUndefined(flags.settle),
       sweepSizes: Option.match(flags.sweepSizes, {
         onNone: () => SWEEP_SIZES,
         onSome: (text) => text.split(",").map((n) => Number(n.trim()))

@@ -24,6 +24,7 @@ import { isLeader } from "./observability/OperatorMetrics.ts"
 import { opsRoutes } from "./observability/OpsServer.ts"
 import { Readiness } from "./observability/Readiness.ts"
 import { LiteLLMConnections } from "./reconcile/LiteLLMConnections.ts"
+import { heapCompactionLayer } from "./runtime/HeapCompaction.ts"
 
 /** Leadership was held and then lost (not renewed within the deadline). */
 export class LeadershipLost extends Schema.TaggedError<LeadershipLost>()("LeadershipLost", {
@@ -124,7 +125,9 @@ export const runOperatorProcess = (config: OperatorConfig, run: OperatorProcessO
       // undici, the same HTTP stack client-node uses: fetch would load Node's own copy of it as well.
       Layer.provide(NodeHttpClient.layerUndici)
     ),
-    opsServer
+    opsServer,
+    // With --expose-gc (the chart's NODE_OPTIONS): the heap a burst filled is given back once it is over.
+    heapCompactionLayer
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(kube, Readiness.layer)),
     // Its own instances, even when the caller built the same layers (Effect memoizes layers across provides):
