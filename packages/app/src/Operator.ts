@@ -7,15 +7,7 @@
  * Secret, from caches; nothing depends on which event woke them.
  */
 import type { ConnectionRef } from "@litellm-operator/core"
-import {
-  connectionTarget,
-  failed,
-  jsonCopy,
-  normalizeEmail,
-  teamIdFor,
-  userIdFor,
-  withReady
-} from "@litellm-operator/core"
+import { connectionTarget, failed, jsonCopy, normalizeEmail, withReady } from "@litellm-operator/core"
 import type {
   CustomObject,
   CustomResourceType,
@@ -34,7 +26,7 @@ import { Readiness } from "./observability/Readiness.ts"
 import type { KindHandler } from "./reconcile/KindHandler.ts"
 import { managedByLabel, managedByValue } from "./reconcile/keyMaterial.ts"
 import { membershipHandler } from "./reconcile/membershipHandler.ts"
-import { NamespaceObjects, teamIndexers, userIndexers } from "./reconcile/NamespaceObjects.ts"
+import { inNamespace, NamespaceObjects, teamIndexers, userIndexers } from "./reconcile/NamespaceObjects.ts"
 import { OwnWrites } from "./reconcile/OwnWrites.ts"
 import { outcomeOf } from "./reconcile/outcomeOf.ts"
 import { Refusals } from "./reconcile/Refusals.ts"
@@ -222,26 +214,13 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
     bySecret.push(index)
     return watches(secrets.changes, (secret: ObjectKey) => index.dependents(keyString(secret)))
   })
-  /** Refs within a namespace: what a Team alias, an email or an id means depends on where it is named. */
-  const inNamespace = (namespace: string, ids: Iterable<string | null | undefined>) =>
-    [...ids].flatMap((id) => (id === undefined || id === null ? [] : [`${namespace}/${id}`]))
-  /** The ids a Team (or User) answers to: the one its spec or uid gives, and the one its status recorded. */
+  /** The ids a Team (or User) answers to, as its informer indexes it: the one its spec or uid gives, the one recorded. */
   const teamIds = (event: InformerEvent<TeamResource>) =>
-    event.type === "Malformed"
-      ? []
-      : inNamespace(
-          event.object.metadata.namespace,
-          new Set([teamIdFor(event.object.spec, event.object.metadata.uid), event.object.status?.teamID])
-        )
+    event.type === "Malformed" ? [] : teamIndexers.id(event.object)
   const userIds = (event: InformerEvent<UserResource>) =>
-    event.type === "Malformed"
-      ? []
-      : inNamespace(
-          event.object.metadata.namespace,
-          new Set([userIdFor(event.object.spec, event.object.metadata.uid), event.object.status?.userID])
-        )
-  const dependentsOf = (index: ReferenceIndex<string>, refs: ReadonlyArray<string>) =>
-    refs.flatMap((ref) => index.dependents(ref))
+    event.type === "Malformed" ? [] : userIndexers.id(event.object)
+  const dependentsOf = (index: ReferenceIndex<string>, refs: Iterable<string>) =>
+    [...refs].flatMap((ref) => index.dependents(ref))
 
   yield* controller(teamHandler, teams, [yield* namingSecret(teams)])
 
@@ -273,14 +252,10 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   yield* controller(membershipHandler, memberships, [
     yield* namingSecret(memberships),
     watches(teams.events, (event) =>
-      event.type === "Malformed"
-        ? []
-        : byAlias.dependents(`${event.object.metadata.namespace}/${event.object.spec.teamAlias}`)
+      event.type === "Malformed" ? [] : dependentsOf(byAlias, teamIndexers.alias(event.object))
     ),
     watches(users.events, (event) =>
-      event.type === "Malformed"
-        ? []
-        : byEmail.dependents(`${event.object.metadata.namespace}/${normalizeEmail(event.object.spec.userEmail)}`)
+      event.type === "Malformed" ? [] : dependentsOf(byEmail, userIndexers.email(event.object))
     )
   ])
 })

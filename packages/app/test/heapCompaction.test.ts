@@ -9,19 +9,16 @@ import { Clock, Effect, Fiber, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import type { CompactionSettings, CompactionState, HeapSample } from "../src/runtime/HeapCompaction.ts"
-import { compacted, compactFragmentedHeap, decideCompaction, initialCompaction } from "../src/runtime/HeapCompaction.ts"
+import {
+  compacted,
+  compactFragmentedHeap,
+  decideCompaction,
+  defaultCompactionSettings,
+  initialCompaction
+} from "../src/runtime/HeapCompaction.ts"
 
 const MiB = 1024 * 1024
-const settings: CompactionSettings = {
-  minUnusedBytes: 24 * MiB,
-  unusedRatio: 0.3,
-  minIntervalMs: 60_000,
-  pauseFactor: 100,
-  idleBelow: 0.05,
-  idleSamples: 2,
-  idleMinIntervalMs: 30_000,
-  growthBytes: 16 * MiB
-}
+const settings: CompactionSettings = defaultCompactionSettings
 
 describe("heap compaction", () => {
   it("compacts only a heap with enough unused, after a burst or within the budget", () =>

@@ -22,7 +22,6 @@ export * from "./connection/Connection.ts"
 
 // Decoded data laid out compactly, for what stays in memory
 export * from "./jsonCopy.ts"
-
 // LiteLLM objects as the client decodes them
 export * from "./litellm/Json.ts"
 export * from "./litellm/ObservedKey.ts"
@@ -34,7 +33,6 @@ export * from "./metrics/metricSeries.ts"
 // List-based observation of LiteLLM
 export * from "./observation/ListSnapshot.ts"
 export * from "./observation/objectsWrittenBy.ts"
-
 // Plans
 export * from "./plan/Action.ts"
 export * from "./plan/Deletion.ts"
@@ -49,6 +47,7 @@ export { wireEquals } from "./plan/wireEquals.ts"
 // Work queue
 export * from "./queue/Backoff.ts"
 export * as WorkQueue from "./queue/WorkQueue.ts"
+export * from "./ReferenceIndex.ts"
 // Status
 export * from "./status/keyStatus.ts"
 export * from "./status/lastApplied.ts"

@@ -15,7 +15,7 @@ import type { Indexers, Informer, TeamResource, UserResource, VirtualKeyResource
 import { Context, Deferred, Effect, Option } from "effect"
 
 /** Index values are scoped by namespace: what an alias, an email or an id means depends on where it is named. */
-const inNamespace = (namespace: string, values: Iterable<string | null | undefined>): Array<string> => {
+export const inNamespace = (namespace: string, values: Iterable<string | null | undefined>): Array<string> => {
   const scoped = new Set<string>()
   for (const value of values) if (value !== undefined && value !== null) scoped.add(`${namespace}/${value}`)
   return [...scoped]

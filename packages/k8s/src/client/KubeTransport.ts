@@ -158,7 +158,7 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
   const send = Effect.fnUntraced(function* (request: KubeRequest) {
     const headers = yield* credentials(request)
     const dispatcher = shared ?? plain
-    // One client per dispatcher (the TLS one is known after the first credential read), not one per request.
+    // One client per dispatcher (through a proxy, its dispatcher is known after the first credential read), not one per request.
     if (client?.dispatcher !== dispatcher) {
       client = {
         dispatcher,

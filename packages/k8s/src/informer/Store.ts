@@ -7,6 +7,7 @@
  * an object the cache no longer holds or misses one it does. No Effect and no
  * I/O: the informer applies events to it one at a time.
  */
+import { makeReferenceIndex } from "@litellm-operator/core"
 import { Option } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
 import { keyString } from "../api/ObjectMeta.ts"
@@ -43,33 +44,18 @@ export interface Store<A, I extends string = never> {
 
 export const makeStore = <A extends KubeObject, I extends string = never>(indexers?: Indexers<A, I>): Store<A, I> => {
   const objects = new Map<string, A>()
+  // Each index maps a value to the keys of the objects filed under it (and each key to its values).
   const indexed = Object.entries<(object: A) => Iterable<string>>(indexers ?? {}).map(([name, valuesOf]) => ({
     name,
     valuesOf,
-    keys: new Map<string, Set<string>>()
+    keys: makeReferenceIndex<string>()
   }))
 
   /** The one way the store changes: the object under `k` becomes `object` (or goes), and the indexes follow. */
   const put = (k: string, object: A | undefined) => {
-    const previous = objects.get(k)
     if (object === undefined) objects.delete(k)
     else objects.set(k, object)
-    for (const index of indexed) {
-      if (previous !== undefined) {
-        for (const value of index.valuesOf(previous)) {
-          const keys = index.keys.get(value)
-          keys?.delete(k)
-          if (keys?.size === 0) index.keys.delete(value)
-        }
-      }
-      if (object !== undefined) {
-        for (const value of index.valuesOf(object)) {
-          const keys = index.keys.get(value) ?? new Set<string>()
-          keys.add(k)
-          index.keys.set(value, keys)
-        }
-      }
-    }
+    for (const index of indexed) index.keys.setAll(k, object === undefined ? [] : index.valuesOf(object), k)
   }
 
   const replace = (items: ReadonlyArray<A>, malformed: ReadonlyArray<MalformedObject>) => {
@@ -122,10 +108,8 @@ export const makeStore = <A extends KubeObject, I extends string = never>(indexe
 
   return {
     get: (key) => Option.fromNullishOr(objects.get(keyString(key))),
-    byIndex: (name, value) => {
-      const keys = indexed.find((index) => index.name === name)?.keys.get(value)
-      return keys === undefined ? [] : [...keys].flatMap((k) => objects.get(k) ?? [])
-    },
+    byIndex: (name, value) =>
+      (indexed.find((index) => index.name === name)?.keys.dependents(value) ?? []).flatMap((k) => objects.get(k) ?? []),
     list: (namespace) =>
       [...objects.values()].filter((o) => namespace === undefined || o.metadata.namespace === namespace),
     size: () => objects.size,

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import fc from "fast-check"
-import { makeReferenceIndex } from "../src/runtime/ReferenceIndex.ts"
+import { makeReferenceIndex } from "../src/index.ts"
 
 describe("ReferenceIndex", () => {
   it("agrees with a scan of what every object names, and releases exactly the refs nothing names any more", () => {
