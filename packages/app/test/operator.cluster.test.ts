@@ -147,7 +147,8 @@ describe("operator, end to end", () => {
         const sim = yield* Simulator
         const namespace = yield* freshNamespace("e2e-user")
         yield* createConnectionSecret(namespace)
-        yield* startOperator(namespace)
+        // No resync within the test: only the Team's and the User's own changes can end the association's wait.
+        yield* startOperator(namespace, { resyncPeriod: Duration.minutes(10) })
         const connectionRef = { secretRef: { name: "litellm" } }
         const tmaKey = { namespace, name: "alice-in-search" }
         // The association first: it waits for the team and the user, then follows them.
@@ -187,6 +188,14 @@ describe("operator, end to end", () => {
         )
         assert.strictEqual(tma.status?.userID, user.status?.userID)
         assert.strictEqual(tma.status?.maxBudgetInTeam, "25")
+        // Waiting was not a failure: the status said it, no Warning Event did.
+        const warnings = (yield* kube.list(Events, { namespace })).items.filter(
+          (e) => e.regarding?.name === tmaKey.name && e.type === "Warning"
+        )
+        assert.deepStrictEqual(
+          warnings.map((e) => e.reason),
+          []
+        )
         const teamRow = (yield* sim.snapshot).teams.find((t) => t.team_id === tma.status?.teamID)
         assert.include(JSON.stringify(teamRow?.members_with_roles), user.status?.userID ?? "missing")
 

@@ -9,9 +9,14 @@ export class ConnectionUnavailable extends Schema.TaggedError<ConnectionUnavaila
   message: Schema.String
 }) {}
 
-/** Something this object depends on (a team, a user) does not exist yet. */
+/**
+ * Something this object depends on (a team, a user) does not exist yet. `watched`: what it waits for
+ * is an object of its namespace, whose changes wake it, so it waits without retrying; otherwise (a team
+ * or user looked for in LiteLLM) it is retried with backoff.
+ */
 export class DependencyNotReady extends Schema.TaggedError<DependencyNotReady>()("DependencyNotReady", {
-  message: Schema.String
+  message: Schema.String,
+  watched: Schema.Boolean
 }) {}
 
 /** A team alias or user email matches more than one object; the operator does not guess. */

@@ -49,7 +49,9 @@ const outsideNamespace = (connection: Connection, what: string, namespace: strin
     ? Effect.void
     : Effect.fail(
         new DependencyNotReady({
-          message: `no ${kind} in namespace ${namespace} has ${what} yet; LiteLLM is not searched for it, since that needs the annotation ${allowForeignReferencesAnnotation}: "true" on the connection Secret ${connection.secret}`
+          message: `no ${kind} in namespace ${namespace} has ${what} yet; LiteLLM is not searched for it, since that needs the annotation ${allowForeignReferencesAnnotation}: "true" on the connection Secret ${connection.secret}`,
+          // A Team or User of the namespace that comes with it wakes the association.
+          watched: true
         })
       )
 
@@ -69,7 +71,8 @@ const resolveTeamId = Effect.fnUntraced(function* (
     // Until the Team is Ready its LiteLLM team may not exist yet, or may not be its own.
     if (fromObjects.status?.teamID === undefined || !isReady(fromObjects.status)) {
       return yield* new DependencyNotReady({
-        message: `Team ${namespace}/${fromObjects.metadata.name} is not ready yet`
+        message: `Team ${namespace}/${fromObjects.metadata.name} is not ready yet`,
+        watched: true
       })
     }
     return teamIdFor(fromObjects.spec, fromObjects.metadata.uid)
@@ -81,7 +84,9 @@ const resolveTeamId = Effect.fnUntraced(function* (
   )
   if (fromLiteLLM !== undefined) return fromLiteLLM.team_id
   return yield* new DependencyNotReady({
-    message: `no team with alias "${alias}" in namespace ${namespace} or in LiteLLM yet`
+    message: `no team with alias "${alias}" in namespace ${namespace} or in LiteLLM yet`,
+    // Nothing watches LiteLLM: looked for again with backoff.
+    watched: false
   })
 })
 
@@ -100,7 +105,8 @@ const resolveUserId = Effect.fnUntraced(function* (
   if (fromObjects !== undefined) {
     if (fromObjects.status?.userID === undefined || !isReady(fromObjects.status)) {
       return yield* new DependencyNotReady({
-        message: `User ${namespace}/${fromObjects.metadata.name} is not ready yet`
+        message: `User ${namespace}/${fromObjects.metadata.name} is not ready yet`,
+        watched: true
       })
     }
     return userIdFor(fromObjects.spec, fromObjects.metadata.uid)
@@ -112,7 +118,9 @@ const resolveUserId = Effect.fnUntraced(function* (
   )
   if (fromLiteLLM !== undefined) return fromLiteLLM.user_id
   return yield* new DependencyNotReady({
-    message: `no user with email "${email}" in namespace ${namespace} or in LiteLLM yet`
+    message: `no user with email "${email}" in namespace ${namespace} or in LiteLLM yet`,
+    // Nothing watches LiteLLM: looked for again with backoff.
+    watched: false
   })
 })
 

@@ -6,7 +6,8 @@
  * Refusals that trying again cannot change (LiteLLM's 400/403/409/401, an
  * owner elsewhere, adoption not allowed) are held: no call until the spec, the
  * connection or the retry period changes. Policy denials cost no call and are
- * checked again on every event.
+ * checked again on every event. Waiting for a Team or User of the namespace is
+ * not a failure either: the status says it, and that object's change wakes this one.
  *
  * A deletion never waits for anything but LiteLLM itself (decision 6): an
  * object that cannot have made anything goes at once; one whose connection
@@ -33,6 +34,7 @@ import { connectionFingerprint, LiteLLMConnections } from "./LiteLLMConnections.
 import { OwnWrites } from "./OwnWrites.ts"
 import type { ReconcileFailure } from "./outcomeOf.ts"
 import { isPermanent, outcomeOf } from "./outcomeOf.ts"
+import type { DependencyNotReady } from "./ReconcileError.ts"
 import { Refusals } from "./Refusals.ts"
 import { resolveConnection } from "./resolveConnection.ts"
 
@@ -44,7 +46,7 @@ export interface ReconcileSettings {
   readonly installation: string
   /** How long a refusal that retrying cannot change is held before the object is tried again anyway. */
   readonly refusedRetry: Duration.Duration
-  /** When a refused object is looked at again (policy denials: the resync period). */
+  /** When a refused or waiting object is looked at again (policy denials, waits on the namespace's objects: the resync period). */
   readonly deniedRetry: Duration.Duration
 }
 
@@ -125,6 +127,17 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     yield* emit({ type: "Warning", reason, action: "Reconcile", note: message })
     yield* Effect.logInfo(`reconcile refused; ${note}`).pipe(Effect.annotateLogs({ reason, error: error.message }))
     return { requeueAfter: retry } satisfies ReconcileResult
+  })
+
+  /**
+   * Waiting for a Team or User of the namespace (applied together, it is usually still being made) is
+   * not a failure: the status says what it waits for, and that object's next change wakes this one, so
+   * there is no retry, no Warning Event and no error; the resync looks again in any case.
+   */
+  const wait = Effect.fnUntraced(function* (error: DependencyNotReady) {
+    yield* writeStatus(handler.failedStatus(object, outcomeOf(error), now))
+    yield* Effect.logDebug("waiting for a dependency").pipe(Effect.annotateLogs({ reason: error._tag }))
+    return { requeueAfter: settings.deniedRetry } satisfies ReconcileResult
   })
 
   if (deleting) {
@@ -227,6 +240,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     if (error._tag === "PolicyDenied") {
       return yield* refuse(error, "checked again when the object or its connection changes", settings.deniedRetry)
     }
+    if (error._tag === "DependencyNotReady" && error.watched) return yield* wait(error)
     return yield* fail(error)
   }
   const result = synced.success

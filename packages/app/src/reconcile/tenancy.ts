@@ -93,7 +93,7 @@ export const requireReferences = Effect.fnUntraced(function* (inputs: ReadonlyAr
     case "Allowed":
       return verdict.foreign
     case "Waiting":
-      return yield* new DependencyNotReady({ message: verdict.message })
+      return yield* new DependencyNotReady({ message: verdict.message, watched: true })
     case "Denied":
       return yield* new PolicyDenied({ message: verdict.message })
   }
