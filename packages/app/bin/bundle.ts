@@ -3,7 +3,11 @@
  * ES module that plain Node 24 runs with no node_modules beside it — what the
  * container image ships:
  *
- *   node packages/app/bin/bundle.ts [outfile]      (default dist/operator.mjs; `pnpm run build`)
+ *   node packages/app/bin/bundle.ts [outfile] [--readable]   (default dist/operator.mjs; `pnpm run build`)
+ *
+ * `--readable` keeps whitespace and comments, among them the path esbuild writes
+ * above each module, so `bench/cpuProfile.ts --bundle` can say which package and
+ * module a CPU profile's time went to (the image ships the minified one).
  *
  * The LiteLLM simulator is test and local-run code: the bundle fails if it
  * holds any of it (a module of the simulator's directory among its inputs, or
@@ -29,8 +33,10 @@ export const simulatorCodeIn = (text: string, inputs: ReadonlyArray<string>): Re
 /** Writes the bundle; returns its size in bytes. Fails, writing nothing, if the bundle would hold simulator code. */
 export const bundleOperator = async (
   outfile: string = defaultOutfile,
-  entry: string = productionEntry
+  entry: string = productionEntry,
+  options: { readonly readable?: boolean } = {}
 ): Promise<number> => {
+  const minify = options.readable !== true
   const result = await build({
     entryPoints: [entry],
     outfile,
@@ -41,8 +47,8 @@ export const bundleOperator = async (
     format: "esm",
     target: "node24",
     // Whitespace and syntax only: names stay, so stack traces in the logs stay readable.
-    minifyWhitespace: true,
-    minifySyntax: true,
+    minifyWhitespace: minify,
+    minifySyntax: minify,
     metafile: true,
     // Licences go to operator.mjs.LEGAL.txt: one non-ASCII letter in them would make V8 hold the whole
     // source as a two-byte string (twice the memory).
@@ -69,7 +75,8 @@ export const bundleOperator = async (
 }
 
 if (import.meta.main) {
-  const outfile = process.argv[2] ?? defaultOutfile
-  const bytes = await bundleOperator(outfile)
+  const args = process.argv.slice(2)
+  const outfile = args.find((arg) => !arg.startsWith("--")) ?? defaultOutfile
+  const bytes = await bundleOperator(outfile, productionEntry, { readable: args.includes("--readable") })
   process.stdout.write(`${outfile}: ${(bytes / 1024 / 1024).toFixed(1)} MiB\n`)
 }

@@ -32,6 +32,21 @@ describe("bundle", () => {
     60_000
   )
 
+  it.effect(
+    "a readable bundle names each module above its code (what cpuProfile.ts --bundle reads), and holds no simulator code either",
+    () =>
+      Effect.gen(function* () {
+        const outfile = join(yield* tempDir, "operator.mjs")
+        yield* Effect.promise(() => bundleOperator(outfile, undefined, { readable: true }))
+        const text = readFileSync(outfile, "utf8")
+        const modules = text.split("\n").filter((line) => /^\/\/ (node_modules|packages)\//.test(line))
+        assert.include(modules, "// packages/app/src/main.ts")
+        assert.isTrue(modules.some((line) => line.includes("/node_modules/effect/")))
+        assert.isFalse(text.includes(Simulator.key))
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
   for (const [name, what] of [
     ["withSimulator.ts", "the Simulator service"],
     ["withSimulatorPart.ts", "a part of the simulator"]
