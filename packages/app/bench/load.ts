@@ -346,20 +346,20 @@ const readiness = Effect.fn("readiness")(function* (namespace: string, latched =
   return Effect.gen(function* () {
     let all = 0
     let ready = 0
+    let readyNow = 0
     for (const informer of informers) {
       const objects = yield* informer.list(namespace)
       all += objects.length
       for (const o of objects) {
-        if (!latched) {
-          if (isReady(o)) ready++
-          continue
-        }
+        const now = isReady(o)
+        if (now) readyNow++
+        if (!latched) continue
         const key = `${o.metadata.uid}@${o.metadata.generation}`
-        if (isReady(o)) seen.add(key)
+        if (now) seen.add(key)
         if (seen.has(key)) ready++
       }
     }
-    return { all, ready }
+    return { all, ready: latched ? ready : readyNow, readyNow }
   })
 })
 
@@ -370,7 +370,7 @@ const readiness = Effect.fn("readiness")(function* (namespace: string, latched =
  * that a process that died still tells what it used until then).
  */
 const awaitReady = (
-  count: Effect.Effect<{ readonly all: number; readonly ready: number }>,
+  count: Effect.Effect<{ readonly all: number; readonly ready: number; readonly readyNow: number }>,
   expected: number,
   since: number,
   timeout: Duration.Input,
@@ -382,17 +382,17 @@ const awaitReady = (
     let cpuSeconds = Number.NaN
     let peakBytes = Number.NaN
     for (;;) {
-      const { ready } = yield* count
+      const { ready, readyNow } = yield* count
       const cpu = yield* Effect.option(cpuSecondsOf(operator.pid))
       if (Option.isSome(cpu)) cpuSeconds = cpu.value
       const memory = yield* Effect.option(memoryOf(operator.pid))
       if (Option.isSome(memory)) peakBytes = memory.value.peak
-      if (ready >= expected) return { ms: Date.now() - since, ready, exited: false, cpuSeconds, peakBytes }
+      if (ready >= expected) return { ms: Date.now() - since, ready, readyNow, exited: false, cpuSeconds, peakBytes }
       if (ready !== last && process.env.BENCH_PROGRESS !== undefined)
         process.stderr.write(`  ${seconds(Date.now() - since).toFixed(1)} s: ${ready}/${expected} Ready\n`)
       last = ready
       const exited = (yield* operator.exit) !== undefined
-      if (exited || Date.now() > deadline) return { ms: undefined, ready, exited, cpuSeconds, peakBytes }
+      if (exited || Date.now() > deadline) return { ms: undefined, ready, readyNow, exited, cpuSeconds, peakBytes }
       yield* Effect.sleep("200 millis")
     }
   })
@@ -579,6 +579,8 @@ export interface LiveResult {
   readonly operatorRequests: Readonly<Record<string, number>> | undefined
   /** `--operator-command`: the program measured instead of ours. */
   readonly operator?: string
+  /** With the latched check (the other operator): how many were Ready at the last poll itself. */
+  readonly readyAtLastPoll?: number
 }
 
 /**
@@ -647,7 +649,9 @@ const liveCreationScoped = Effect.fn("liveCreation")(function* (
     work: workDone,
     apiRequests,
     operatorRequests,
-    ...(external === undefined ? {} : { operator: [external.command, ...external.args].join(" ") })
+    ...(external === undefined
+      ? {}
+      : { operator: [external.command, ...external.args].join(" "), readyAtLastPoll: done.readyNow })
   } satisfies LiveResult
 })
 
