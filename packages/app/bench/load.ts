@@ -301,8 +301,7 @@ const ReadinessView = Schema.Struct({
           Schema.Struct({
             type: Schema.String,
             status: Schema.String,
-            observedGeneration: Schema.optionalKey(Schema.Int),
-            reason: Schema.optionalKey(Schema.String)
+            observedGeneration: Schema.optionalKey(Schema.Int)
           })
         )
       )
