@@ -30,6 +30,7 @@ import {
   KubeClient,
   KubeTransport,
   makeInformer,
+  ObjectMeta,
   Secrets,
   TeamMemberAssociations,
   Teams,
@@ -39,9 +40,12 @@ import {
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Duration, Effect, Exit, Option, Random, Redacted, Ref, Schedule, Schema, Stream } from "effect"
 import type { OperatorProcess } from "../test/support/childProcess.ts"
-import { cpuSecondsOf, memoryOf, spawnOperator } from "../test/support/childProcess.ts"
-import type { AnyResource, Counts } from "../test/support/population.ts"
-import { isReadyObject, namespaceWithConnection, populate, sumCalls, total } from "../test/support/population.ts"
+import { cpuSecondsOf, memoryOf, spawnCommand, spawnOperator } from "../test/support/childProcess.ts"
+import type { Counts } from "../test/support/population.ts"
+import { namespaceWithConnection, populate, sumCalls, total } from "../test/support/population.ts"
+import { freePort } from "../test/support/processes.ts"
+import type { OperatorCommand } from "./externalOperator.ts"
+import { controllerRuntimeWork, servesMetrics, withPorts } from "./externalOperator.ts"
 
 /** A quoted string value under `operator:` in the chart's deploy/chart/values.yaml. */
 export const chartValue = (name: string): string => {
@@ -271,6 +275,8 @@ export interface Environment {
   readonly nodeOptions: ReadonlyArray<string>
   /** Operator flags added to every run (e.g. `--list-max-age 0s`). */
   readonly operatorFlags: ReadonlyArray<string>
+  /** `--operator-command`: another operator's program instead of ours (the live creation only; see externalOperator.ts). */
+  readonly operatorCommand?: OperatorCommand | undefined
 }
 
 const seconds = (ms: number) => ms / 1000
@@ -279,24 +285,80 @@ const seconds = (ms: number) => ms / 1000
 const freshName = (prefix: string) =>
   Effect.map(Random.nextIntBetween(0, 0xffffff), (n) => `${prefix}-${n.toString(16).padStart(6, "0")}`)
 
-/** Counts the objects of the four kinds in a namespace, and how many are Ready, from informers of the parent's own. */
-const readiness = Effect.fn("readiness")(function* (namespace: string) {
-  const informers = [
-    yield* makeInformer(Teams, { namespace }),
-    yield* makeInformer(Users, { namespace }),
-    yield* makeInformer(VirtualKeys, { namespace }),
-    yield* makeInformer(TeamMemberAssociations, { namespace })
-  ]
+/**
+ * What the readiness check reads of an object: its generation and its Ready
+ * condition, whatever else its spec and status hold (the Go operator's objects
+ * are not in our schema: its associations name `teamRef`/`userRef`).
+ */
+const ReadinessView = Schema.Struct({
+  apiVersion: Schema.String,
+  kind: Schema.String,
+  metadata: Schema.Struct({ ...ObjectMeta.fields, generation: Schema.Int }),
+  status: Schema.optionalKey(
+    Schema.Struct({
+      conditions: Schema.optionalKey(
+        Schema.Array(
+          Schema.Struct({
+            type: Schema.String,
+            status: Schema.String,
+            observedGeneration: Schema.optionalKey(Schema.Int)
+          })
+        )
+      )
+    })
+  )
+})
+type ReadinessView = typeof ReadinessView.Type
+
+const viewOf = (kind: string, plural: string): ResourceType<ReadinessView, unknown> => ({
+  group: "auth.litellm.ai",
+  version: "v1alpha1",
+  kind,
+  plural,
+  schema: ReadinessView
+})
+const readinessViews = [
+  viewOf("Team", "teams"),
+  viewOf("User", "users"),
+  viewOf("VirtualKey", "virtualkeys"),
+  viewOf("TeamMemberAssociation", "teammemberassociations")
+]
+
+/** Ready, for the object's current generation (a Ready about an older spec is not convergence). */
+const isReady = (o: ReadinessView): boolean => {
+  const ready = o.status?.conditions?.find((c) => c.type === "Ready")
+  return ready?.status === "True" && ready.observedGeneration === o.metadata.generation
+}
+
+/**
+ * Counts the objects of the four kinds in a namespace, and how many are Ready, from informers of the parent's own.
+ * `latched`: an object counts once it has been Ready for its current generation, even if it is not at this poll.
+ * For the Go operator, which sets Ready=False (reason Reconciling) at the start of every reconcile, its
+ * periodic one every 60 s included, and Ready=True again at its end: with one worker per kind, some object
+ * is nearly always in that window once the first objects come round again, so "all Ready at one poll"
+ * would time the luck of a poll, not convergence.
+ */
+const readiness = Effect.fn("readiness")(function* (namespace: string, latched = false) {
+  const informers = yield* Effect.forEach(readinessViews, (view) => makeInformer(view, { namespace }))
   yield* Effect.forEach(informers, (i) => i.synced, { discard: true })
+  const seen = new Set<string>()
   return Effect.gen(function* () {
     let all = 0
     let ready = 0
+    let readyNow = 0
     for (const informer of informers) {
-      const objects: ReadonlyArray<AnyResource> = yield* informer.list(namespace)
+      const objects = yield* informer.list(namespace)
       all += objects.length
-      ready += objects.filter(isReadyObject).length
+      for (const o of objects) {
+        const now = isReady(o)
+        if (now) readyNow++
+        if (!latched) continue
+        const key = `${o.metadata.uid}@${o.metadata.generation}`
+        if (now) seen.add(key)
+        if (seen.has(key)) ready++
+      }
     }
-    return { all, ready }
+    return { all, ready: latched ? ready : readyNow, readyNow }
   })
 })
 
@@ -307,7 +369,7 @@ const readiness = Effect.fn("readiness")(function* (namespace: string) {
  * that a process that died still tells what it used until then).
  */
 const awaitReady = (
-  count: Effect.Effect<{ readonly all: number; readonly ready: number }>,
+  count: Effect.Effect<{ readonly all: number; readonly ready: number; readonly readyNow: number }>,
   expected: number,
   since: number,
   timeout: Duration.Input,
@@ -319,17 +381,17 @@ const awaitReady = (
     let cpuSeconds = Number.NaN
     let peakBytes = Number.NaN
     for (;;) {
-      const { ready } = yield* count
+      const { ready, readyNow } = yield* count
       const cpu = yield* Effect.option(cpuSecondsOf(operator.pid))
       if (Option.isSome(cpu)) cpuSeconds = cpu.value
       const memory = yield* Effect.option(memoryOf(operator.pid))
       if (Option.isSome(memory)) peakBytes = memory.value.peak
-      if (ready >= expected) return { ms: Date.now() - since, ready, exited: false, cpuSeconds, peakBytes }
+      if (ready >= expected) return { ms: Date.now() - since, ready, readyNow, exited: false, cpuSeconds, peakBytes }
       if (ready !== last && process.env.BENCH_PROGRESS !== undefined)
         process.stderr.write(`  ${seconds(Date.now() - since).toFixed(1)} s: ${ready}/${expected} Ready\n`)
       last = ready
       const exited = (yield* operator.exit) !== undefined
-      if (exited || Date.now() > deadline) return { ms: undefined, ready, exited, cpuSeconds, peakBytes }
+      if (exited || Date.now() > deadline) return { ms: undefined, ready, readyNow, exited, cpuSeconds, peakBytes }
       yield* Effect.sleep("200 millis")
     }
   })
@@ -512,6 +574,12 @@ export interface LiveResult {
   readonly peakBytes: number
   readonly work: Readonly<Record<string, Work>>
   readonly apiRequests: Readonly<Record<string, number>>
+  /** Of those, the operator's own (from the audit log); undefined without one. */
+  readonly operatorRequests: Readonly<Record<string, number>> | undefined
+  /** `--operator-command`: the program measured instead of ours. */
+  readonly operator?: string
+  /** With the latched check (the other operator): how many were Ready at the last poll itself. */
+  readonly readyAtLastPoll?: number
 }
 
 /**
@@ -537,24 +605,37 @@ const liveCreationScoped = Effect.fn("liveCreation")(function* (
     url: sim.url,
     masterKey
   })
-  const operator = yield* spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), {
-    entry: env.entry,
-    nodeArgs: env.nodeOptions,
-    env: chartEnv
-  })
+  const external = env.operatorCommand
+  const { operator, work } =
+    external === undefined
+      ? yield* Effect.map(
+          spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), {
+            entry: env.entry,
+            nodeArgs: env.nodeOptions,
+            env: chartEnv
+          }),
+          (operator) => ({ operator, work: reconcileWork(operator) })
+        )
+      : yield* spawnExternal(env, external)
   yield* operator.ready("120 seconds")
-  const count = yield* readiness(namespace)
+  // Its /readyz may answer before its caches are filled (controller-runtime's does): that start-up work is not counted.
+  if (external !== undefined) yield* quiet(operator)
+  const count = yield* readiness(namespace, external !== undefined)
   yield* sim.resetCalls
   const requestsBefore = yield* apiServerRequests
+  const auditBefore = yield* auditMark(env.auditLog)
   const cpuBefore = yield* cpuSecondsOf(operator.pid)
   const started = Date.now()
-  yield* Effect.forkScoped(populate(namespace, counts, namespace, { concurrency: 32 }))
+  yield* Effect.forkScoped(
+    populate(namespace, counts, namespace, { concurrency: 32, form: external === undefined ? "ours" : "go" })
+  )
   const done = yield* awaitReady(count, total(counts), started, options.timeout, operator)
   const cpuSeconds = (yield* cpuSecondsOf(operator.pid)) - cpuBefore
   const apiRequests = requestsSince(requestsBefore, yield* apiServerRequests)
+  const operatorRequests = yield* operatorRequestsSince(env.auditLog, auditBefore)
   const litellmCalls = yield* sim.calls
   const memory = yield* memoryOf(operator.pid)
-  const work = yield* reconcileWork(operator)
+  const workDone = yield* work
   yield* operator.stop
   return {
     counts,
@@ -564,10 +645,53 @@ const liveCreationScoped = Effect.fn("liveCreation")(function* (
     cpuSeconds,
     litellmCalls,
     peakBytes: memory.peak,
-    work,
-    apiRequests
+    work: workDone,
+    apiRequests,
+    operatorRequests,
+    ...(external === undefined
+      ? {}
+      : { operator: [external.command, ...external.args].join(" "), readyAtLastPoll: done.readyNow })
   } satisfies LiveResult
 })
+
+/**
+ * `--operator-command`: the program with `KUBECONFIG` (the benchmark's
+ * ServiceAccount) and its ports; its work by controller from its
+ * controller-runtime metrics when it serves them, else none.
+ */
+const spawnExternal = (env: Environment, external: OperatorCommand) =>
+  Effect.gen(function* () {
+    const metricsPort = yield* freePort
+    // `BENCH_OPERATOR_LOG=<file>`: its whole output there (its log is not ours to parse).
+    const operator = yield* spawnCommand(
+      external.command,
+      (port) => withPorts(external, { port, metricsPort }),
+      { KUBECONFIG: env.kubeconfig },
+      process.env.BENCH_OPERATOR_LOG
+    )
+    const work: Effect.Effect<Readonly<Record<string, Work>>> = servesMetrics(external)
+      ? Effect.promise(() =>
+          fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+            (r) => r.text(),
+            () => ""
+          )
+        ).pipe(Effect.map(controllerRuntimeWork))
+      : Effect.succeed({})
+    return { operator, work }
+  })
+
+/** Waits (up to 60 s) until the process has used under 20 ms of CPU in a second: its start-up is over. */
+const quiet = (operator: OperatorProcess) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + 60_000
+    let last = yield* cpuSecondsOf(operator.pid)
+    for (;;) {
+      yield* Effect.sleep("1 second")
+      const now = yield* cpuSecondsOf(operator.pid)
+      if (now - last < 0.02 || Date.now() > deadline) return
+      last = now
+    }
+  })
 
 /** Counts every change (watch event) to objects of `type` in the namespace from now on. */
 const countChanges = <A extends KubeObject, I>(type: ResourceType<A, I>, namespace: string, into: Ref.Ref<number>) =>

@@ -32,7 +32,11 @@
  * `--only secrets` (only what concerns Secrets: converge at 4 workers,
  * steady state, unrelated Secrets; printed as JSON, BENCHMARKS.md untouched),
  * `--entry <operator.mjs>` (a bundle built elsewhere, e.g. from an older
- * commit, instead of bundling this checkout: a before/after comparison).
+ * commit, instead of bundling this checkout: a before/after comparison),
+ * `--operator-command "<path> <args>"` with `--only live` (another operator
+ * of the same API measured the same way, e.g. the Go operator; see
+ * externalOperator.ts) and `--operator-crds <dir>` (CRDs that it needs
+ * besides ours, installed into the benchmark's API server only).
  * `BENCH_PROGRESS=1` prints convergence progress.
  */
 import { spawnSync } from "node:child_process"
@@ -48,6 +52,8 @@ import { bundleOperator } from "../bin/bundle.ts"
 import { runMain } from "../src/cli/run.ts"
 import type { Counts } from "../test/support/population.ts"
 import { total } from "../test/support/population.ts"
+import type { OperatorCommand } from "./externalOperator.ts"
+import { OperatorCommandError, parseOperatorCommand } from "./externalOperator.ts"
 import type {
   ConvergeResult,
   Environment,
@@ -95,6 +101,10 @@ interface BenchOptions {
   /** `--sweep-steady`: after each sweep point, a steady-state window on its namespace. */
   readonly sweepSteady: boolean
   readonly entry: string | undefined
+  /** `--operator-command`: measure this program instead of our bundle (with `--only live`). */
+  readonly operatorCommand: OperatorCommand | undefined
+  /** `--operator-crds`: a directory of CRDs the other operator needs besides ours. */
+  readonly operatorCrds: string | undefined
   readonly cpuProf: string | undefined
   readonly nodeOptions: string | undefined
 }
@@ -212,13 +222,16 @@ const program = (o: BenchOptions) =>
     )
     const adminTransport = KubeTransport.layerFromFile(cp.kubeconfig)
     yield* installCrds(cp.kubeconfig).pipe(Effect.provide(adminTransport))
+    // Kinds the other operator watches besides ours (it would not start without them); nothing creates any.
+    const extraCrds = o.operatorCrds
+    if (extraCrds !== undefined) yield* installCrds(cp.kubeconfig, extraCrds).pipe(Effect.provide(adminTransport))
     const operatorKubeconfig = yield* operatorIdentity(cp, join(work, "operator-kubeconfig")).pipe(
       Effect.provide(adminTransport)
     )
     // The operator as the image ships it: the esbuild bundle of src/main.ts.
     const given = o.entry
     const entry = given ?? join(work, "operator.mjs")
-    if (given === undefined) yield* Effect.promise(() => bundleOperator(entry))
+    if (given === undefined && o.operatorCommand === undefined) yield* Effect.promise(() => bundleOperator(entry))
     // `--cpu-prof <dir>`: every operator run writes a V8 CPU profile there (summarise with bench/cpuProfile.ts).
     const profileDir = o.cpuProf
     // `--node-options "<options>"`: run the operator with these instead of the chart's (to weigh a change of them).
@@ -226,7 +239,14 @@ const program = (o: BenchOptions) =>
     const base =
       givenNodeOptions === undefined ? SHIPPED : inChartContainer(givenNodeOptions.split(" ").filter((o) => o !== ""))
     const nodeOptions = profileDir === undefined ? base : [...base, "--cpu-prof", `--cpu-prof-dir=${profileDir}`]
-    const env = { kubeconfig: operatorKubeconfig, auditLog, entry, nodeOptions, operatorFlags: o.operatorFlags }
+    const env = {
+      kubeconfig: operatorKubeconfig,
+      auditLog,
+      entry,
+      nodeOptions,
+      operatorFlags: o.operatorFlags,
+      operatorCommand: o.operatorCommand
+    }
     const sweepSizes = o.sweepSizes.map((n) => Math.round(n * o.scale))
     const mix = scaled(standardMix, o.scale)
     const timeout = Duration.minutes(15)
@@ -257,7 +277,9 @@ const program = (o: BenchOptions) =>
     }
     if (o.onlyLive) {
       return yield* Effect.gen(function* () {
-        yield* log(`bench: live creation of ${describeCounts(mix)} at 4 workers…`)
+        yield* log(
+          `bench: live creation of ${describeCounts(mix)} ${o.operatorCommand === undefined ? "at 4 workers" : `by ${o.operatorCommand.command}`}…`
+        )
         const live = yield* liveCreation(env, mix, 4, { timeout })
         process.stdout.write(`${JSON.stringify({ ...live, loadBefore, loadAfter: load() }, null, 1)}\n`)
         return undefined
@@ -730,6 +752,28 @@ const bench = Command.make(
     nodeOptions: Flag.String("node-options").pipe(
       Flag.withDescription("run the operator with these Node options instead of the chart's"),
       Flag.optional
+    ),
+    operatorCommand: Flag.String("operator-command").pipe(
+      Flag.withDescription(
+        "with --only live: measure this program instead of our operator, split on spaces; {port} becomes the port where it answers GET /readyz, {metricsPort} one for its /metrics; it gets KUBECONFIG"
+      ),
+      Flag.filterMap(
+        (text) => {
+          const parsed = parseOperatorCommand(text)
+          return parsed instanceof OperatorCommandError ? Option.none() : Option.some(parsed)
+        },
+        (text) => {
+          const parsed = parseOperatorCommand(text)
+          return parsed instanceof OperatorCommandError ? parsed.message : text
+        }
+      ),
+      Flag.optional
+    ),
+    operatorCrds: Flag.String("operator-crds").pipe(
+      Flag.withDescription(
+        "with --operator-command: a directory of CRDs it needs besides ours (e.g. kinds it watches)"
+      ),
+      Flag.optional
     )
   },
   (flags) => {
@@ -750,9 +794,14 @@ const bench = Command.make(
       unrelatedMib: flags.unrelatedMib,
       sweepSteady: flags.sweepSteady,
       entry: Option.getOrUndefined(flags.entry),
+      operatorCommand: Option.getOrUndefined(flags.operatorCommand),
+      operatorCrds: Option.getOrUndefined(flags.operatorCrds),
       cpuProf: Option.getOrUndefined(flags.cpuProf),
       nodeOptions: Option.getOrUndefined(flags.nodeOptions)
     }
+    // Only the live creation knows how to measure another program (no ops server of ours to read).
+    if (o.operatorCommand !== undefined && !o.onlyLive)
+      return Effect.die(new Error("--operator-command needs --only live"))
     return Effect.scoped(program(o)).pipe(
       Effect.flatMap((results) =>
         Effect.sync(() => {

@@ -4,6 +4,7 @@
  * /proc. The child dies with the scope.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { createWriteStream } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
 import { Duration, Effect, Schedule, Schema } from "effect"
@@ -83,58 +84,96 @@ export const spawnOperator = (
 ) =>
   Effect.gen(function* () {
     const port = yield* freePort
-    return yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const entry = options.entry ?? mainEntry
-        const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry, ...args, `--http-port=${port}`], {
-          stdio: ["ignore", "pipe", "pipe"],
-          env: { ...process.env, ...options.env }
-        })
-        let tail = ""
-        const keep = (chunk: string) => {
-          tail = (tail + chunk).slice(-8000)
-        }
-        child.stdout?.setEncoding("utf8").on("data", keep)
-        child.stderr?.setEncoding("utf8").on("data", keep)
-        const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-        const handle: OperatorProcess = {
-          pid: child.pid ?? -1,
-          opsUrl: `http://127.0.0.1:${port}`,
-          ready: (timeout = "60 seconds") =>
-            Effect.suspend(() =>
-              exited(child)
-                ? Effect.fail(
-                    new ChildError({
-                      message: `the operator exited (${child.exitCode ?? child.signalCode}) before it was ready\n${tail}`
-                    })
-                  )
-                : Effect.map(readyz(`http://127.0.0.1:${port}/readyz`), (status) => status === 200)
-            ).pipe(
-              Effect.repeat({ schedule: Schedule.spaced("25 millis"), until: (ok) => ok }),
-              Effect.asVoid,
-              Effect.timeoutOrElse({
-                duration: timeout,
-                orElse: () =>
-                  Effect.fail(
-                    new ChildError({
-                      message: `the operator was not ready within ${Duration.format(Duration.fromInputUnsafe(timeout))}\n${tail}`
-                    })
-                  )
-              })
-            ),
-          kill: Effect.promise(() => {
-            if (!exited(child)) child.kill("SIGKILL")
-            return gone
-          }),
-          stop: Effect.promise(() => {
-            if (!exited(child)) child.kill("SIGTERM")
-            return gone
-          }),
-          exit: Effect.sync(() => (exited(child) ? { code: child.exitCode, signal: child.signalCode } : undefined)),
-          outputTail: Effect.sync(() => tail)
-        }
-        return handle
-      }),
-      (child) => child.kill
+    const entry = options.entry ?? mainEntry
+    return yield* spawnChild(
+      process.execPath,
+      [...(options.nodeArgs ?? []), entry, ...args, `--http-port=${port}`],
+      port,
+      options.env
     )
   })
+
+/**
+ * Starts another program as the operator (the benchmark's `--operator-command`):
+ * `args` get a free port on which it must answer `GET /readyz`; SIGKILLed when
+ * the scope closes.
+ */
+export const spawnCommand = (
+  command: string,
+  args: (port: number) => ReadonlyArray<string>,
+  env: Readonly<Record<string, string>> = {},
+  /** A file to append its whole output to. */
+  logFile?: string
+) =>
+  Effect.gen(function* () {
+    const port = yield* freePort
+    return yield* spawnChild(command, args(port), port, env, logFile)
+  })
+
+const spawnChild = (
+  command: string,
+  argv: ReadonlyArray<string>,
+  port: number,
+  env: Readonly<Record<string, string>> | undefined,
+  logFile?: string
+) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const child = spawn(command, argv, {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, ...env }
+      })
+      let tail = ""
+      const log = logFile === undefined ? undefined : createWriteStream(logFile, { flags: "a" })
+      const keep = (chunk: string) => {
+        tail = (tail + chunk).slice(-8000)
+        log?.write(chunk)
+      }
+      child.stdout?.setEncoding("utf8").on("data", keep)
+      child.stderr?.setEncoding("utf8").on("data", keep)
+      const gone = new Promise<void>((resolve) =>
+        child.once("exit", () => {
+          log?.end()
+          resolve()
+        })
+      )
+      const handle: OperatorProcess = {
+        pid: child.pid ?? -1,
+        opsUrl: `http://127.0.0.1:${port}`,
+        ready: (timeout = "60 seconds") =>
+          Effect.suspend(() =>
+            exited(child)
+              ? Effect.fail(
+                  new ChildError({
+                    message: `the operator exited (${child.exitCode ?? child.signalCode}) before it was ready\n${tail}`
+                  })
+                )
+              : Effect.map(readyz(`http://127.0.0.1:${port}/readyz`), (status) => status === 200)
+          ).pipe(
+            Effect.repeat({ schedule: Schedule.spaced("25 millis"), until: (ok) => ok }),
+            Effect.asVoid,
+            Effect.timeoutOrElse({
+              duration: timeout,
+              orElse: () =>
+                Effect.fail(
+                  new ChildError({
+                    message: `the operator was not ready within ${Duration.format(Duration.fromInputUnsafe(timeout))}\n${tail}`
+                  })
+                )
+            })
+          ),
+        kill: Effect.promise(() => {
+          if (!exited(child)) child.kill("SIGKILL")
+          return gone
+        }),
+        stop: Effect.promise(() => {
+          if (!exited(child)) child.kill("SIGTERM")
+          return gone
+        }),
+        exit: Effect.sync(() => (exited(child) ? { code: child.exitCode, signal: child.signalCode } : undefined)),
+        outputTail: Effect.sync(() => tail)
+      }
+      return handle
+    }),
+    (child) => child.kill
+  )

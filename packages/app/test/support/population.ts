@@ -35,10 +35,20 @@ export interface Counts {
 
 export const total = (counts: Counts): number => counts.teams + counts.users + counts.keys + counts.associations
 
-const connectionRef = { secretRef: { name: "litellm" } }
+/**
+ * How the objects are spelled: `ours`, or as the Go operator's CRDs (v1.1.1) want the same
+ * population: the Secret's key names spelled out (its CRD requires them; ours defaults to
+ * these two) and each association naming its Team and User objects (`teamRef`/`userRef`,
+ * which our CRD refuses) instead of the team's alias and the user's email.
+ */
+export type ObjectForm = "ours" | "go"
+
+/** The Secret's key names in the `go` form. */
+const explicitSecretKeys = { masterKey: "masterkey", url: "url" } as const
 
 /** The objects of a population; names and aliases carry `prefix` (the simulator's aliases are global). */
-export const objectsFor = (namespace: string, counts: Counts, prefix: string) => {
+export const objectsFor = (namespace: string, counts: Counts, prefix: string, form: ObjectForm = "ours") => {
+  const connectionRef = { secretRef: { name: "litellm", ...(form === "go" ? { keys: explicitSecretKeys } : {}) } }
   const teams: Array<NewObject<typeof TeamResource.Encoded>> = []
   const users: Array<NewObject<typeof UserResource.Encoded>> = []
   const keys: Array<NewObject<typeof VirtualKeyResource.Encoded>> = []
@@ -75,7 +85,19 @@ export const objectsFor = (namespace: string, counts: Counts, prefix: string) =>
         role: "user"
       }
     })
-  return { teams, users, keys, associations }
+  // Association i of the `go` form: the same pairs, by the Team's and User's object names.
+  const goAssociations = Array.from({ length: form === "go" ? counts.associations : 0 }, (_, i) => ({
+    apiVersion: "auth.litellm.ai/v1alpha1",
+    kind: "TeamMemberAssociation",
+    metadata: { namespace, name: `${prefix}-tma-${i}` },
+    spec: {
+      connectionRef,
+      teamRef: { name: `${prefix}-team-${i % Math.max(1, counts.teams)}` },
+      userRef: { name: `${prefix}-user-${i % Math.max(1, counts.users)}` },
+      role: "user"
+    }
+  }))
+  return { teams, users, keys, associations, goAssociations }
 }
 
 /** Retries what a restarting API server refuses for a while. */
@@ -87,15 +109,26 @@ export const populate = Effect.fn("populate")(function* (
   namespace: string,
   counts: Counts,
   prefix: string,
-  options: { readonly concurrency?: number } = {}
+  options: { readonly concurrency?: number; readonly form?: ObjectForm } = {}
 ) {
   const kube = yield* KubeClient
-  const objects = objectsFor(namespace, counts, prefix)
+  const transport = yield* KubeTransport
+  const form = options.form ?? "ours"
+  const objects = objectsFor(namespace, counts, prefix, form)
   const creations: Array<Effect.Effect<unknown, KubeError>> = [
     ...objects.teams.map((o) => kube.create(Teams, o)),
     ...objects.users.map((o) => kube.create(Users, o)),
     ...objects.keys.map((o) => kube.create(VirtualKeys, o)),
-    ...objects.associations.map((o) => kube.create(TeamMemberAssociations, o))
+    ...(form === "go"
+      ? // Not through our schema, which refuses teamRef/userRef.
+        objects.goAssociations.map((o) =>
+          transport.request({
+            method: "POST",
+            path: `/apis/auth.litellm.ai/v1alpha1/namespaces/${namespace}/teammemberassociations`,
+            body: o
+          })
+        )
+      : objects.associations.map((o) => kube.create(TeamMemberAssociations, o)))
   ]
   // Only a server that is away is waited for; an AlreadyExists after such a retry means the first attempt went through.
   yield* Effect.forEach(
