@@ -609,10 +609,12 @@ const liveCreationScoped = Effect.fn("liveCreation")(function* (
   const { operator, work } =
     external === undefined
       ? yield* Effect.map(
+          // `BENCH_OPERATOR_LOG=<file>` keeps its whole output too (e.g. with `--trace-gc-nvp` among the Node options).
           spawnOperator(operatorArgs(env, namespace, { workers, resync: "5m" }), {
             entry: env.entry,
             nodeArgs: env.nodeOptions,
-            env: chartEnv
+            env: chartEnv,
+            logFile: process.env.BENCH_OPERATOR_LOG
           }),
           (operator) => ({ operator, work: reconcileWork(operator) })
         )

@@ -37,7 +37,8 @@
  * of the same API measured the same way, e.g. the Go operator; see
  * externalOperator.ts) and `--operator-crds <dir>` (CRDs that it needs
  * besides ours, installed into the benchmark's API server only).
- * `BENCH_PROGRESS=1` prints convergence progress.
+ * `BENCH_PROGRESS=1` prints convergence progress; `BENCH_OPERATOR_LOG=<file>`
+ * keeps the live run's operator output (ours or `--operator-command`'s).
  */
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"

@@ -80,6 +80,8 @@ export const spawnOperator = (
     readonly entry?: string
     readonly nodeArgs?: ReadonlyArray<string>
     readonly env?: Readonly<Record<string, string>>
+    /** A file to append its whole output to. */
+    readonly logFile?: string | undefined
   } = {}
 ) =>
   Effect.gen(function* () {
@@ -89,7 +91,8 @@ export const spawnOperator = (
       process.execPath,
       [...(options.nodeArgs ?? []), entry, ...args, `--http-port=${port}`],
       port,
-      options.env
+      options.env,
+      options.logFile
     )
   })
 
