@@ -28,7 +28,8 @@
  * `--unrelated-mib <n>` (the unrelated Secrets' total, default 1024),
  * `--only live` (objects created while the operator runs, 32 at a time: time,
  * operator CPU-seconds, LiteLLM calls by endpoint, API-server requests, peak
- * RSS; printed as JSON, BENCHMARKS.md untouched),
+ * RSS; printed as JSON, BENCHMARKS.md untouched; `--workers <n>`: the
+ * operator's workers per kind, default 4),
  * `--only secrets` (only what concerns Secrets: converge at 4 workers,
  * steady state, unrelated Secrets; printed as JSON, BENCHMARKS.md untouched),
  * `--entry <operator.mjs>` (a bundle built elsewhere, e.g. from an older
@@ -87,6 +88,8 @@ interface BenchOptions {
   /** Passed to every operator run. */
   readonly operatorFlags: ReadonlyArray<string>
   readonly onlySecrets: boolean
+  /** `--only live`: the operator's workers per kind. */
+  readonly liveWorkers: number
   /** `--only live`: the live-creation run alone, printed as JSON (BENCHMARKS.md untouched). */
   readonly onlyLive: boolean
   /** `--only memory <n>`: the operator's memory at n objects (the standard mix), the chart's options; JSON. */
@@ -279,9 +282,9 @@ const program = (o: BenchOptions) =>
     if (o.onlyLive) {
       return yield* Effect.gen(function* () {
         yield* log(
-          `bench: live creation of ${describeCounts(mix)} ${o.operatorCommand === undefined ? "at 4 workers" : `by ${o.operatorCommand.command}`}…`
+          `bench: live creation of ${describeCounts(mix)} ${o.operatorCommand === undefined ? `at ${o.liveWorkers} worker(s)` : `by ${o.operatorCommand.command}`}…`
         )
-        const live = yield* liveCreation(env, mix, 4, { timeout })
+        const live = yield* liveCreation(env, mix, o.liveWorkers, { timeout })
         process.stdout.write(`${JSON.stringify({ ...live, loadBefore, loadAfter: load() }, null, 1)}\n`)
         return undefined
       }).pipe(Effect.provide(benchLayer(cp.kubeconfig)))
@@ -770,6 +773,10 @@ const bench = Command.make(
       ),
       Flag.optional
     ),
+    liveWorkers: Flag.Int("workers").pipe(
+      Flag.withDescription("with --only live: the operator's workers per kind (default 4, the operator's default)"),
+      Flag.withDefault(4)
+    ),
     operatorCrds: Flag.String("operator-crds").pipe(
       Flag.withDescription(
         "with --operator-command: a directory of CRDs it needs besides ours (e.g. kinds it watches)"
@@ -797,6 +804,7 @@ const bench = Command.make(
       entry: Option.getOrUndefined(flags.entry),
       operatorCommand: Option.getOrUndefined(flags.operatorCommand),
       operatorCrds: Option.getOrUndefined(flags.operatorCrds),
+      liveWorkers: flags.liveWorkers,
       cpuProf: Option.getOrUndefined(flags.cpuProf),
       nodeOptions: Option.getOrUndefined(flags.nodeOptions)
     }
