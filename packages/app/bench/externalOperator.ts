@@ -11,6 +11,7 @@
  * as, so the API server's audit log tells its requests apart too.
  */
 import { Schema } from "effect"
+import { byLabel } from "./prometheusText.ts"
 
 export class OperatorCommandError extends Schema.TaggedError<OperatorCommandError>()("OperatorCommandError", {
   message: Schema.String
@@ -48,35 +49,19 @@ export const servesMetrics = (command: OperatorCommand): boolean =>
 
 /**
  * controller-runtime's reconcile counters by controller: reconciles (every
- * result), errors (`result="error"`) and the seconds they took, in the shape
- * of our own operator's work table.
+ * result), errors and the seconds they took, in the shape of our own
+ * operator's work table.
  */
 export const controllerRuntimeWork = (
   text: string
 ): Readonly<Record<string, { readonly reconciles: number; readonly errors: number; readonly seconds: number }>> => {
-  const out: Record<string, { reconciles: number; errors: number; seconds: number }> = {}
-  const entry = (controller: string) => {
-    const found = out[controller]
-    if (found !== undefined) return found
-    const fresh = { reconciles: 0, errors: 0, seconds: 0 }
-    out[controller] = fresh
-    return fresh
-  }
-  for (const line of text.split("\n")) {
-    const sample =
-      /^(controller_runtime_reconcile_total|controller_runtime_reconcile_time_seconds_sum)\{([^}]*)\} (\S+)$/.exec(line)
-    if (sample === null) continue
-    const [, metric, labels = "", value] = sample
-    const controller = /(?:^|,)controller="([^"]*)"/.exec(labels)?.[1]
-    if (controller === undefined) continue
-    const n = Number(value)
-    if (!Number.isFinite(n)) continue
-    const e = entry(controller)
-    if (metric === "controller_runtime_reconcile_time_seconds_sum") e.seconds += n
-    else {
-      e.reconciles += n
-      if (/(?:^|,)result="error"/.test(labels)) e.errors += n
-    }
-  }
-  return out
+  const counts = byLabel(text, "controller_runtime_reconcile_total", "controller")
+  const errors = byLabel(text, "controller_runtime_reconcile_errors_total", "controller")
+  const seconds = byLabel(text, "controller_runtime_reconcile_time_seconds_sum", "controller")
+  return Object.fromEntries(
+    Object.entries(counts).map(([controller, n]) => [
+      controller,
+      { reconciles: n, errors: errors[controller] ?? 0, seconds: seconds[controller] ?? 0 }
+    ])
+  )
 }

@@ -46,6 +46,7 @@ import { namespaceWithConnection, populate, sumCalls, total } from "../test/supp
 import { freePort } from "../test/support/processes.ts"
 import type { OperatorCommand } from "./externalOperator.ts"
 import { controllerRuntimeWork, servesMetrics, withPorts } from "./externalOperator.ts"
+import { byLabel } from "./prometheusText.ts"
 
 /** A quoted string value under `operator:` in the chart's deploy/chart/values.yaml. */
 export const chartValue = (name: string): string => {
@@ -413,17 +414,6 @@ const operatorArgs = (env: Environment, namespace: string, options: { workers: n
 
 const metricsText = (operator: OperatorProcess) =>
   Effect.promise(() => fetch(`${operator.opsUrl}/metrics`).then((r) => r.text()))
-
-/** The samples of a metric by the value of one label, added up over the other labels. */
-export const byLabel = (text: string, metric: string, label: string): Record<string, number> => {
-  const out: Record<string, number> = {}
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${metric}{`)) continue
-    const value = new RegExp(`${label}="([^"]*)"`).exec(line)?.[1] ?? ""
-    out[value] = (out[value] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1))
-  }
-  return out
-}
 
 /** Requests the API server has served so far, by `VERB resource` (its `apiserver_request_total`). */
 const apiServerRequests = Effect.gen(function* () {
