@@ -13,6 +13,10 @@
  * leadership exits 1. Spans are exported over OTLP/HTTP when
  * OTEL_EXPORTER_OTLP_ENDPOINT is set (Tracing.ts).
  */
+// First, before any schema is used: Effect compiles each schema's decoder to a plain function on its first
+// use instead of interpreting the schema per value (4-5 times less CPU for a custom object). Only the
+// process's entry opts in; the packages, embedded elsewhere, leave the choice to their host.
+import "effect/schema/SchemaJITCompiler/enable"
 import { randomBytes } from "node:crypto"
 import { hostname } from "node:os"
 import { Cause, Console, Effect, Exit, Layer, Logger, References } from "effect"
