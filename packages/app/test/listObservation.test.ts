@@ -19,7 +19,7 @@ import type {
 import { teamSpecArb, userSpecArb, virtualKeySpecArb } from "@litellm-operator/core/arbitraries"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Option, Redacted, Stream } from "effect"
 import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
@@ -67,11 +67,12 @@ describe("list-based observation", () => {
       const kind = yield* observeKind({
         name: "rows",
         settings: { maxAge, minDemand: 2 },
-        list: Effect.sync(() => {
-          lists++
-          return rows
-        }),
-        pagesFor: () => 1,
+        pages: Stream.fromEffect(
+          Effect.sync(() => {
+            lists++
+            return rows
+          })
+        ),
         idOf: (row) => row.id,
         readOne: (id) =>
           Effect.sync(() => {
@@ -96,6 +97,31 @@ describe("list-based observation", () => {
       assert.strictEqual(readsById, 1, "the list paid for itself, so it is taken again and answers")
       assert.strictEqual(lists, 2)
       assert.strictEqual(yield* kind.held, 2, "the rows asked about lately")
+    })
+  )
+
+  it.effect("a list of many pages keeps, page by page, only the rows asked about", () =>
+    Effect.gen(function* () {
+      const page = (n: number) => Array.from({ length: 100 }, (_, i) => ({ id: `r${n * 100 + i}`, value: n }))
+      let readsById = 0
+      const kind = yield* observeKind({
+        name: "rows",
+        settings: { maxAge, minDemand: 2 },
+        pages: Stream.fromIterable([0, 1, 2]).pipe(Stream.map(page)),
+        idOf: (row) => row.id,
+        readOne: () =>
+          Effect.sync(() => {
+            readsById++
+            return Option.none()
+          })
+      })
+      yield* kind.read("r5")
+      yield* kind.read("r250")
+      assert.strictEqual(readsById, 1, "the first read went by id; the second took the list")
+      assert.strictEqual(yield* kind.held, 2, "of 300 rows on 3 pages, the 2 asked about")
+      assert.isTrue(Option.isSome(yield* kind.read("r5")), "a row of the first page, from the snapshot")
+      assert.isTrue(Option.isSome(yield* kind.read("r250")), "a row of the last page, from the snapshot")
+      assert.strictEqual(readsById, 1)
     })
   )
 

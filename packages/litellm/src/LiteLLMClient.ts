@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto"
 import type { LiteLLMAction } from "@litellm-operator/core"
 import { JsonObject, ObservedKey, ObservedTeam, ObservedUser } from "@litellm-operator/core"
-import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema, Stream } from "effect"
 import { FetchHttpClient, Headers, HttpClient, HttpClientRequest, UrlParams } from "effect/http"
 import { recordCall } from "./ClientMetrics.ts"
 import { classify, parseErrorBody, parseRetryAfter } from "./ErrorEnvelope.ts"
@@ -114,6 +114,11 @@ export class LiteLLMClient extends Context.Service<
     userUpdate(userId: string, fields: Fields): Result<ObservedUser>
     userDelete(userIds: ReadonlyArray<string>): Result<void>
     userList(filter?: UserListFilter): Result<ReadonlyArray<ObservedUser>>
+    /**
+     * `/user/list` one page at a time, as LiteLLM filters it (not exactly, unlike `userList`): a caller that
+     * keeps a few rows of many never holds all of them.
+     */
+    userPages(filter?: UserListFilter): Stream.Stream<ReadonlyArray<ObservedUser>, LiteLLMError>
     /** `/key/generate` with a caller-chosen raw key; returns the row (the raw key is the caller's already). */
     keyGenerate(key: Redacted.Redacted<string>, fields?: Fields): Result<ObservedKey>
     /** By token (sha256 hex); a raw key is hashed first so it never travels in a URL. */
@@ -123,6 +128,8 @@ export class LiteLLMClient extends Context.Service<
     keyBlock(token: string): Result<ObservedKey>
     keyUnblock(token: string): Result<ObservedKey>
     keyList(filter?: KeyListFilter): Result<ReadonlyArray<ObservedKey>>
+    /** `/key/list` one page at a time, as LiteLLM filters it (see `userPages`). */
+    keyPages(filter?: KeyListFilter): Stream.Stream<ReadonlyArray<ObservedKey>, LiteLLMError>
     readonly readiness: Result<ReadinessResponse>
     /** Runs one plan action; repeats of an action that already took effect succeed. */
     execute(action: LiteLLMAction): Result<WriteAnswer>
@@ -275,17 +282,26 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     )
 
   /** Pages through a list endpoint until LiteLLM says there are no more. */
-  const allPages = Effect.fnUntraced(function* <A>(
+  /** A paginated list as a stream of its pages, each decoded when it is pulled. */
+  const pages = <A>(
     pageOf: (page: number) => Result<{ readonly items: ReadonlyArray<A>; readonly totalPages: number | undefined }>
-  ) {
-    const out: Array<A> = []
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const { items, totalPages } = yield* pageOf(page)
-      out.push(...items)
-      if (items.length === 0 || totalPages === undefined || page >= totalPages) break
-    }
-    return out
-  })
+  ): Stream.Stream<ReadonlyArray<A>, LiteLLMError> =>
+    Stream.paginate(1, (page: number) =>
+      Effect.map(pageOf(page), ({ items, totalPages }) => {
+        const last = items.length === 0 || totalPages === undefined || page >= totalPages || page >= MAX_PAGES
+        return [[items], last ? Option.none<number>() : Option.some(page + 1)] as const
+      })
+    )
+
+  const allPages = <A>(stream: Stream.Stream<ReadonlyArray<A>, LiteLLMError>) =>
+    Stream.runFold(
+      stream,
+      (): Array<A> => [],
+      (all, page) => {
+        all.push(...page)
+        return all
+      }
+    )
 
   // Teams
 
@@ -374,10 +390,12 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     if (filter.teamId !== undefined) params.team_id = filter.teamId
     if (filter.userId !== undefined) params.user_id = filter.userId
     if (filter.organizationId !== undefined) params.organization_id = filter.organizationId
-    const teams = yield* allPages((page) =>
-      get("teamList", "/v2/team/list", { ...params, page: String(page) }).pipe(
-        Effect.flatMap((body) => decode("teamList", TeamListResponse, body)),
-        Effect.map((r) => ({ items: r.teams, totalPages: r.total_pages }))
+    const teams = yield* allPages(
+      pages((page) =>
+        get("teamList", "/v2/team/list", { ...params, page: String(page) }).pipe(
+          Effect.flatMap((body) => decode("teamList", TeamListResponse, body)),
+          Effect.map((r) => ({ items: r.teams, totalPages: r.total_pages }))
+        )
       )
     )
     return teams.filter(
@@ -429,17 +447,21 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     yield* post("userDelete", "/user/delete", { user_ids: userIds })
   })
 
-  const userList = Effect.fn("LiteLLMClient.userList")(function* (filter: UserListFilter = {}) {
+  const userPages = (filter: UserListFilter = {}) => {
     const params: Record<string, string> = { page_size: String(LIST_PAGE_SIZE) }
     if (filter.userEmail !== undefined) params.user_email = filter.userEmail
     if (filter.userId !== undefined) params.user_ids = filter.userId
     if (filter.team !== undefined) params.team = filter.team
-    const users = yield* allPages((page) =>
+    return pages((page) =>
       get("userList", "/user/list", { ...params, page: String(page) }).pipe(
         Effect.flatMap((body) => decode("userList", UserListResponse, body)),
         Effect.map((r) => ({ items: r.users, totalPages: r.total_pages }))
       )
     )
+  }
+
+  const userList = Effect.fn("LiteLLMClient.userList")(function* (filter: UserListFilter = {}) {
+    const users = yield* allPages(userPages(filter))
     const email = filter.userEmail?.trim().toLowerCase()
     return users.filter(
       (u) =>
@@ -550,17 +572,21 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   const keyBlock = keyBlocking("keyBlock", "/key/block")
   const keyUnblock = keyBlocking("keyUnblock", "/key/unblock")
 
-  const keyList = Effect.fn("LiteLLMClient.keyList")(function* (filter: KeyListFilter = {}) {
+  const keyPages = (filter: KeyListFilter = {}) => {
     const params: Record<string, string> = { size: String(LIST_PAGE_SIZE), return_full_object: "true" }
     if (filter.keyAlias !== undefined) params.key_alias = filter.keyAlias
     if (filter.teamId !== undefined) params.team_id = filter.teamId
     if (filter.userId !== undefined) params.user_id = filter.userId
-    const keys = yield* allPages((page) =>
+    return pages((page) =>
       get("keyList", "/key/list", { ...params, page: String(page) }).pipe(
         Effect.flatMap((body) => decode("keyList", KeyListResponse, body)),
         Effect.map((r) => ({ items: r.keys, totalPages: r.total_pages }))
       )
     )
+  }
+
+  const keyList = Effect.fn("LiteLLMClient.keyList")(function* (filter: KeyListFilter = {}) {
+    const keys = yield* allPages(keyPages(filter))
     return keys.filter(
       (k) =>
         (filter.keyAlias === undefined || k.key_alias === filter.keyAlias) &&
@@ -672,6 +698,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     userUpdate,
     userDelete,
     userList,
+    userPages,
     keyGenerate,
     keyInfo,
     keyUpdate,
@@ -679,6 +706,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     keyBlock,
     keyUnblock,
     keyList,
+    keyPages,
     readiness,
     execute
   })

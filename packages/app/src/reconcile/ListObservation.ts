@@ -28,8 +28,8 @@ import {
   staleAt
 } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
-import { LIST_PAGE_SIZE, tokenOfKeyOrToken } from "@litellm-operator/litellm"
-import { Clock, Duration, Effect, Option, Ref, Semaphore } from "effect"
+import { tokenOfKeyOrToken } from "@litellm-operator/litellm"
+import { Clock, Duration, Effect, Option, Ref, Semaphore, Stream } from "effect"
 
 type Client = LiteLLMClient["Service"]
 
@@ -45,9 +45,8 @@ export interface ObservedKind<A> {
 export const observeKind = Effect.fnUntraced(function* <A>(options: {
   readonly name: string
   readonly settings: ListObservationSettings
-  readonly list: Effect.Effect<ReadonlyArray<A>, LiteLLMError>
-  /** The list calls `list` took for this many items. */
-  readonly pagesFor: (items: number) => number
+  /** The whole list, one page (one list call) at a time: only the rows asked about are kept of each. */
+  readonly pages: Stream.Stream<ReadonlyArray<A>, LiteLLMError>
   readonly idOf: (item: A) => string
   readonly readOne: (id: string) => Effect.Effect<Option.Option<A>, LiteLLMError>
 }) {
@@ -79,15 +78,22 @@ export const observeKind = Effect.fnUntraced(function* <A>(options: {
   const list = Effect.gen(function* () {
     const takenAt = yield* Clock.currentTimeMillis
     if (isFresh(yield* Ref.get(state), takenAt, settings)) return
-    yield* options.list.pipe(
-      Effect.flatMap((items) =>
-        Effect.suspend(() => {
-          forgetAskedBefore(takenAt)
-          // Rows are plain JSON data; laid out as parsed, a key row takes about 1.5 KB less than as decoded.
-          const kept = items.filter((item) => lastAsked.has(options.idOf(item))).map(jsonCopy)
-          const pages = options.pagesFor(items.length)
-          return Ref.updateAndGet(state, (s) => recordList(s, { takenAt, pages, items: kept }, options.idOf))
-        })
+    yield* Effect.sync(() => forgetAskedBefore(takenAt)).pipe(
+      // Page by page: a LiteLLM holding tens of thousands of rows is never all in memory at once, decoded.
+      Effect.andThen(
+        Stream.runFold(
+          options.pages,
+          () => ({ pages: 0, kept: [] as A[] }),
+          (listed, page) => {
+            listed.pages++
+            // Rows are plain JSON data; laid out as parsed, a key row takes about 1.5 KB less than as decoded.
+            for (const item of page) if (lastAsked.has(options.idOf(item))) listed.kept.push(jsonCopy(item))
+            return listed
+          }
+        )
+      ),
+      Effect.flatMap(({ pages, kept }) =>
+        Ref.updateAndGet(state, (s) => recordList(s, { takenAt, pages, items: kept }, options.idOf))
       ),
       Effect.flatMap((s) => {
         const until = staleAt(s, settings)
@@ -137,24 +143,22 @@ export const withListObservation = Effect.fnUntraced(function* (client: Client, 
   const keys = yield* observeKind({
     name: "keys",
     settings,
-    list: client.keyList(),
-    pagesFor: (n) => Math.max(1, Math.ceil(n / LIST_PAGE_SIZE)),
+    pages: client.keyPages(),
     idOf: (key) => key.token,
     readOne: client.keyInfo
   })
   const users = yield* observeKind({
     name: "users",
     settings,
-    list: client.userList(),
-    pagesFor: (n) => Math.max(1, Math.ceil(n / LIST_PAGE_SIZE)),
+    pages: client.userPages(),
     idOf: (user) => user.user_id,
     readOne: client.userInfo
   })
   const teams = yield* observeKind({
     name: "teams",
     settings,
-    list: client.teamListWithMemberships(),
-    pagesFor: () => 1,
+    // The legacy list has no pages: one answer holds every team.
+    pages: Stream.fromEffect(client.teamListWithMemberships()),
     idOf: (team) => team.team_id,
     readOne: client.teamInfo
   })
