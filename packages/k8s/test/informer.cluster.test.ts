@@ -2,7 +2,8 @@
  * The informer against the real API server: it sees creates, updates and
  * deletes, and keeps the cache equal to the server through closed watches,
  * server-side watch timeouts, failed connections, a silent watch and a 410
- * after a partition, without losing the effect of any change.
+ * after a partition, without losing the effect of any change; a relist keeps
+ * the cached copy of each object it finds unchanged.
  */
 import { assert, layer } from "@effect/vitest"
 import type { Scope } from "effect"
@@ -156,6 +157,9 @@ layer(ClusterLive, { excludeTestServices: true })("Informer", (it) => {
       yield* client.create(Teams, exampleTeam(ns, "deleted"))
       const { informer, log } = yield* observe(ns).pipe(Effect.provideService(KubeClient, faults.client))
       yield* Ref.set(log, [])
+      const cachedBefore = (name: string) => Effect.map(informer.get({ namespace: ns, name }), Option.getOrThrow)
+      const keptBefore = yield* cachedBefore("kept")
+      const changedBefore = yield* cachedBefore("changed")
 
       yield* faults.partition
       yield* client.create(Teams, exampleTeam(ns, "created"))
@@ -177,6 +181,9 @@ layer(ClusterLive, { excludeTestServices: true })("Informer", (it) => {
       const lastSync = (yield* Metric.value(Metric.withAttributes(informerLastSyncTimestamp, teams))).value
       assert.approximately(lastSync, Date.now() / 1000, 30)
       yield* assertCacheMatchesServer(informer, ns)
+      // The relist kept the cached copy of what it found unchanged, and holds a new one of what changed.
+      assert.strictEqual(yield* cachedBefore("kept"), keptBefore)
+      assert.notStrictEqual(yield* cachedBefore("changed"), changedBefore)
 
       // And it keeps watching.
       yield* client.mergePatch(Teams, { namespace: ns, name: "kept" }, { spec: { maxBudget: "8" } })

@@ -102,6 +102,16 @@ export interface KubeVerbs {
     type: ResourceType<A, I>,
     options?: ListOptions
   ): Effect.Effect<ListResult<A>, KubeError>
+  /**
+   * The same pages one at a time, each decoded when it is pulled (`list` is
+   * their fold): a caller that keeps less than every decoded object (a cache
+   * keeping its own copies) never holds a whole large collection twice. The
+   * last page's `resourceVersion` is the collection's, to watch from.
+   */
+  listPages<A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    options?: ListOptions
+  ): Stream.Stream<ListResult<A>, KubeError>
   /** One watch connection with bookmarks; an `ERROR` event (e.g. 410 Gone) fails the stream. */
   watch<A extends KubeObject, I>(
     type: ResourceType<A, I>,
@@ -196,41 +206,62 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     return yield* send(type, { method: "GET", path: objectPath(type, key), accept: acceptOf(type, "object") })
   })
 
+  const listPages = <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    options?: ListOptions
+  ): Stream.Stream<ListResult<A>, KubeError> => {
+    const path = collectionPath(type, options?.namespace)
+    const operation = `GET ${path}`
+    // The state is the continue token of the next page; the first page has none.
+    return Stream.paginate(undefined as string | undefined, (next) =>
+      Effect.gen(function* () {
+        const text = yield* transport.request({
+          method: "GET",
+          path,
+          query: {
+            labelSelector: options?.labelSelector,
+            fieldSelector: options?.fieldSelector,
+            limit: PAGE_SIZE,
+            continue: next
+          },
+          accept: acceptOf(type, "list"),
+          sensitive: type.sensitive === true
+        })
+        const page = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(ListBody))(text).pipe(
+          Effect.mapError(() => malformed(operation, "not a list"))
+        )
+        const items: Array<A> = []
+        const bad: Array<MalformedObject> = []
+        for (const raw of page.items ?? []) {
+          const decoded = yield* Effect.result(decodeObject(type, operation, raw))
+          if (Result.isSuccess(decoded)) items.push(decoded.success)
+          else bad.push(describeMalformed(type, raw, decoded.failure.reason.message))
+        }
+        const cont = page.metadata.continue === "" ? undefined : page.metadata.continue
+        const result: ListResult<A> = { items, malformed: bad, resourceVersion: page.metadata.resourceVersion }
+        return [[result], cont === undefined ? Option.none<string | undefined>() : Option.some(cont)] as const
+      })
+    )
+  }
+
   const list = Effect.fn("KubeClient.list")(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     options?: ListOptions
   ): Effect.fn.Return<ListResult<A>, KubeError> {
-    const path = collectionPath(type, options?.namespace)
-    const operation = `GET ${path}`
-    const items: Array<A> = []
-    const bad: Array<MalformedObject> = []
-    let resourceVersion = ""
-    let next: string | undefined
-    do {
-      const text = yield* transport.request({
-        method: "GET",
-        path,
-        query: {
-          labelSelector: options?.labelSelector,
-          fieldSelector: options?.fieldSelector,
-          limit: PAGE_SIZE,
-          continue: next
-        },
-        accept: acceptOf(type, "list"),
-        sensitive: type.sensitive === true
-      })
-      const page = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(ListBody))(text).pipe(
-        Effect.mapError(() => malformed(operation, "not a list"))
-      )
-      for (const raw of page.items ?? []) {
-        const decoded = yield* Effect.result(decodeObject(type, operation, raw))
-        if (Result.isSuccess(decoded)) items.push(decoded.success)
-        else bad.push(describeMalformed(type, raw, decoded.failure.reason.message))
+    return yield* Stream.runFold(
+      listPages(type, options),
+      (): { items: Array<A>; malformed: Array<MalformedObject>; resourceVersion: string } => ({
+        items: [],
+        malformed: [],
+        resourceVersion: ""
+      }),
+      (all, page) => {
+        all.items.push(...page.items)
+        all.malformed.push(...page.malformed)
+        all.resourceVersion = page.resourceVersion
+        return all
       }
-      resourceVersion = page.metadata.resourceVersion
-      next = page.metadata.continue === "" ? undefined : page.metadata.continue
-    } while (next !== undefined)
-    return { items, malformed: bad, resourceVersion }
+    )
   })
 
   const watch = <A extends KubeObject, I>(
@@ -366,6 +397,6 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     return yield* send(type, { method: "PATCH", path, body, contentType: ContentType.mergePatch })
   })
 
-  const verbs: KubeVerbs = { get, list, watch, create, replace, mergePatch, delete: del, patchStatus }
+  const verbs: KubeVerbs = { get, list, listPages, watch, create, replace, mergePatch, delete: del, patchStatus }
   return KubeClient.of({ ...verbs, ...finalizersOn(verbs), ...ownedSecretsOn(verbs) })
 })

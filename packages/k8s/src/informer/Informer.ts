@@ -27,10 +27,10 @@
  * (`InformerStats.ts`, also on /metrics). This module runs them.
  */
 import type { Scope } from "effect"
-import { Deferred, Duration, Effect, type Option, PubSub, Random, Ref, Semaphore, Stream } from "effect"
+import { Deferred, Duration, Effect, Option, PubSub, Random, Ref, Semaphore, Stream } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
 import type { ResourceType } from "../api/ResourceType.ts"
-import type { WatchEvent } from "../client/KubeClient.ts"
+import type { MalformedObject, WatchEvent } from "../client/KubeClient.ts"
 import { KubeClient } from "../client/KubeClient.ts"
 import { KubeError, Unavailable } from "../client/KubeError.ts"
 import { type BackoffOptions, defaultInformerBackoff, informerBackoff } from "./Backoff.ts"
@@ -131,14 +131,39 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
   const lock = yield* Semaphore.make(1)
   const synced = yield* Deferred.make<void>()
 
-  /** Lists, replaces the store's contents, and returns the position to watch from. */
+  /** What the cache holds already of a listed object: its own copy when the version is the same. */
+  const cachedOrTransformed = (object: A): A => {
+    const cached = store.get(object.metadata)
+    return Option.isSome(cached) && cached.value.metadata.resourceVersion === object.metadata.resourceVersion
+      ? cached.value
+      : transform(object)
+  }
+
+  /**
+   * Lists, replaces the store's contents, and returns the position to watch from. Page by page, and an
+   * object the cache holds at the same version is kept as cached: a relist of a large collection (after a
+   * 410) holds one page decoded and copies only of what changed, not every object a second time.
+   */
   const list = Effect.gen(function* () {
-    const result = yield* client.list(type, selectors)
-    yield* lock.withPermit(PubSub.publishAll(hub, store.replace(result.items.map(transform), result.malformed)))
-    yield* advance({ _tag: "Listed", resourceVersion: result.resourceVersion })
-    yield* record({ _tag: "Listed", malformed: result.malformed.length, at: yield* now })
+    const listed = yield* Stream.runFold(
+      client.listPages(type, selectors),
+      (): { items: Array<A>; malformed: Array<MalformedObject>; resourceVersion: string } => ({
+        items: [],
+        malformed: [],
+        resourceVersion: ""
+      }),
+      (all, page) => {
+        for (const object of page.items) all.items.push(cachedOrTransformed(object))
+        all.malformed.push(...page.malformed)
+        all.resourceVersion = page.resourceVersion
+        return all
+      }
+    )
+    yield* lock.withPermit(PubSub.publishAll(hub, store.replace(listed.items, listed.malformed)))
+    yield* advance({ _tag: "Listed", resourceVersion: listed.resourceVersion })
+    yield* record({ _tag: "Listed", malformed: listed.malformed.length, at: yield* now })
     yield* Deferred.succeed(synced, undefined)
-    return result.resourceVersion
+    return listed.resourceVersion
   })
 
   const transformed = (event: WatchEvent<A>): WatchEvent<A> =>
