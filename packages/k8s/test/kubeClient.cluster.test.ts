@@ -1,10 +1,10 @@
 /**
- * KubeClient against the real API server: decoding, error reasons, status
+ * KubeClient against the real API server: decoding, lists by pages, error reasons, status
  * through the status subresource, finalizers under concurrent writers, and
  * owned Secrets whose values never leave `Redacted`.
  */
 import { assert, layer } from "@effect/vitest"
-import { Effect, Option, Redacted, Result } from "effect"
+import { Effect, Option, Redacted, Result, Stream } from "effect"
 import type { TeamResource } from "../src/index.ts"
 import { KubeClient, Secrets, Teams } from "../src/index.ts"
 import { ClusterLive, exampleTeam, freshNamespace } from "./support/cluster.ts"
@@ -50,6 +50,36 @@ layer(ClusterLive, { excludeTestServices: true })("KubeClient", (it) => {
       }
       // Deleting what is gone succeeds.
       yield* client.delete(Teams, { namespace: ns, name: "nope" })
+    })
+  )
+
+  it.effect("lists page by page: listPages yields each page as the server sends it, list their fold", () =>
+    Effect.gen(function* () {
+      const client = yield* KubeClient
+      const ns = yield* freshNamespace("pages")
+      // More than one page of 500.
+      const names = Array.from({ length: 520 }, (_, i) => `team-${String(i).padStart(3, "0")}`)
+      yield* Effect.forEach(names, (name) => client.create(Teams, exampleTeam(ns, name)), {
+        concurrency: 16,
+        discard: true
+      })
+      const pages = yield* Stream.runCollect(client.listPages(Teams, { namespace: ns }))
+      assert.deepStrictEqual(
+        pages.map((p) => p.items.length),
+        [500, 20]
+      )
+      const whole = yield* client.list(Teams, { namespace: ns })
+      assert.sameMembers(
+        whole.items.map((t) => t.metadata.name),
+        names
+      )
+      assert.sameMembers(
+        pages.flatMap((p) => p.items.map((t) => t.metadata.name)),
+        names
+      )
+      // Every page of one list is of the same snapshot of the collection: the version to watch from.
+      assert.strictEqual(pages[1]?.resourceVersion, pages[0]?.resourceVersion)
+      assert.isAtLeast(Number(whole.resourceVersion), Number(pages[1]?.resourceVersion))
     })
   )
 
