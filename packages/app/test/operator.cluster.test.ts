@@ -46,6 +46,7 @@ describe("operator, end to end", () => {
         const teamId = `k8s-${created.metadata.uid}`
         const ready = yield* eventually("Team Ready", kube.get(Teams, key), (t) => isReady(t.status))
         assert.strictEqual(ready.status?.teamID, teamId)
+        assert.strictEqual(ready.status?.observedGeneration, created.metadata.generation)
         assert.strictEqual(ready.status?.maxBudget, "100")
         assert.include(ready.metadata.finalizers ?? [], "auth.litellm.ai/finalizer")
         const row = (yield* sim.snapshot).teams.find((t) => t.team_id === teamId)
@@ -60,6 +61,9 @@ describe("operator, end to end", () => {
           (t) => t.status?.maxBudget === "150" && isReady(t.status)
         )
         assert.strictEqual((yield* sim.calls)["POST /team/update"], 1)
+        const updated = yield* kube.get(Teams, key)
+        assert.strictEqual(updated.metadata.generation, created.metadata.generation + 1)
+        assert.strictEqual(updated.status?.observedGeneration, updated.metadata.generation)
 
         // A field removed from the spec is cleared in LiteLLM.
         yield* kube.mergePatch(Teams, key, { spec: { rpmLimit: null } })

@@ -145,10 +145,17 @@ export const populate = Effect.fn("populate")(function* (
   )
 })
 
-/** Ready, for the object's current generation (a Ready about an older spec is not convergence). */
+/**
+ * Ready, for the object's current generation (a Ready about an older spec is not convergence): the
+ * condition says so, and so does `status.observedGeneration`, where kstatus and the Go operator look.
+ */
 export const isReadyObject = (o: AnyResource): boolean => {
   const ready = readyOf(o.status?.conditions ?? [])
-  return ready?.status === "True" && ready.observedGeneration === o.metadata.generation
+  return (
+    ready?.status === "True" &&
+    ready.observedGeneration === o.metadata.generation &&
+    o.status?.observedGeneration === o.metadata.generation
+  )
 }
 
 /** Every object of the four kinds in the namespace. */

@@ -19,3 +19,13 @@ export const Condition = Schema.Struct({
 export type Condition = typeof Condition.Type
 
 export const Conditions = Schema.Array(Condition)
+
+/**
+ * `status.observedGeneration`: the metadata.generation the status (its Ready
+ * condition) was last computed from, where tools such as kstatus (Flux, kpt)
+ * and the Go operator's CRDs look for it; the Ready condition carries it too.
+ */
+export const ObservedGeneration = Schema.Int.annotate({
+  description:
+    "ObservedGeneration is the metadata.generation the status and its Ready condition were last computed from"
+})

@@ -1,7 +1,7 @@
 /** Team: a LiteLLM team declared as a Kubernetes object. */
 import { Schema } from "effect"
 import { Budget } from "./Budget.ts"
-import { Conditions } from "./Condition.ts"
+import { Conditions, ObservedGeneration } from "./Condition.ts"
 import { ConnectionRef, requiresConnectionRef } from "./ConnectionRef.ts"
 import { BudgetDuration } from "./Duration.ts"
 import {
@@ -200,6 +200,7 @@ export const TeamStatus = Schema.Struct({
       )
     )
   ),
+  observedGeneration: opt(ObservedGeneration),
   conditions: opt(
     Conditions.pipe(
       described("Conditions describe the state of the Team; Ready tells whether LiteLLM matches the spec")

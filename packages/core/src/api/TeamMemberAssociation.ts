@@ -1,7 +1,7 @@
 /** TeamMemberAssociation: one user's membership of one team, with a role and an optional budget. */
 import { Schema } from "effect"
 import { Budget } from "./Budget.ts"
-import { Conditions } from "./Condition.ts"
+import { Conditions, ObservedGeneration } from "./Condition.ts"
 import { ConnectionRef, requiresConnectionRef } from "./ConnectionRef.ts"
 import { described, Email, Identifier, KubeName } from "./Primitives.ts"
 
@@ -72,6 +72,7 @@ export const TeamMemberAssociationStatus = Schema.Struct({
   userID: opt(Schema.String.pipe(described("UserID is the ID of the user"))),
   role: opt(Schema.String.pipe(described("Role is the role last applied in LiteLLM"))),
   maxBudgetInTeam: opt(Schema.String.pipe(described("MaxBudgetInTeam is the member budget last applied in LiteLLM"))),
+  observedGeneration: opt(ObservedGeneration),
   conditions: opt(
     Conditions.pipe(
       described("Conditions describe the state of the association; Ready tells whether LiteLLM matches the spec")

@@ -1,7 +1,7 @@
 /** VirtualKey: a LiteLLM virtual key declared as a Kubernetes object; its value lands in a Secret. */
 import { Schema } from "effect"
 import { Budget } from "./Budget.ts"
-import { Conditions } from "./Condition.ts"
+import { Conditions, ObservedGeneration } from "./Condition.ts"
 import { ConnectionRef, requiresConnectionRef } from "./ConnectionRef.ts"
 import { BudgetDuration, Duration } from "./Duration.ts"
 import {
@@ -157,6 +157,7 @@ export const VirtualKeyStatus = Schema.Struct({
   appliedFields: list(
     "AppliedFields lists the spec fields the operator last wrote to LiteLLM; a field removed from the spec is cleared in LiteLLM only if it is listed here"
   ),
+  observedGeneration: opt(ObservedGeneration),
   conditions: opt(
     Conditions.pipe(
       described("Conditions describe the state of the VirtualKey; Ready tells whether LiteLLM matches the spec")

@@ -63,6 +63,7 @@ export const keyStatus = (options: {
     ...(key === undefined ? previousMirror : keyMirror(key)),
     ...compact({ duration: applied.duration, keySecretRef: options.keySecretRef }),
     appliedFields: [...applied.fields].sort(),
+    observedGeneration: options.generation,
     conditions: withReady({
       previous: previous?.conditions,
       outcome: options.outcome,

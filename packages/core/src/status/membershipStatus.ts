@@ -28,6 +28,7 @@ export const membershipStatus = (options: {
       role: membership?.role,
       maxBudgetInTeam: optionalBudget(membership?.maxBudgetInTeam)
     }),
+    observedGeneration: options.generation,
     conditions: withReady({
       previous: options.previous?.conditions,
       outcome: options.outcome,

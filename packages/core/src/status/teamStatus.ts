@@ -57,6 +57,7 @@ export const teamStatus = (options: {
     ...(team === undefined ? previousMirror : teamMirror(team)),
     ...(applied.modelAliases === undefined ? {} : { modelAliases: applied.modelAliases }),
     appliedFields: [...applied.fields].sort(),
+    observedGeneration: options.generation,
     conditions: withReady({
       previous: previous?.conditions,
       outcome: options.outcome,

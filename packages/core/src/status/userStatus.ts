@@ -96,6 +96,7 @@ export const userStatus = (options: {
     ...(truncated.length === 0 ? {} : { truncated }),
     ...compact({ duration: applied.duration, keySecretRef: options.keySecretRef }),
     appliedFields: [...applied.fields].sort(),
+    observedGeneration: options.generation,
     conditions: withReady({
       previous: previous?.conditions,
       outcome: options.outcome,
