@@ -213,7 +213,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     const path = collectionPath(type, options?.namespace)
     const operation = `GET ${path}`
     // The state is the continue token of the next page; the first page has none.
-    return Stream.paginate(undefined as string | undefined, (next) =>
+    return Stream.paginate<string | undefined, ListResult<A>, KubeError>(undefined, (next) =>
       Effect.gen(function* () {
         const text = yield* transport.request({
           method: "GET",
@@ -239,7 +239,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
         }
         const cont = page.metadata.continue === "" ? undefined : page.metadata.continue
         const result: ListResult<A> = { items, malformed: bad, resourceVersion: page.metadata.resourceVersion }
-        return [[result], cont === undefined ? Option.none<string | undefined>() : Option.some(cont)] as const
+        return [[result], cont === undefined ? Option.none() : Option.some(cont)] as const
       })
     )
   }
