@@ -281,8 +281,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
       Effect.catchReason("LiteLLMError", "NotFound", () => Effect.succeed(Option.none<A>()))
     )
 
-  /** Pages through a list endpoint until LiteLLM says there are no more. */
-  /** A paginated list as a stream of its pages, each decoded when it is pulled. */
+  /** A list endpoint's pages until LiteLLM says there are no more, as a stream: each is fetched and decoded when pulled. */
   const pages = <A>(
     pageOf: (page: number) => Result<{ readonly items: ReadonlyArray<A>; readonly totalPages: number | undefined }>
   ): Stream.Stream<ReadonlyArray<A>, LiteLLMError> =>
