@@ -11,7 +11,7 @@
  * as, so the API server's audit log tells its requests apart too.
  */
 import { Schema } from "effect"
-import { byLabel } from "./prometheusText.ts"
+import { workByLabel } from "./prometheusText.ts"
 
 export class OperatorCommandError extends Schema.TaggedError<OperatorCommandError>()("OperatorCommandError", {
   message: Schema.String
@@ -52,16 +52,9 @@ export const servesMetrics = (command: OperatorCommand): boolean =>
  * result), errors and the seconds they took, in the shape of our own
  * operator's work table.
  */
-export const controllerRuntimeWork = (
-  text: string
-): Readonly<Record<string, { readonly reconciles: number; readonly errors: number; readonly seconds: number }>> => {
-  const counts = byLabel(text, "controller_runtime_reconcile_total", "controller")
-  const errors = byLabel(text, "controller_runtime_reconcile_errors_total", "controller")
-  const seconds = byLabel(text, "controller_runtime_reconcile_time_seconds_sum", "controller")
-  return Object.fromEntries(
-    Object.entries(counts).map(([controller, n]) => [
-      controller,
-      { reconciles: n, errors: errors[controller] ?? 0, seconds: seconds[controller] ?? 0 }
-    ])
-  )
-}
+export const controllerRuntimeWork = (text: string) =>
+  workByLabel(text, "controller", {
+    reconciles: "controller_runtime_reconcile_total",
+    errors: "controller_runtime_reconcile_errors_total",
+    seconds: "controller_runtime_reconcile_time_seconds_sum"
+  })

@@ -46,7 +46,7 @@ import { namespaceWithConnection, populate, sumCalls, total } from "../test/supp
 import { freePort } from "../test/support/processes.ts"
 import type { OperatorCommand } from "./externalOperator.ts"
 import { controllerRuntimeWork, servesMetrics, withPorts } from "./externalOperator.ts"
-import { byLabel } from "./prometheusText.ts"
+import { byLabel, workByLabel } from "./prometheusText.ts"
 
 /** A quoted string value under `operator:` in the chart's deploy/chart/values.yaml. */
 export const chartValue = (name: string): string => {
@@ -447,17 +447,13 @@ const reconcilesOf = (operator: OperatorProcess) =>
 
 /** Reconciles, failed reconciles and the seconds they took, by kind. */
 const reconcileWork = (operator: OperatorProcess) =>
-  Effect.map(metricsText(operator), (text) => {
-    const counts = byLabel(text, "litellm_operator_reconciles_total", "kind")
-    const errors = byLabel(text, "litellm_operator_reconcile_errors_total", "kind")
-    const secondsByKind = byLabel(text, "litellm_operator_reconcile_duration_seconds_sum", "kind")
-    return Object.fromEntries(
-      Object.entries(counts).map(([kind, n]) => [
-        kind,
-        { reconciles: n, errors: errors[kind] ?? 0, seconds: secondsByKind[kind] ?? 0 }
-      ])
-    )
-  })
+  Effect.map(metricsText(operator), (text) =>
+    workByLabel(text, "kind", {
+      reconciles: "litellm_operator_reconciles_total",
+      errors: "litellm_operator_reconcile_errors_total",
+      seconds: "litellm_operator_reconcile_duration_seconds_sum"
+    })
+  )
 
 /** Failed reconciles by reason. */
 const errorReasons = (operator: OperatorProcess) =>

@@ -10,3 +10,19 @@ export const byLabel = (text: string, metric: string, label: string): Record<str
   }
   return out
 }
+
+/** A work table (reconciles, failed ones, the seconds they took) by one label, from three counters' names. */
+export const workByLabel = (
+  text: string,
+  label: string,
+  metrics: { readonly reconciles: string; readonly errors: string; readonly seconds: string }
+): Readonly<Record<string, { readonly reconciles: number; readonly errors: number; readonly seconds: number }>> => {
+  const errors = byLabel(text, metrics.errors, label)
+  const seconds = byLabel(text, metrics.seconds, label)
+  return Object.fromEntries(
+    Object.entries(byLabel(text, metrics.reconciles, label)).map(([value, n]) => [
+      value,
+      { reconciles: n, errors: errors[value] ?? 0, seconds: seconds[value] ?? 0 }
+    ])
+  )
+}
