@@ -70,6 +70,23 @@ export type NewObject<I> = Omit<I, "apiVersion" | "kind" | "metadata" | "status"
 
 const PAGE_SIZE = 500
 
+/** A list's pages as one result: every item and every malformed object, and the last page's resourceVersion. */
+export const collectPages = <A, E, R>(pages: Stream.Stream<ListResult<A>, E, R>): Effect.Effect<ListResult<A>, E, R> =>
+  Stream.runFold(
+    pages,
+    (): { items: Array<A>; malformed: Array<MalformedObject>; resourceVersion: string } => ({
+      items: [],
+      malformed: [],
+      resourceVersion: ""
+    }),
+    (all, page) => {
+      all.items.push(...page.items)
+      all.malformed.push(...page.malformed)
+      all.resourceVersion = page.resourceVersion
+      return all
+    }
+  )
+
 const JsonText = Schema.fromJsonString(Schema.Unknown)
 const ListBody = Schema.Struct({
   metadata: Schema.Struct({
@@ -248,20 +265,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     type: ResourceType<A, I>,
     options?: ListOptions
   ): Effect.fn.Return<ListResult<A>, KubeError> {
-    return yield* Stream.runFold(
-      listPages(type, options),
-      (): { items: Array<A>; malformed: Array<MalformedObject>; resourceVersion: string } => ({
-        items: [],
-        malformed: [],
-        resourceVersion: ""
-      }),
-      (all, page) => {
-        all.items.push(...page.items)
-        all.malformed.push(...page.malformed)
-        all.resourceVersion = page.resourceVersion
-        return all
-      }
-    )
+    return yield* collectPages(listPages(type, options))
   })
 
   const watch = <A extends KubeObject, I>(

@@ -30,8 +30,8 @@ import type { Scope } from "effect"
 import { Deferred, Duration, Effect, Option, PubSub, Random, Ref, Semaphore, Stream } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
 import type { ResourceType } from "../api/ResourceType.ts"
-import type { MalformedObject, WatchEvent } from "../client/KubeClient.ts"
-import { KubeClient } from "../client/KubeClient.ts"
+import type { WatchEvent } from "../client/KubeClient.ts"
+import { collectPages, KubeClient } from "../client/KubeClient.ts"
 import { KubeError, Unavailable } from "../client/KubeError.ts"
 import { type BackoffOptions, defaultInformerBackoff, informerBackoff } from "./Backoff.ts"
 import { type InformerStats, makeStatsRecorder } from "./InformerStats.ts"
@@ -145,19 +145,10 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
    * 410) holds one page decoded and copies only of what changed, not every object a second time.
    */
   const list = Effect.gen(function* () {
-    const listed = yield* Stream.runFold(
-      client.listPages(type, selectors),
-      (): { items: Array<A>; malformed: Array<MalformedObject>; resourceVersion: string } => ({
-        items: [],
-        malformed: [],
-        resourceVersion: ""
-      }),
-      (all, page) => {
-        for (const object of page.items) all.items.push(cachedOrTransformed(object))
-        all.malformed.push(...page.malformed)
-        all.resourceVersion = page.resourceVersion
-        return all
-      }
+    const listed = yield* collectPages(
+      client
+        .listPages(type, selectors)
+        .pipe(Stream.map((page) => ({ ...page, items: page.items.map(cachedOrTransformed) })))
     )
     yield* lock.withPermit(PubSub.publishAll(hub, store.replace(listed.items, listed.malformed)))
     yield* advance({ _tag: "Listed", resourceVersion: listed.resourceVersion })
