@@ -12,6 +12,7 @@ import { inject } from "vitest"
 import { makeWatchFaults } from "../../k8s/test/support/watchFaults.ts"
 import {
   ensureKeyMaterial,
+  keySecretFields,
   keySecretName,
   managedByLabel,
   managedByValue,
@@ -60,7 +61,8 @@ layer(Cluster, { excludeTestServices: true })("ensureKeyMaterial with a cache", 
         const faults = yield* makeWatchFaults
         const cache = yield* SecretCache.make({
           namespace,
-          ownedLabel: { key: managedByLabel, value: managedByValue }
+          ownedLabel: { key: managedByLabel, value: managedByValue },
+          ownedFields: keySecretFields
         }).pipe(Effect.provideService(KubeClient, faults.client))
         yield* cache.synced
         const reads = yield* Ref.make(0)

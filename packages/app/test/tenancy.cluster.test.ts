@@ -773,6 +773,81 @@ describe("tenancy: no namespace reaches past its own", () => {
       })
     )
 
+    it.effect("what a tenant adds to its objects and Secrets is not kept, and a Secret too large to read says so", () =>
+      Effect.gen(function* () {
+        const kube = yield* KubeClient
+        const sim = yield* Simulator
+        const { victim, attacker, connectionRef, meta } = yield* tenants()
+        const blob = (kib: number) => "x".repeat(kib * 1024)
+        // Secrets labelled as the operator's key Secrets, their data under a key Secret's entries.
+        yield* Effect.forEach(
+          [0, 1, 2, 3, 4, 5],
+          (i) =>
+            kube.create(Secrets, {
+              metadata: {
+                namespace: attacker,
+                name: `posing-${i}`,
+                labels: { "app.kubernetes.io/managed-by": "litellm-operator" }
+              },
+              type: "Opaque",
+              data: {
+                key: Buffer.from(blob(350)).toString("base64"),
+                url: Buffer.from(blob(350)).toString("base64")
+              }
+            }),
+          { discard: true }
+        )
+        // Its own key with 200 KiB of annotations and hundreds of labels; the operator's annotation still counts.
+        const labels = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`tenant.example/l-${i}`, "v"]))
+        yield* kube.create(VirtualKeys, {
+          metadata: {
+            ...meta(attacker, "bloated", {
+              "tenant.example/blob": blob(200),
+              "auth.litellm.ai/deletion-policy": "Orphan"
+            }),
+            labels: { ...meta(attacker, "bloated").labels, ...labels }
+          },
+          spec: { connectionRef, keyAlias: `bloated-${attacker}` }
+        })
+        // A chosen key read from a Secret far larger than any key.
+        yield* createSecret(attacker, "heavy", { key: `sk-${"a".repeat(40)}`, padding: blob(100) })
+        yield* kube.create(VirtualKeys, {
+          metadata: meta(attacker, "heavy-ref"),
+          spec: { connectionRef, keyAlias: `heavy-${attacker}`, keySecretRef: { name: "heavy" } }
+        })
+        yield* kube.create(VirtualKeys, {
+          metadata: meta(victim, "calm"),
+          spec: { connectionRef, keyAlias: `calm-${victim}` }
+        })
+
+        const heavy = yield* refusedWith(VirtualKeys, { namespace: attacker, name: "heavy-ref" }, "InvalidSpec")
+        assert.include(heavy.message, `Secret ${attacker}/heavy holds more than 64 KiB of data`)
+        yield* eventually("the victim's key Ready", kube.get(VirtualKeys, { namespace: victim, name: "calm" }), (o) =>
+          isReady(o.status)
+        )
+        const bloated = yield* eventually(
+          "the bloated key Ready",
+          kube.get(VirtualKeys, { namespace: attacker, name: "bloated" }),
+          (o) => isReady(o.status)
+        )
+        // The posing Secrets were left alone (the operator writes only its objects' key Secrets).
+        const posing = yield* kube.get(Secrets, { namespace: attacker, name: "posing-0" })
+        assert.strictEqual(Redacted.value(posing.data?.url ?? Redacted.make("")).length, 350 * 1024)
+        // The deletion policy it asked for in its annotation holds: the key stays in LiteLLM.
+        const token = bloated.status?.token
+        yield* kube.delete(VirtualKeys, { namespace: attacker, name: "bloated" })
+        yield* eventually(
+          "the bloated key deleted",
+          Effect.exit(kube.get(VirtualKeys, { namespace: attacker, name: "bloated" })),
+          (exit) => exit._tag === "Failure"
+        )
+        assert.isDefined(
+          (yield* sim.snapshot).keys.find((k) => k.token === token),
+          "orphaned, as annotated"
+        )
+      })
+    )
+
     it.effect("an object orphaned and created again in the same namespace takes its LiteLLM object back", () =>
       Effect.gen(function* () {
         const kube = yield* KubeClient

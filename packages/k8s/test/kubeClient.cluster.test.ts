@@ -83,6 +83,32 @@ layer(ClusterLive, { excludeTestServices: true })("KubeClient", (it) => {
     })
   )
 
+  it.effect("asks for pages of the size given: large objects are never held many at a time", () =>
+    Effect.gen(function* () {
+      const client = yield* KubeClient
+      const ns = yield* freshNamespace("sized-pages")
+      // Small ones first in name order, then large ones: a page size guessed from the first pages would
+      // ask for the large ones all at once.
+      const names = [...Array.from({ length: 12 }, (_, i) => `a-${String(i).padStart(2, "0")}`), "z-0", "z-1", "z-2"]
+      yield* Effect.forEach(
+        names,
+        (name) =>
+          client.create(Secrets, {
+            metadata: { namespace: ns, name },
+            type: "Opaque",
+            data: { blob: Buffer.alloc(name.startsWith("z") ? 400 * 1024 : 10, 7).toString("base64") }
+          }),
+        { concurrency: 4, discard: true }
+      )
+      const pages = yield* Stream.runCollect(client.listPages(Secrets, { namespace: ns, pageSize: 4 }))
+      assert.deepStrictEqual(
+        pages.map((p) => p.items.map((s) => s.metadata.name)),
+        [names.slice(0, 4), names.slice(4, 8), names.slice(8, 12), names.slice(12)]
+      )
+      assert.strictEqual(new Set(pages.map((p) => p.resourceVersion)).size, 1, "one snapshot")
+    })
+  )
+
   it.effect("writes status through the status subresource with a merge patch", () =>
     Effect.gen(function* () {
       const client = yield* KubeClient
@@ -193,6 +219,35 @@ layer(ClusterLive, { excludeTestServices: true })("KubeClient", (it) => {
         data: { ...desired.data, key: Redacted.make("sk-rotated-value") }
       })
       assert.notStrictEqual(rotated.metadata.resourceVersion, created.metadata.resourceVersion)
+
+      // An update is a merge patch: what someone else put on the Secret stays.
+      const others = yield* client.mergePatch(
+        Secrets,
+        { namespace: ns, name: "alpha-key" },
+        {
+          metadata: { labels: { "other-tool": "a" }, annotations: { "other-tool/note": "b" } },
+          data: { "ca.crt": Buffer.from("not the operator's").toString("base64") }
+        }
+      )
+      const rotatedAgain = yield* client.applyOwnedSecret({
+        ...desired,
+        data: { ...desired.data, key: Redacted.make("sk-rotated-value") }
+      })
+      assert.strictEqual(rotatedAgain.metadata.resourceVersion, others.metadata.resourceVersion, "nothing to write")
+      yield* client.applyOwnedSecret({ ...desired, data: { ...desired.data, key: Redacted.make("sk-third-value") } })
+      const kept = yield* client.readSecret({ namespace: ns, name: "alpha-key" })
+      assert.strictEqual(kept.metadata.labels?.["other-tool"], "a")
+      assert.strictEqual(kept.metadata.annotations?.["other-tool/note"], "b")
+      assert.strictEqual(Redacted.value(kept.data?.["ca.crt"] ?? Redacted.make("")), "not the operator's")
+      // Decided from a stale version (a cache behind): the patch's precondition refuses it.
+      const stale = yield* Effect.flip(
+        client.applyOwnedSecret(
+          { ...desired, data: { ...desired.data, key: Redacted.make("sk-fourth-value") } },
+          { current: Option.some(others) }
+        )
+      )
+      assert.strictEqual(stale.reason._tag, "Conflict")
+      yield* client.applyOwnedSecret({ ...desired, data: { ...desired.data, key: Redacted.make("sk-rotated-value") } })
 
       const read = yield* client.readSecret({ namespace: ns, name: "alpha-key" })
       const key = read.data?.key

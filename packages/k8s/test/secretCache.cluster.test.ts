@@ -13,6 +13,8 @@ import {
   collectionPath,
   KubeClient,
   KubeTransport,
+  type ListOptions,
+  ownedPageSize,
   type Secret,
   SecretCache,
   Secrets,
@@ -23,6 +25,7 @@ import { ClusterLive, exampleTeam, freshNamespace } from "./support/cluster.ts"
 import { makeWatchFaults } from "./support/watchFaults.ts"
 
 const ownedLabel = { key: "app.kubernetes.io/managed-by", value: "litellm-operator" }
+const ownedFields = { data: ["key", "url"], labels: [ownedLabel.key, "team"] }
 
 class NotYet extends Schema.TaggedError<NotYet>()("NotYet", { what: Schema.String }) {}
 
@@ -48,12 +51,17 @@ const plainValue = (secret: Option.Option<typeof Secret.Type>, key: string) => {
   return value === undefined ? undefined : Redacted.value(value)
 }
 
-/** The real client, counting GETs of single Secrets. */
+/** The real client, counting GETs of single Secrets and recording the lists asked for. */
 const countingGets = Effect.gen(function* () {
   const real = yield* KubeClient
   const gets = yield* Ref.make(0)
+  const lists: Array<ListOptions | undefined> = []
   const client = KubeClient.of({
     ...real,
+    listPages: (type, options) => {
+      lists.push(options)
+      return real.listPages(type, options)
+    },
     get: (type, key) =>
       type.plural === "secrets"
         ? Effect.andThen(
@@ -62,7 +70,7 @@ const countingGets = Effect.gen(function* () {
           )
         : real.get(type, key)
   })
-  return { client, gets: Ref.get(gets) }
+  return { client, gets: Ref.get(gets), lists }
 })
 
 layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
@@ -88,7 +96,7 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
       assert.notInclude(raw, Buffer.from("sk-master-1").toString("base64"))
 
       const { client, gets } = yield* countingGets
-      const cache = yield* SecretCache.make({ namespace: ns, ownedLabel }).pipe(
+      const cache = yield* SecretCache.make({ namespace: ns, ownedLabel, ownedFields }).pipe(
         Effect.provideService(KubeClient, client)
       )
       const changes = yield* Ref.make<ReadonlyArray<string>>([])
@@ -149,7 +157,7 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
       const real = yield* KubeClient
       const ns = yield* freshNamespace("sc-ryw")
       const faults = yield* makeWatchFaults
-      const cache = yield* SecretCache.make({ namespace: ns, ownedLabel }).pipe(
+      const cache = yield* SecretCache.make({ namespace: ns, ownedLabel, ownedFields }).pipe(
         Effect.provideService(KubeClient, faults.client)
       )
       yield* cache.synced
@@ -199,31 +207,42 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
           }
         }
       })
-      const cache = yield* SecretCache.make({ namespace: ns, ownedLabel })
+      const cache = yield* SecretCache.make({ namespace: ns, ownedLabel, ownedFields })
       const found = yield* cache.referenced({ namespace: ns, name: "conn" })
       assert.strictEqual(plainValue(found, "masterkey"), "sk-trim")
       const annotations = Option.getOrUndefined(found)?.metadata.annotations ?? {}
       assert.deepStrictEqual(annotations, { "auth.litellm.ai/allow-namespaces": "*" })
 
-      // An owned Secret is cached compactly, yet with every field the server keeps but the last-applied copy
-      // (a replace is made from it), and its data as redacted values.
+      // An owned Secret is cached with its identity, version, controller reference and the labels and data
+      // entries the operator writes (`ownedFields`), its data as redacted values; nothing else of it.
       const team = yield* real.create(Teams, exampleTeam(ns, "owner"))
       const owned = yield* real.applyOwnedSecret({
         namespace: ns,
         name: "owner-key",
         owner: { apiVersion: team.apiVersion, kind: team.kind, name: team.metadata.name, uid: team.metadata.uid },
-        labels: { [ownedLabel.key]: ownedLabel.value, team: "a" },
+        labels: { [ownedLabel.key]: ownedLabel.value, team: "a", other: "b" },
         annotations: { "kubectl.kubernetes.io/last-applied-configuration": applied, other: "kept" },
         type: "Opaque",
-        data: { key: Redacted.make("sk-owned-value"), url: Redacted.make("http://litellm") }
+        data: { key: Redacted.make("sk-owned-value"), url: Redacted.make("http://litellm"), extra: Redacted.make("x") }
       })
       yield* cache.synced
       const cached = yield* eventually("the owned Secret cached", cache.owned(owned.metadata), Option.isSome)
       const { data: cachedData, ...cachedRest } = Option.getOrThrow(cached)
       const { data: serverData, ...serverRest } = yield* real.readSecret(owned.metadata)
+      const { name, namespace, uid, resourceVersion, creationTimestamp, ownerReferences } = serverRest.metadata
       assert.deepStrictEqual(cachedRest, {
-        ...serverRest,
-        metadata: { ...serverRest.metadata, annotations: { other: "kept" } }
+        apiVersion: "v1",
+        kind: "Secret",
+        type: "Opaque",
+        metadata: {
+          name,
+          namespace,
+          uid,
+          resourceVersion,
+          ...(creationTimestamp === undefined ? {} : { creationTimestamp }),
+          labels: { [ownedLabel.key]: ownedLabel.value, team: "a" },
+          ...(ownerReferences === undefined ? {} : { ownerReferences })
+        }
       })
       assert.deepStrictEqual(Object.keys(cachedData ?? {}).sort(), ["key", "url"])
       assert.strictEqual(plainValue(cached, "key"), "sk-owned-value")
@@ -231,5 +250,79 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
       assert.isTrue(Redacted.isRedacted(cachedData?.key), "the value stays redacted")
       assert.strictEqual(String(serverData?.key), String(cachedData?.key))
     })
+  )
+
+  it.effect(
+    "holds nothing a tenant adds to a Secret it labels as the operator's, and no named Secret over the limit",
+    () =>
+      Effect.gen(function* () {
+        const real = yield* KubeClient
+        const ns = yield* freshNamespace("sc-bound")
+        const big = "x".repeat(300 * 1024)
+        // A tenant labels a Secret of its namespace as the operator's, with large values under the operator's
+        // entry names and under others, large annotations and labels of its own.
+        yield* real.create(Secrets, {
+          ...plainSecret(ns, "posing", { key: big, url: "http://litellm", junk: big }),
+          metadata: {
+            namespace: ns,
+            name: "posing",
+            labels: { [ownedLabel.key]: ownedLabel.value, "tenant-label": "y" },
+            annotations: { "tenant-annotation": big.slice(0, 200 * 1024) }
+          }
+        })
+        const { client, gets, lists } = yield* countingGets
+        const cache = yield* SecretCache.make({ namespace: ns, ownedLabel, ownedFields }).pipe(
+          Effect.provideService(KubeClient, client)
+        )
+        yield* cache.synced
+        // Labelled Secrets are listed a few at a time: a page of them is never hundreds of MiB.
+        const ownedLists = lists.filter((o) => o?.labelSelector === `${ownedLabel.key}=${ownedLabel.value}`)
+        assert.isNotEmpty(ownedLists)
+        for (const o of ownedLists) assert.strictEqual(o?.pageSize, ownedPageSize)
+        assert.strictEqual(ownedPageSize, 10)
+        const posing = Option.getOrThrow(yield* cache.owned({ namespace: ns, name: "posing" }))
+        assert.deepStrictEqual(
+          Object.keys(posing.data ?? {}),
+          ["url"],
+          "the oversized key and other entries are not held"
+        )
+        assert.deepStrictEqual(posing.metadata.labels, { [ownedLabel.key]: ownedLabel.value })
+        assert.strictEqual(posing.metadata.annotations, undefined)
+        assert.isBelow(JSON.stringify(posing).length, 1024, "what is held of it is small whatever it holds")
+
+        // Named by an object (a labelled Secret is read like any other named one): read in full when small.
+        const labelledConn = { namespace: ns, name: "labelled-conn" }
+        yield* real.create(Secrets, {
+          ...plainSecret(ns, "labelled-conn", { masterkey: "sk-labelled" }),
+          metadata: { ...labelledConn, labels: { [ownedLabel.key]: ownedLabel.value } }
+        })
+        yield* eventually("the labelled Secret cached", cache.owned(labelledConn), Option.isSome)
+        assert.strictEqual(plainValue(yield* cache.referenced(labelledConn), "masterkey"), "sk-labelled")
+        assert.strictEqual(yield* gets, 1)
+
+        // A named Secret over the limit fails with a message that says so, and is not fetched again until it changes.
+        const heavy = { namespace: ns, name: "heavy" }
+        yield* real.create(Secrets, plainSecret(ns, "heavy", { masterkey: "sk-heavy", padding: big }))
+        const refused = yield* eventually(
+          "the heavy Secret refused",
+          Effect.flip(cache.referenced(heavy)),
+          (error) => error._tag === "SecretTooLarge"
+        )
+        assert.include(refused.message, "more than 64 KiB of data")
+        assert.notInclude(refused.message, "sk-heavy")
+        const getsAfterRefusal = yield* gets
+        const again = yield* Effect.flip(cache.referenced(heavy))
+        assert.include(again.message, "more than 64 KiB of data")
+        assert.strictEqual(yield* gets, getsAfterRefusal, "refused again from memory, without a GET")
+        assert.strictEqual((yield* cache.stats).held, 1, "only the labelled connection Secret is held")
+
+        // Once it shrinks, it is read.
+        yield* real.mergePatch(Secrets, heavy, { data: { padding: null } })
+        yield* eventually(
+          "the shrunk Secret read",
+          Effect.result(cache.referenced(heavy)),
+          (r) => r._tag === "Success" && plainValue(r.success, "masterkey") === "sk-heavy"
+        )
+      })
   )
 })

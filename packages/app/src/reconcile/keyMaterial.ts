@@ -27,6 +27,10 @@ export const keySecretName = (objectName: string): string => `${objectName}-lite
 export const managedByLabel = "app.kubernetes.io/managed-by"
 export const managedByValue = "litellm-operator"
 export const managedByLabels = { [managedByLabel]: managedByValue } as const
+/** The label naming the kind whose key a key Secret holds. */
+export const ownerKindLabel = "auth.litellm.ai/owner-kind"
+/** What the operator writes on a key Secret, all that its cache holds of one (SecretCache `ownedFields`). */
+export const keySecretFields = { data: ["key", "url"], labels: [managedByLabel, ownerKindLabel] } as const
 
 /** The VirtualKey or User whose key it is: the key Secret's controller owner, in its namespace. */
 export interface KeyOwner {
@@ -75,7 +79,7 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
           namespace,
           name,
           owner: { ...owner, kind },
-          labels: { ...managedByLabels, "auth.litellm.ai/owner-kind": kind },
+          labels: { ...managedByLabels, [ownerKindLabel]: kind },
           type: "Opaque",
           data: { key, url: Redacted.make(options.url) }
         },
@@ -145,7 +149,13 @@ export const chosenKeyFromSecret = Effect.fnUntraced(function* (
 ) {
   const key = ref.key ?? "key"
   const where = `Secret ${namespace}/${ref.name} (spec.keySecretRef)`
-  const secret = yield* (yield* SecretCache).referenced({ namespace, name: ref.name })
+  const secret = yield* (yield* SecretCache)
+    .referenced({ namespace, name: ref.name })
+    .pipe(
+      Effect.catchTag("SecretTooLarge", (error) =>
+        Effect.fail(new KeySecretUnusable({ message: `${error.message} (spec.keySecretRef)` }))
+      )
+    )
   if (Option.isNone(secret)) return yield* new KeySecretUnusable({ message: `${where} does not exist` })
   const value = secret.value.data?.[key]
   if (value === undefined) return yield* new KeySecretUnusable({ message: `${where} has no key "${key}"` })

@@ -28,6 +28,7 @@ import { EventRecorder, KubeClient, keyOf, keyString, type SecretCache } from "@
 import { Clock, DateTime, Duration, Effect, Metric, Option } from "effect"
 import { refusalsTotal, statusPatchesTotal } from "../observability/OperatorMetrics.ts"
 import type { ReconcileResult } from "../runtime/Controller.ts"
+import { operatorAnnotations } from "./cachedForm.ts"
 import { finalizer } from "./finalizer.ts"
 import type { KindHandler } from "./KindHandler.ts"
 import { connectionFingerprint, LiteLLMConnections } from "./LiteLLMConnections.ts"
@@ -282,10 +283,13 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   return {}
 })
 
-/** The parts of an object a reconcile acts on are the same in both versions (the operator's own annotation aside). */
+/**
+ * The parts of an object a reconcile acts on are the same in both versions (the operator's own annotation aside;
+ * of the annotations, only those the cache keeps).
+ */
 const sameInputs = (read: CustomObject<unknown>, written: CustomObject<unknown>): boolean => {
-  const { [adoptedAnnotation]: _a, ...readAnnotations } = read.metadata.annotations ?? {}
-  const { [adoptedAnnotation]: _b, ...writtenAnnotations } = written.metadata.annotations ?? {}
+  const { [adoptedAnnotation]: _a, ...readAnnotations } = operatorAnnotations(read)
+  const { [adoptedAnnotation]: _b, ...writtenAnnotations } = operatorAnnotations(written)
   const readKeys = Object.keys(readAnnotations)
   return (
     read.metadata.generation === written.metadata.generation &&

@@ -17,15 +17,12 @@ export const resolveConnection = Effect.fn("resolveConnection")(function* (
   const secrets = yield* SecretCache
   const target = connectionTarget(ref, namespace, instanceUrlFrom(instanceUrlTemplate))
   const where = `${target.secretNamespace}/${target.secretName}`
-  const found = yield* secrets
-    .referenced({ namespace: target.secretNamespace, name: target.secretName })
-    .pipe(
-      Effect.catchTag("KubeError", (error) =>
-        Effect.fail(
-          new ConnectionUnavailable({ message: `connection Secret ${where} cannot be read: ${error.message}` })
-        )
-      )
-    )
+  const found = yield* secrets.referenced({ namespace: target.secretNamespace, name: target.secretName }).pipe(
+    Effect.catchTag("KubeError", (error) =>
+      Effect.fail(new ConnectionUnavailable({ message: `connection Secret ${where} cannot be read: ${error.message}` }))
+    ),
+    Effect.catchTag("SecretTooLarge", (error) => Effect.fail(new ConnectionUnavailable({ message: error.message })))
+  )
   if (Option.isNone(found))
     return yield* new ConnectionUnavailable({ message: `connection Secret ${where} does not exist` })
   const secret = found.value

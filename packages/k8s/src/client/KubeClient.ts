@@ -26,6 +26,11 @@ export interface ListOptions {
   readonly namespace?: string
   readonly labelSelector?: string
   readonly fieldSelector?: string
+  /**
+   * Objects a page asks for (default 500). Fewer for objects whose size someone else decides: a Secret may
+   * hold 1 MiB, and a page is held whole while it is read.
+   */
+  readonly pageSize?: number
 }
 
 /** An object the server returned that does not match its schema. */
@@ -238,7 +243,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
           query: {
             labelSelector: options?.labelSelector,
             fieldSelector: options?.fieldSelector,
-            limit: PAGE_SIZE,
+            limit: options?.pageSize ?? PAGE_SIZE,
             continue: next
           },
           accept: acceptOf(type, "list"),

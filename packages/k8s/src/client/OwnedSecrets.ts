@@ -3,6 +3,11 @@
  * with a controller reference): created, or updated to the wanted data,
  * labels and annotations, and left alone when they already match. Values stay
  * `Redacted` until the Secret's schema encodes them for the wire.
+ *
+ * An update is a merge patch of what the owner wants, with the version it was
+ * decided from as precondition: what others put on the Secret (labels,
+ * annotations, other data entries) stays, and the version it is decided from
+ * need hold nothing else (the operator's cache keeps only its own fields).
  */
 import { Effect, Option, Redacted, Schema } from "effect"
 import type { ObjectKey } from "../api/ObjectMeta.ts"
@@ -50,20 +55,15 @@ export interface OwnedSecrets {
   ): Effect.Effect<Secret, KubeError>
 }
 
-const sameData = (a: Secret["data"], b: OwnedSecret["data"]): boolean => {
-  const left = Object.entries(a ?? {})
-  const right = Object.entries(b)
-  return (
-    left.length === right.length &&
-    right.every(([k, v]) => {
-      const mine = a?.[k]
-      return mine !== undefined && Redacted.value(mine) === Redacted.value(v)
-    })
-  )
-}
+/** Every wanted entry holds its value (entries others added do not matter). */
+const sameData = (a: Secret["data"], b: OwnedSecret["data"]): boolean =>
+  Object.entries(b).every(([k, v]) => {
+    const mine = a?.[k]
+    return mine !== undefined && Redacted.value(mine) === Redacted.value(v)
+  })
 
 /** The owned-Secret helpers, over a client's generic verbs. */
-export const ownedSecretsOn = (verbs: Pick<KubeVerbs, "get" | "create" | "replace">): OwnedSecrets => {
+export const ownedSecretsOn = (verbs: Pick<KubeVerbs, "get" | "create" | "mergePatch">): OwnedSecrets => {
   const readSecret = Effect.fn("KubeClient.readSecret")(function* (
     key: ObjectKey
   ): Effect.fn.Return<Secret, KubeError> {
@@ -84,12 +84,14 @@ export const ownedSecretsOn = (verbs: Pick<KubeVerbs, "get" | "create" | "replac
     const labels = secret.labels ?? {}
     const annotations = secret.annotations ?? {}
 
-    const create = Effect.gen(function* () {
-      const data = yield* Schema.encodeEffect(SecretData)(secret.data).pipe(
-        Effect.mapError(
-          () => new KubeError({ operation, reason: new Malformed({ message: "a Secret that cannot be encoded" }) })
-        )
+    const encodedData = Schema.encodeEffect(SecretData)(secret.data).pipe(
+      Effect.mapError(
+        () => new KubeError({ operation, reason: new Malformed({ message: "a Secret that cannot be encoded" }) })
       )
+    )
+
+    const create = Effect.gen(function* () {
+      const data = yield* encodedData
       return yield* verbs.create(Secrets, {
         metadata: { ...key, labels, annotations, ownerReferences: [controllerReference(secret.owner)] },
         type: secret.type ?? "Opaque",
@@ -117,16 +119,17 @@ export const ownedSecretsOn = (verbs: Pick<KubeVerbs, "get" | "create" | "replac
         Object.entries(labels).every(([k, v]) => currentLabels[k] === v) &&
         Object.entries(annotations).every(([k, v]) => currentAnnotations[k] === v)
       if (upToDate) return Effect.succeed(current)
-      return verbs.replace(Secrets, {
-        ...current,
-        metadata: {
-          ...current.metadata,
-          labels: { ...currentLabels, ...labels },
-          annotations: { ...currentAnnotations, ...annotations }
-        },
-        ...(secret.type === undefined ? {} : { type: secret.type }),
-        data: secret.data
-      })
+      return Effect.flatMap(encodedData, (data) =>
+        verbs.mergePatch(Secrets, key, {
+          metadata: {
+            resourceVersion: current.metadata.resourceVersion,
+            ...(Object.keys(labels).length === 0 ? {} : { labels }),
+            ...(Object.keys(annotations).length === 0 ? {} : { annotations })
+          },
+          ...(secret.type === undefined ? {} : { type: secret.type }),
+          data
+        })
+      )
     }
 
     const write = (existing: Option.Option<Secret>) => Option.match(existing, { onNone: () => create, onSome: update })

@@ -64,6 +64,8 @@ export interface InformerOptions {
   readonly silenceTimeout?: Duration.Input
   /** Backoff after errors: exponential from `initial`, capped at `max`, jittered. */
   readonly backoff?: BackoffOptions
+  /** Objects a page of its lists asks for (default 500; fewer for objects a tenant can make large). */
+  readonly pageSize?: number
 }
 
 export interface InformerTransform<A> {
@@ -147,7 +149,7 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
   const list = Effect.gen(function* () {
     const listed = yield* collectPages(
       client
-        .listPages(type, selectors)
+        .listPages(type, options.pageSize === undefined ? selectors : { ...selectors, pageSize: options.pageSize })
         .pipe(Stream.map((page) => ({ ...page, items: page.items.map(cachedOrTransformed) })))
     )
     yield* lock.withPermit(PubSub.publishAll(hub, store.replace(listed.items, listed.malformed)))

@@ -4,13 +4,21 @@
  *
  * - Owned Secrets (the key Secrets this operator writes, which carry its
  *   `managed-by` label): one informer with that label selector, data
- *   included, since a stored key is reused.
+ *   included, since a stored key is reused. Anyone who may create Secrets can
+ *   put that label on one, so of a labelled Secret the cache holds only what
+ *   the operator itself writes there (`ownedFields`: its data entries, each
+ *   up to `heldValueLimit` characters, and its labels), its controller
+ *   reference and its version: what else is on it is never held, whatever
+ *   its size.
  * - Every other Secret in scope: one metadata-only watch (PartialObjectMetadata;
  *   the server never sends their data), so the cache knows which Secrets
  *   exist and their resourceVersions. The data of a Secret is fetched with
  *   one GET when a reconcile first asks for it (because an object names it),
  *   kept while its resourceVersion stays the same, and dropped when it
- *   changes, goes, or no object names it any more (`release`).
+ *   changes, goes, or no object names it any more (`release`). A named
+ *   Secret with more than `referencedDataLimit` characters of data is not
+ *   held: reading it fails with a message saying so (connection Secrets and
+ *   chosen keys are far smaller), and it is not fetched again until it changes.
  *
  * Why a metadata watch rather than one field-selector watch per named
  * Secret: one connection whatever the number of named Secrets, no watch to
@@ -31,20 +39,29 @@
  */
 import { jsonCopy } from "@litellm-operator/core"
 import type { Scope } from "effect"
-import { Context, Deferred, Effect, Exit, Option, Stream } from "effect"
-import type { ObjectKey } from "../api/ObjectMeta.ts"
+import { Context, Deferred, Effect, Exit, Option, Redacted, Schema, Stream } from "effect"
+import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
 import { keyString } from "../api/ObjectMeta.ts"
 import { type Secret, type SecretMetadata, Secrets, SecretsMetadata } from "../api/Secret.ts"
 import { KubeClient } from "../client/KubeClient.ts"
 import type { KubeError } from "../client/KubeError.ts"
 import { makeInformer, withoutLastApplied } from "./Informer.ts"
+import type { InformerEvent } from "./Store.ts"
 
 export interface SecretCacheOptions {
   /** All namespaces when left out. */
   readonly namespace?: string
   /** The label on every Secret this operator writes. */
   readonly ownedLabel: { readonly key: string; readonly value: string }
+  /** What the operator writes on an owned Secret: the only data entries and labels of one the cache holds. */
+  readonly ownedFields: { readonly data: ReadonlyArray<string>; readonly labels: ReadonlyArray<string> }
 }
+
+/** The longest value of an owned Secret's data entry the cache holds (a key, a URL: far shorter); a longer one is left out. */
+export const heldValueLimit = 8 * 1024
+
+/** The most data, in characters once decoded, of a named Secret the cache holds; a larger one cannot be read. */
+export const referencedDataLimit = 64 * 1024
 
 export interface SecretCacheStats {
   /** Secrets not owned whose data is held (fetched because a reconcile asked). */
@@ -69,18 +86,67 @@ const identityOnly = (object: SecretMetadata): SecretMetadata => ({
   }
 })
 
-/**
- * An owned Secret as cached: everything but its data laid out compactly
- * (`jsonCopy`, about 0.15 KB less per Secret). The data stays as decoded:
- * its `Redacted` values would not survive JSON, and they never pass through
- * anything shared. Every field is kept: a key Secret that must change is
- * replaced from this copy, and must keep what others put on it.
- */
-const compactOwned = (secret: Secret): Secret => {
-  const { data, ...rest } = withoutLastApplied(secret)
-  const compact = jsonCopy(rest)
-  return data === undefined ? compact : { ...compact, data }
+/** The entries of `record` named in `keys` (none: undefined). */
+const picked = <V>(
+  record: Readonly<Record<string, V>> | undefined,
+  keys: ReadonlyArray<string>,
+  keep: (v: V) => boolean
+) => {
+  if (record === undefined) return undefined
+  const entries = keys.flatMap((k) => {
+    const value = record[k]
+    return value !== undefined && keep(value) ? [[k, value] as const] : []
+  })
+  return entries.length === 0 ? undefined : Object.fromEntries(entries)
 }
+
+/**
+ * An owned Secret as cached: its identity, version, controller reference and
+ * the labels and data entries the operator writes (a value longer than
+ * `heldValueLimit` is left out: the operator never wrote it), the rest laid
+ * out compactly (`jsonCopy`). The data stays as decoded: its `Redacted`
+ * values would not survive JSON, and they never pass through anything shared.
+ * A key Secret that must change is patched, so nothing else of it is needed.
+ */
+const boundedOwned =
+  (fields: SecretCacheOptions["ownedFields"]) =>
+  (secret: Secret): Secret => {
+    const { name, namespace, uid, resourceVersion, creationTimestamp, deletionTimestamp } = secret.metadata
+    const controller = secret.metadata.ownerReferences?.find((ref) => ref.controller === true)
+    const labels = picked(secret.metadata.labels, fields.labels, () => true)
+    const compact = jsonCopy({
+      apiVersion: secret.apiVersion,
+      kind: secret.kind,
+      metadata: {
+        name,
+        namespace,
+        uid,
+        resourceVersion,
+        ...(creationTimestamp === undefined ? {} : { creationTimestamp }),
+        ...(deletionTimestamp === undefined ? {} : { deletionTimestamp }),
+        ...(labels === undefined ? {} : { labels }),
+        ...(controller === undefined ? {} : { ownerReferences: [controller] })
+      },
+      ...(secret.type === undefined ? {} : { type: secret.type })
+    })
+    const data = picked(secret.data, fields.data, (value) => Redacted.value(value).length <= heldValueLimit)
+    return data === undefined ? compact : { ...compact, data }
+  }
+
+/**
+ * Owned Secrets a page of their list asks for: a page is held whole while it is read, and any of them may
+ * hold 1 MiB (some 14 MB of JSON for 10). Key Secrets are small, so pages of 10 cost requests, not memory.
+ */
+export const ownedPageSize = 10
+
+/** A Secret an object names holds more data than `referencedDataLimit`: the operator does not read it. */
+export class SecretTooLarge extends Schema.TaggedError<SecretTooLarge>()("SecretTooLarge", {
+  message: Schema.String
+}) {}
+
+/** The characters of a Secret's data, once decoded. */
+const dataSize = (secret: Secret): number =>
+  Object.entries(secret.data ?? {}).reduce((sum, [k, v]) => sum + k.length + Redacted.value(v).length, 0)
 
 export class SecretCache extends Context.Service<
   SecretCache,
@@ -88,7 +154,7 @@ export class SecretCache extends Context.Service<
     /** A Secret this operator writes: the newest of what it wrote and what its watch delivered; never a request. */
     owned(key: ObjectKey): Effect.Effect<Option.Option<Secret>>
     /** A Secret an object names (a connection Secret); none when it does not exist. */
-    referenced(key: ObjectKey): Effect.Effect<Option.Option<Secret>, KubeError>
+    referenced(key: ObjectKey): Effect.Effect<Option.Option<Secret>, KubeError | SecretTooLarge>
     /** Records a Secret this process has just written. */
     wrote(secret: Secret): Effect.Effect<void>
     /** Drops the data held for a Secret no object names any more. */
@@ -110,10 +176,17 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
   const client = yield* KubeClient
   const scope = options.namespace === undefined ? {} : { namespace: options.namespace }
   const { key: label, value } = options.ownedLabel
+  const bounded = boundedOwned(options.ownedFields)
+  const tooLargeError = (key: ObjectKey) =>
+    new SecretTooLarge({
+      message: `Secret ${keyString(key)} holds more than ${referencedDataLimit / 1024} KiB of data: the operator reads no Secret that large (it reads it again once it changes)`
+    })
   const ownedInformer = yield* makeInformer(Secrets, {
     ...scope,
     labelSelector: `${label}=${value}`,
-    transform: compactOwned
+    transform: bounded,
+    // Anyone can give a Secret of up to 1 MiB this label: its list comes a few at a time, never whole.
+    pageSize: ownedPageSize
   })
   const metadata = yield* makeInformer(SecretsMetadata, {
     ...scope,
@@ -125,15 +198,32 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
   // Mutated only inside Effect.sync blocks; JavaScript runs each to completion.
   const writes = new Map<string, Secret>()
   const held = new Map<string, Secret>()
-  const pending = new Map<string, Deferred.Deferred<Option.Option<Secret>, KubeError>>()
+  const pending = new Map<string, Deferred.Deferred<Option.Option<Secret>, KubeError | SecretTooLarge>>()
   // Released while a GET was in flight: its answer goes to the waiting readers, not into `held`.
   const releasedInFlight = new Set<string>()
 
-  // The owned informer caught up with a write: it answers alone from now on.
+  // Named Secrets found too large, at the version found so: failed again without a GET until they change.
+  const tooLarge = new Map<string, string>()
+
+  /** Data held for a Secret that changed or went is out of date: the next read fetches it again. */
+  const outdate = (event: InformerEvent<KubeObject>) => {
+    if (event.type === "Malformed") return
+    const k = keyString(event.object.metadata)
+    const version = event.object.metadata.resourceVersion
+    const kept = held.get(k)
+    if (kept !== undefined && (event.type === "Deleted" || !notOlder(kept.metadata.resourceVersion, version))) {
+      held.delete(k)
+    }
+    const large = tooLarge.get(k)
+    if (large !== undefined && (event.type === "Deleted" || !notOlder(large, version))) tooLarge.delete(k)
+  }
+
   yield* Effect.forkScoped(
     Stream.runForEach(ownedInformer.events, (event) =>
       Effect.sync(() => {
+        outdate(event)
         if (event.type === "Malformed") return
+        // The owned informer caught up with a write: it answers alone from now on.
         const k = keyString(event.object.metadata)
         const written = writes.get(k)
         if (
@@ -145,22 +235,7 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
       })
     )
   )
-  // Data held for a Secret that changed or went is out of date: the next read fetches it again.
-  yield* Effect.forkScoped(
-    Stream.runForEach(metadata.events, (event) =>
-      Effect.sync(() => {
-        if (event.type === "Malformed") return
-        const k = keyString(event.object.metadata)
-        const kept = held.get(k)
-        if (
-          kept !== undefined &&
-          (event.type === "Deleted" || !notOlder(kept.metadata.resourceVersion, event.object.metadata.resourceVersion))
-        ) {
-          held.delete(k)
-        }
-      })
-    )
-  )
+  yield* Effect.forkScoped(Stream.runForEach(metadata.events, (event) => Effect.sync(() => outdate(event))))
 
   const owned = (key: ObjectKey) =>
     Effect.gen(function* () {
@@ -182,20 +257,26 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
     )
 
   /** One GET per Secret at a time: concurrent readers wait for the same answer. */
-  const fetch = (key: ObjectKey): Effect.Effect<Option.Option<Secret>, KubeError> =>
+  const fetch = (key: ObjectKey): Effect.Effect<Option.Option<Secret>, KubeError | SecretTooLarge> =>
     Effect.suspend(() => {
       const k = keyString(key)
       const inFlight = pending.get(k)
       if (inFlight !== undefined) return Deferred.await(inFlight)
       return Effect.gen(function* () {
-        const answer = yield* Deferred.make<Option.Option<Secret>, KubeError>()
+        const answer = yield* Deferred.make<Option.Option<Secret>, KubeError | SecretTooLarge>()
         pending.set(k, answer)
         return yield* getFromServer(key).pipe(
           Effect.map(Option.map(withoutLastApplied)),
-          Effect.tap((found) =>
-            Effect.sync(() => {
+          Effect.flatMap((found) =>
+            Effect.suspend(() => {
+              if (Option.isSome(found) && dataSize(found.value) > referencedDataLimit) {
+                held.delete(k)
+                if (!releasedInFlight.has(k)) tooLarge.set(k, found.value.metadata.resourceVersion)
+                return Effect.fail(tooLargeError(key))
+              }
               if (Option.isSome(found) && !releasedInFlight.has(k)) held.set(k, found.value)
               else held.delete(k)
+              return Effect.succeed(found)
             })
           ),
           Effect.onExit((exit) =>
@@ -215,17 +296,22 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
     Effect.gen(function* () {
       if (!inScope(key)) return yield* getFromServer(key)
       yield* metadata.synced
-      const known = yield* metadata.get(key)
+      const unlabelled = yield* metadata.get(key)
+      yield* ownedInformer.synced
+      // Not in the metadata watch: one with the operator's label (read like any other), or absent (data a GET
+      // brought back as it went is dropped).
+      const known = Option.isSome(unlabelled) ? unlabelled : yield* ownedInformer.get(key)
+      const k = keyString(key)
       if (Option.isNone(known)) {
-        // Not in the metadata watch: absent (data a GET brought back as it went is dropped), or one of ours.
-        held.delete(keyString(key))
-        yield* ownedInformer.synced
-        return yield* ownedInformer.get(key)
+        held.delete(k)
+        tooLarge.delete(k)
+        return Option.none<Secret>()
       }
-      const kept = held.get(keyString(key))
-      if (kept !== undefined && notOlder(kept.metadata.resourceVersion, known.value.metadata.resourceVersion)) {
-        return Option.some(kept)
-      }
+      const version = known.value.metadata.resourceVersion
+      const large = tooLarge.get(k)
+      if (large !== undefined && notOlder(large, version)) return yield* tooLargeError(key)
+      const kept = held.get(k)
+      if (kept !== undefined && notOlder(kept.metadata.resourceVersion, version)) return Option.some(kept)
       return yield* fetch(key)
     })
 
@@ -240,13 +326,14 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
           // The watch may have delivered this write already.
           if (Option.isSome(cached) && notOlder(cached.value.metadata.resourceVersion, rv)) return
           const previous = writes.get(k)
-          if (previous === undefined || notOlder(rv, previous.metadata.resourceVersion)) writes.set(k, secret)
+          if (previous === undefined || notOlder(rv, previous.metadata.resourceVersion)) writes.set(k, bounded(secret))
         })
       ),
     release: (key) =>
       Effect.sync(() => {
         const k = keyString(key)
         held.delete(k)
+        tooLarge.delete(k)
         if (pending.has(k)) releasedInFlight.add(k)
       }),
     changes: metadata.events.pipe(
