@@ -39,6 +39,7 @@ import {
 } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Duration, Effect, Exit, Option, Random, Redacted, Ref, Schedule, Schema, Stream } from "effect"
+import { managedByLabels } from "../src/reconcile/keyMaterial.ts"
 import type { OperatorProcess } from "../test/support/childProcess.ts"
 import { cpuSecondsOf, memoryOf, spawnCommand, spawnOperator } from "../test/support/childProcess.ts"
 import type { Counts } from "../test/support/population.ts"
@@ -955,6 +956,8 @@ export interface UnrelatedSecretsResult {
   readonly objects: number
   readonly secrets: number
   readonly secretBytes: number
+  /** They carried the operator's label, their data under a key Secret's entry names (as any tenant may). */
+  readonly posing: boolean
   readonly nodeOptions: ReadonlyArray<string>
   readonly without: SettledMemory
   readonly with: SettledMemory
@@ -972,18 +975,24 @@ export interface UnrelatedSecretsResult {
  * The operator's memory on a converged namespace of `n` objects, then again
  * (a fresh operator) once `secrets` unrelated Secrets of `secretBytes` random
  * bytes each have been added to it: an operator that keeps only its own and
- * the named Secrets should not notice them.
+ * the named Secrets should not notice them. With `posing`, they carry the
+ * operator's `managed-by` label and their data is under a key Secret's entry
+ * names (`key`, `url`), as any tenant may make its Secrets look.
  */
-export const unrelatedSecrets = (
-  env: Environment,
-  n: number,
-  options: { readonly secrets: number; readonly secretBytes: number; readonly timeout: Duration.Input }
-) => Effect.scoped(unrelatedSecretsScoped(env, n, options))
+export const unrelatedSecrets = (env: Environment, n: number, options: UnrelatedSecretsOptions) =>
+  Effect.scoped(unrelatedSecretsScoped(env, n, options))
+
+export interface UnrelatedSecretsOptions {
+  readonly secrets: number
+  readonly secretBytes: number
+  readonly posing: boolean
+  readonly timeout: Duration.Input
+}
 
 const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
   env: Environment,
   n: number,
-  options: { readonly secrets: number; readonly secretBytes: number; readonly timeout: Duration.Input }
+  options: UnrelatedSecretsOptions
 ) {
   const sim = yield* Simulator
   const kube = yield* KubeClient
@@ -1055,9 +1064,18 @@ const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
     (i) =>
       kube
         .create(Secrets, {
-          metadata: { namespace, name: `unrelated-${i}`, labels: { [unrelatedLabel]: "true" } },
+          metadata: {
+            namespace,
+            name: `unrelated-${i}`,
+            labels: { [unrelatedLabel]: "true", ...(options.posing ? managedByLabels : {}) }
+          },
           type: "Opaque",
-          data: { blob: randomBytes(options.secretBytes).toString("base64") }
+          data: options.posing
+            ? {
+                key: randomBytes(options.secretBytes / 2).toString("base64"),
+                url: randomBytes(options.secretBytes / 2).toString("base64")
+              }
+            : { blob: randomBytes(options.secretBytes).toString("base64") }
         })
         .pipe(Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 20, while: (e) => e.retryable })),
     { concurrency: 8, discard: true }
@@ -1082,6 +1100,7 @@ const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
     objects: total(counts),
     secrets: options.secrets,
     secretBytes: options.secretBytes,
+    posing: options.posing,
     nodeOptions: env.nodeOptions,
     without,
     with: withSecrets,

@@ -25,7 +25,8 @@
  * `--only memory <n>` (the operator's memory at n objects, as JSON),
  * `--only sweep [--sweep-sizes 1000,10000,50000]` (the size sweep alone, as
  * JSON; 50,000 takes long and is left out of the full run by default),
- * `--unrelated-mib <n>` (the unrelated Secrets' total, default 1024),
+ * `--unrelated-mib <n>` (the unrelated Secrets' total, default 1024;
+ * `--unrelated-posing`: labelled as the operator's, as a tenant may),
  * `--only live` (objects created while the operator runs, 32 at a time: time,
  * operator CPU-seconds, LiteLLM calls by endpoint, API-server requests, peak
  * RSS; printed as JSON, BENCHMARKS.md untouched; `--workers <n>`: the
@@ -102,6 +103,8 @@ interface BenchOptions {
   readonly sweepSizes: ReadonlyArray<number>
   /** The unrelated Secrets' total in MiB (1 MiB each), before `--scale`. */
   readonly unrelatedMib: number
+  /** `--unrelated-posing`: the unrelated Secrets carry the operator's label (see load.ts `unrelatedSecrets`). */
+  readonly unrelatedPosing: boolean
   /** `--sweep-steady`: after each sweep point, a steady-state window on its namespace. */
   readonly sweepSteady: boolean
   readonly entry: string | undefined
@@ -323,6 +326,7 @@ const program = (o: BenchOptions) =>
         ...(yield* unrelatedSecrets(env, unrelatedAt, {
           secrets: unrelatedSecretCount,
           secretBytes: UNRELATED_SECRET_BYTES,
+          posing: o.unrelatedPosing,
           timeout
         })),
         loadAfter: load()
@@ -542,7 +546,7 @@ const report = (r: Results, o: BenchOptions): string => {
     `### With unrelated Secrets`,
     "",
     `A converged namespace of ${fmt(u.objects)} objects, measured by a freshly started operator (settled, then a full GC), then again after ` +
-      `${fmt(u.secrets)} unrelated Secrets of ${fmt(u.secretBytes / 1024, 0)} KiB of random data each were added to it (${size(u.secrets * u.secretBytes)}; ` +
+      `${fmt(u.secrets)} unrelated Secrets of ${fmt(u.secretBytes / 1024, 0)} KiB of random data each${u.posing ? ", labelled as the operator's with their data under a key Secret's entry names," : ""} were added to it (${size(u.secrets * u.secretBytes)}; ` +
       `created 8 at a time in ${fmt(u.createSeconds, 0)} s; etcd's database then ${u.storageBytes === undefined ? "?" : size(u.storageBytes)}; deleted again afterwards).`,
     "",
     "| | RSS | peak RSS | live heap after GC | RSS after GC |",
@@ -735,6 +739,12 @@ const bench = Command.make(
       ),
       Flag.withDefault(1024)
     ),
+    unrelatedPosing: Flag.Boolean("unrelated-posing").pipe(
+      Flag.withDescription(
+        "the unrelated Secrets carry the operator's managed-by label, their data under a key Secret's entry names"
+      ),
+      Flag.withDefault(false)
+    ),
     settle: Flag.Int("settle").pipe(
       Flag.withDescription(
         "with --only memory: also the RSS this many seconds after convergence (above 10), before the full GC"
@@ -800,6 +810,7 @@ const bench = Command.make(
         onSome: (text) => text.split(",").map((n) => Number(n.trim()))
       }),
       unrelatedMib: flags.unrelatedMib,
+      unrelatedPosing: flags.unrelatedPosing,
       sweepSteady: flags.sweepSteady,
       entry: Option.getOrUndefined(flags.entry),
       operatorCommand: Option.getOrUndefined(flags.operatorCommand),
