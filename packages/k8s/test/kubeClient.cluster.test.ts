@@ -106,6 +106,20 @@ layer(ClusterLive, { excludeTestServices: true })("KubeClient", (it) => {
         [names.slice(0, 4), names.slice(4, 8), names.slice(8, 12), names.slice(12)]
       )
       assert.strictEqual(new Set(pages.map((p) => p.resourceVersion)).size, 1, "one snapshot")
+      // `prune` sees each object as it arrives; what it leaves out is never decoded.
+      const seen: Array<unknown> = []
+      const pruned = yield* client.list(Secrets, {
+        namespace: ns,
+        prune: (raw) => {
+          seen.push(raw)
+          return typeof raw === "object" && raw !== null ? { ...raw, data: {} } : raw
+        }
+      })
+      assert.strictEqual(seen.length, names.length)
+      assert.deepStrictEqual(
+        pruned.items.map((s) => Object.keys(s.data ?? {}).length),
+        names.map(() => 0)
+      )
     })
   )
 

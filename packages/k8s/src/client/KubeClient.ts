@@ -31,6 +31,11 @@ export interface ListOptions {
    * hold 1 MiB, and a page is held whole while it is read.
    */
   readonly pageSize?: number
+  /**
+   * Applied to each object as it arrives, before it is decoded: what it leaves out (what no reader needs,
+   * which someone else may have made large) is never decoded, nor held longer than its page or event.
+   */
+  readonly prune?: (raw: unknown) => unknown
 }
 
 /** An object the server returned that does not match its schema. */
@@ -254,7 +259,8 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
         )
         const items: Array<A> = []
         const bad: Array<MalformedObject> = []
-        for (const raw of page.items ?? []) {
+        for (const item of page.items ?? []) {
+          const raw = options?.prune === undefined ? item : options.prune(item)
           const decoded = yield* Effect.result(decodeObject(type, operation, raw))
           if (Result.isSuccess(decoded)) items.push(decoded.success)
           else bad.push(describeMalformed(type, raw, decoded.failure.reason.message))
@@ -315,12 +321,13 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
                 return { type: "BOOKMARK", resourceVersion: meta?.resourceVersion ?? options.resourceVersion }
               }
               default: {
-                const decoded = yield* Effect.result(decodeObject(type, operation, event.object))
+                const raw = options.prune === undefined ? event.object : options.prune(event.object)
+                const decoded = yield* Effect.result(decodeObject(type, operation, raw))
                 return Result.isSuccess(decoded)
                   ? { type: event.type, object: decoded.success }
                   : {
                       type: "MALFORMED",
-                      object: describeMalformed(type, event.object, decoded.failure.reason.message)
+                      object: describeMalformed(type, raw, decoded.failure.reason.message)
                     }
               }
             }

@@ -66,6 +66,8 @@ export interface InformerOptions {
   readonly backoff?: BackoffOptions
   /** Objects a page of its lists asks for (default 500; fewer for objects a tenant can make large). */
   readonly pageSize?: number
+  /** Applied to each object as it arrives, before it is decoded (see `ListOptions.prune`); `transform` comes after. */
+  readonly prune?: (raw: unknown) => unknown
 }
 
 export interface InformerTransform<A> {
@@ -117,7 +119,8 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
   const selectors = {
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
-    ...(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector })
+    ...(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }),
+    ...(options.prune === undefined ? {} : { prune: options.prune })
   }
   const label = `${type.plural}${options.namespace === undefined ? "" : ` in ${options.namespace}`}`
 

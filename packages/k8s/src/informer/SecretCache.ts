@@ -144,6 +144,41 @@ export class SecretTooLarge extends Schema.TaggedError<SecretTooLarge>()("Secret
   message: Schema.String
 }) {}
 
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** The longest base64 text of a value of `heldValueLimit` bytes. */
+const heldBase64Limit = 4 * Math.ceil(heldValueLimit / 3)
+
+/**
+ * An owned Secret as it arrives, before it is decoded: without the data entries the operator does not
+ * write or that are longer than it ever writes, and without annotations and managedFields, so what a
+ * tenant adds is never decoded (`boundedOwned` then keeps only the operator's fields of what is left).
+ */
+const pruneOwned =
+  (fields: SecretCacheOptions["ownedFields"]) =>
+  (raw: unknown): unknown => {
+    if (!isRecord(raw)) return raw
+    const { data, metadata, ...rest } = raw
+    const kept: Record<string, unknown> = {}
+    if (isRecord(data)) {
+      for (const k of fields.data) {
+        const value = data[k]
+        if (typeof value === "string" && value.length <= heldBase64Limit) kept[k] = value
+      }
+    }
+    if (!isRecord(metadata)) return { ...rest, data: kept }
+    const { annotations: _annotations, managedFields: _managedFields, ...identity } = metadata
+    return { ...rest, metadata: identity, data: kept }
+  }
+
+/** A Secret's metadata as it arrives, before it is decoded: its identity and version only (`identityOnly`). */
+const identityOnlyRaw = (raw: unknown): unknown => {
+  if (!isRecord(raw) || !isRecord(raw.metadata)) return raw
+  const { name, namespace, uid, resourceVersion } = raw.metadata
+  return { apiVersion: raw.apiVersion, kind: raw.kind, metadata: { name, namespace, uid, resourceVersion } }
+}
+
 /** The characters of a Secret's data, once decoded. */
 const dataSize = (secret: Secret): number =>
   Object.entries(secret.data ?? {}).reduce((sum, [k, v]) => sum + k.length + Redacted.value(v).length, 0)
@@ -184,6 +219,7 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
   const ownedInformer = yield* makeInformer(Secrets, {
     ...scope,
     labelSelector: `${label}=${value}`,
+    prune: pruneOwned(options.ownedFields),
     transform: bounded,
     // Anyone can give a Secret of up to 1 MiB this label: its list comes a few at a time, never whole.
     pageSize: ownedPageSize
@@ -191,6 +227,7 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
   const metadata = yield* makeInformer(SecretsMetadata, {
     ...scope,
     labelSelector: `${label}!=${value}`,
+    prune: identityOnlyRaw,
     transform: identityOnly
   })
   const inScope = (key: ObjectKey) => options.namespace === undefined || key.namespace === options.namespace
