@@ -942,7 +942,7 @@ export interface SettledMemory {
   readonly rssAfterGcBytes: number | undefined
 }
 
-/** On the unrelated Secrets, to delete them (and only them) afterwards. */
+/** On the unrelated Secrets, to tell them from the rest of the namespace. */
 const unrelatedLabel = "bench.litellm-operator.dev/unrelated"
 
 /** etcd's database size as the API server last saw it (`apiserver_storage_size_bytes`), if it reports it. */
@@ -1087,15 +1087,13 @@ const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
   const withSecrets = yield* settled
   const apiRequestsWith = requestsSince(requestsBefore, yield* apiServerRequests)
   const operatorRequestsWith = yield* operatorRequestsSince(env.auditLog, auditBefore)
-  // Out of the API server's watch cache (about their size in its memory) and, after its next compaction, of etcd's quota.
-  yield* (yield* KubeTransport)
-    .request({
-      method: "DELETE",
-      path: `/api/v1/namespaces/${namespace}/secrets`,
-      query: { labelSelector: `${unrelatedLabel}=true` },
-      timeout: "5 minutes"
-    })
-    .pipe(Effect.ignore)
+  // Out of the API server's watch cache (about their size in its memory) and, after its next compaction, of etcd's
+  // quota. One at a time: a collection delete answers with every object it deleted, here more than a string holds.
+  yield* Effect.forEach(
+    Array.from({ length: options.secrets }, (_, i) => i),
+    (i) => kube.delete(Secrets, { namespace, name: `unrelated-${i}` }).pipe(Effect.ignore),
+    { concurrency: 8, discard: true }
+  )
   return {
     objects: total(counts),
     secrets: options.secrets,
