@@ -141,55 +141,59 @@ layer(ClusterLive, { excludeTestServices: true })("Informer", (it) => {
     })
   )
 
-  it.effect("after a partition and a 410, lists again and delivers every change it missed", () =>
-    Effect.gen(function* () {
-      const faults = yield* makeWatchFaults
-      const client = yield* KubeClient
-      const ns = yield* freshNamespace("inf-gone")
-      // What /metrics shows for informers of Teams (shared by the informers of this file, which run one at a time).
-      const teams = { resource: "teams", selector: "" }
-      const gone = Metric.withAttributes(informerWatchRestartsTotal, { ...teams, reason: "gone" })
-      const lists = Metric.withAttributes(informerListsTotal, teams)
-      const goneBefore = (yield* Metric.value(gone)).count
-      const listsBefore = (yield* Metric.value(lists)).count
-      yield* client.create(Teams, exampleTeam(ns, "kept"))
-      yield* client.create(Teams, exampleTeam(ns, "changed"))
-      yield* client.create(Teams, exampleTeam(ns, "deleted"))
-      const { informer, log } = yield* observe(ns).pipe(Effect.provideService(KubeClient, faults.client))
-      yield* Ref.set(log, [])
-      const cachedBefore = (name: string) => Effect.map(informer.get({ namespace: ns, name }), Option.getOrThrow)
-      const keptBefore = yield* cachedBefore("kept")
-      const changedBefore = yield* cachedBefore("changed")
+  for (const [how, listing] of [
+    ["paged", {}],
+    ["streamed (a watch with its initial events)", { streamingList: true }]
+  ] as const)
+    it.effect(`after a partition and a 410, lists again, ${how}, and delivers every change it missed`, () =>
+      Effect.gen(function* () {
+        const faults = yield* makeWatchFaults
+        const client = yield* KubeClient
+        const ns = yield* freshNamespace("inf-gone")
+        // What /metrics shows for informers of Teams (shared by the informers of this file, which run one at a time).
+        const teams = { resource: "teams", selector: "" }
+        const gone = Metric.withAttributes(informerWatchRestartsTotal, { ...teams, reason: "gone" })
+        const lists = Metric.withAttributes(informerListsTotal, teams)
+        const goneBefore = (yield* Metric.value(gone)).count
+        const listsBefore = (yield* Metric.value(lists)).count
+        yield* client.create(Teams, exampleTeam(ns, "kept"))
+        yield* client.create(Teams, exampleTeam(ns, "changed"))
+        yield* client.create(Teams, exampleTeam(ns, "deleted"))
+        const { informer, log } = yield* observe(ns, listing).pipe(Effect.provideService(KubeClient, faults.client))
+        yield* Ref.set(log, [])
+        const cachedBefore = (name: string) => Effect.map(informer.get({ namespace: ns, name }), Option.getOrThrow)
+        const keptBefore = yield* cachedBefore("kept")
+        const changedBefore = yield* cachedBefore("changed")
 
-      yield* faults.partition
-      yield* client.create(Teams, exampleTeam(ns, "created"))
-      yield* client.mergePatch(Teams, { namespace: ns, name: "changed" }, { spec: { maxBudget: "7" } })
-      yield* client.delete(Teams, { namespace: ns, name: "deleted" })
-      yield* Effect.sleep("300 millis")
-      assert.deepStrictEqual(summary(yield* Ref.get(log)), [], "nothing arrives during the partition")
+        yield* faults.partition
+        yield* client.create(Teams, exampleTeam(ns, "created"))
+        yield* client.mergePatch(Teams, { namespace: ns, name: "changed" }, { spec: { maxBudget: "7" } })
+        yield* client.delete(Teams, { namespace: ns, name: "deleted" })
+        yield* Effect.sleep("300 millis")
+        assert.deepStrictEqual(summary(yield* Ref.get(log)), [], "nothing arrives during the partition")
 
-      // Back, but the resourceVersion it resumes from has been compacted: 410.
-      yield* faults.heal({ expired: true })
-      yield* eventually("the missed changes", Ref.get(log), (l) => l.length >= 3)
-      assert.sameMembers(summary(yield* Ref.get(log)), ["Added created", "Modified changed", "Deleted deleted"])
-      assert.strictEqual(yield* budgetOf(informer, ns, "changed"), "7")
-      const stats = yield* informer.stats
-      assert.strictEqual(stats.gone, 1)
-      assert.strictEqual(stats.lists, 2)
-      assert.strictEqual((yield* Metric.value(gone)).count - goneBefore, 1)
-      assert.strictEqual((yield* Metric.value(lists)).count - listsBefore, 2)
-      const lastSync = (yield* Metric.value(Metric.withAttributes(informerLastSyncTimestamp, teams))).value
-      assert.approximately(lastSync, Date.now() / 1000, 30)
-      yield* assertCacheMatchesServer(informer, ns)
-      // The relist kept the cached copy of what it found unchanged, and holds a new one of what changed.
-      assert.strictEqual(yield* cachedBefore("kept"), keptBefore)
-      assert.notStrictEqual(yield* cachedBefore("changed"), changedBefore)
+        // Back, but the resourceVersion it resumes from has been compacted: 410.
+        yield* faults.heal({ expired: true })
+        yield* eventually("the missed changes", Ref.get(log), (l) => l.length >= 3)
+        assert.sameMembers(summary(yield* Ref.get(log)), ["Added created", "Modified changed", "Deleted deleted"])
+        assert.strictEqual(yield* budgetOf(informer, ns, "changed"), "7")
+        const stats = yield* informer.stats
+        assert.strictEqual(stats.gone, 1)
+        assert.strictEqual(stats.lists, 2)
+        assert.strictEqual((yield* Metric.value(gone)).count - goneBefore, 1)
+        assert.strictEqual((yield* Metric.value(lists)).count - listsBefore, 2)
+        const lastSync = (yield* Metric.value(Metric.withAttributes(informerLastSyncTimestamp, teams))).value
+        assert.approximately(lastSync, Date.now() / 1000, 30)
+        yield* assertCacheMatchesServer(informer, ns)
+        // The relist kept the cached copy of what it found unchanged, and holds a new one of what changed.
+        assert.strictEqual(yield* cachedBefore("kept"), keptBefore)
+        assert.notStrictEqual(yield* cachedBefore("changed"), changedBefore)
 
-      // And it keeps watching.
-      yield* client.mergePatch(Teams, { namespace: ns, name: "kept" }, { spec: { maxBudget: "8" } })
-      yield* eventually("a later update", budgetOf(informer, ns, "kept"), (b) => b === "8")
-    })
-  )
+        // And it keeps watching.
+        yield* client.mergePatch(Teams, { namespace: ns, name: "kept" }, { spec: { maxBudget: "8" } })
+        yield* eventually("a later update", budgetOf(informer, ns, "kept"), (b) => b === "8")
+      })
+    )
 
   it.effect("restarts with backoff after failed connections and catches up", () =>
     Effect.gen(function* () {

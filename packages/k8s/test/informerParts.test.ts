@@ -117,7 +117,7 @@ describe("Store", () => {
     const store = makeStore<Obj>()
     assert.deepStrictEqual(store.apply({ type: "ADDED", object: obj("a", "1") })[0]?.type, "Added")
     assert.deepStrictEqual(store.apply({ type: "MODIFIED", object: obj("a", "2", 7) })[0]?.type, "Modified")
-    assert.deepStrictEqual(store.apply({ type: "BOOKMARK", resourceVersion: "9" }), [])
+    assert.deepStrictEqual(store.apply({ type: "BOOKMARK", resourceVersion: "9", initialEventsEnd: false }), [])
     assert.strictEqual(Option.getOrUndefined(store.get({ namespace: "ns", name: "a" }))?.value, 7)
     assert.deepStrictEqual(store.apply({ type: "DELETED", object: obj("a", "3") })[0]?.type, "Deleted")
     assert.strictEqual(store.size(), 0)
@@ -128,7 +128,7 @@ const eventArb: fc.Arbitrary<WatchEvent<Obj>> = fc.oneof(
   fc
     .tuple(fc.constantFrom("ADDED" as const, "MODIFIED" as const, "DELETED" as const), name, fc.nat(99))
     .map(([type, n, rv]) => ({ type, object: obj(n, String(rv)) })),
-  fc.nat(99).map((rv) => ({ type: "BOOKMARK" as const, resourceVersion: String(rv) })),
+  fc.nat(99).map((rv) => ({ type: "BOOKMARK" as const, resourceVersion: String(rv), initialEventsEnd: false })),
   fc.option(fc.nat(99), { nil: undefined }).map((rv) => ({
     type: "MALFORMED" as const,
     object: { key: undefined, resourceVersion: rv === undefined ? undefined : String(rv), message: "bad" }

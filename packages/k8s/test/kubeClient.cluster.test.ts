@@ -123,6 +123,30 @@ layer(ClusterLive, { excludeTestServices: true })("KubeClient", (it) => {
     })
   )
 
+  it.effect("streams a list as a watch: each object an event, then a bookmark at the list's version", () =>
+    Effect.gen(function* () {
+      const client = yield* KubeClient
+      const ns = yield* freshNamespace("streamed")
+      const created = yield* Effect.forEach(["a", "b", "c"], (name) => client.create(Teams, exampleTeam(ns, name)))
+      const events = yield* Stream.runCollect(
+        client
+          .watch(Teams, { namespace: ns, resourceVersion: "", sendInitialEvents: true, timeoutSeconds: 5 })
+          .pipe(Stream.take(4))
+      )
+      assert.deepStrictEqual(
+        events.slice(0, 3).map((e) => (e.type === "ADDED" ? e.object.metadata.name : e.type)),
+        ["a", "b", "c"]
+      )
+      const end = events[3]
+      assert.strictEqual(end?.type, "BOOKMARK")
+      if (end?.type === "BOOKMARK") {
+        // A bookmark's object has no name: its version is read all the same (a watch resumes from it).
+        assert.isAtLeast(Number(end.resourceVersion), Number(created[2]?.metadata.resourceVersion))
+        assert.isTrue(end.initialEventsEnd)
+      }
+    })
+  )
+
   it.effect("writes status through the status subresource with a merge patch", () =>
     Effect.gen(function* () {
       const client = yield* KubeClient

@@ -11,7 +11,9 @@ import type { NewObject, ObjectKey } from "../src/index.ts"
 import {
   acceptOf,
   collectionPath,
+  Invalid,
   KubeClient,
+  KubeError,
   KubeTransport,
   type ListOptions,
   ownedPageSize,
@@ -19,7 +21,8 @@ import {
   SecretCache,
   Secrets,
   SecretsMetadata,
-  Teams
+  Teams,
+  type WatchOptions
 } from "../src/index.ts"
 import { ClusterLive, exampleTeam, freshNamespace } from "./support/cluster.ts"
 import { makeWatchFaults } from "./support/watchFaults.ts"
@@ -56,11 +59,16 @@ const countingGets = Effect.gen(function* () {
   const real = yield* KubeClient
   const gets = yield* Ref.make(0)
   const lists: Array<ListOptions | undefined> = []
+  const watches: Array<WatchOptions> = []
   const client = KubeClient.of({
     ...real,
     listPages: (type, options) => {
       lists.push(options)
       return real.listPages(type, options)
+    },
+    watch: (type, options) => {
+      watches.push(options)
+      return real.watch(type, options)
     },
     get: (type, key) =>
       type.plural === "secrets"
@@ -70,7 +78,7 @@ const countingGets = Effect.gen(function* () {
           )
         : real.get(type, key)
   })
-  return { client, gets: Ref.get(gets), lists }
+  return { client, gets: Ref.get(gets), lists, watches }
 })
 
 layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
@@ -270,16 +278,18 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
             annotations: { "tenant-annotation": big.slice(0, 200 * 1024) }
           }
         })
-        const { client, gets, lists } = yield* countingGets
+        const { client, gets, lists, watches } = yield* countingGets
         const cache = yield* SecretCache.make({ namespace: ns, ownedLabel, ownedFields }).pipe(
           Effect.provideService(KubeClient, client)
         )
         yield* cache.synced
-        // Labelled Secrets are listed a few at a time: a page of them is never hundreds of MiB.
-        const ownedLists = lists.filter((o) => o?.labelSelector === `${ownedLabel.key}=${ownedLabel.value}`)
-        assert.isNotEmpty(ownedLists)
-        for (const o of ownedLists) assert.strictEqual(o?.pageSize, ownedPageSize)
-        assert.strictEqual(ownedPageSize, 10)
+        // Labelled Secrets are listed one at a time, through a watch (a streaming list): never a page of them.
+        const owned = `${ownedLabel.key}=${ownedLabel.value}`
+        assert.deepStrictEqual(
+          lists.filter((o) => o?.labelSelector === owned),
+          []
+        )
+        assert.isTrue(watches.some((o) => o.labelSelector === owned && o.sendInitialEvents === true))
         const posing = Option.getOrThrow(yield* cache.owned({ namespace: ns, name: "posing" }))
         assert.deepStrictEqual(
           Object.keys(posing.data ?? {}),
@@ -324,5 +334,51 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
           (r) => r._tag === "Success" && plainValue(r.success, "masterkey") === "sk-heavy"
         )
       })
+  )
+
+  it.effect("where the server refuses streaming lists, lists labelled Secrets 10 to a page", () =>
+    Effect.gen(function* () {
+      const real = yield* KubeClient
+      const ns = yield* freshNamespace("sc-paged")
+      const names = Array.from({ length: 23 }, (_, i) => `posing-${String(i).padStart(2, "0")}`)
+      yield* Effect.forEach(
+        names,
+        (name) =>
+          real.create(Secrets, {
+            ...plainSecret(ns, name, { key: `sk-${name}`, junk: "x".repeat(1000) }),
+            metadata: { namespace: ns, name, labels: { [ownedLabel.key]: ownedLabel.value } }
+          }),
+        { concurrency: 8, discard: true }
+      )
+      const { client, lists } = yield* countingGets
+      // A server without streaming lists answers the request with 422, as one with the feature off does.
+      const refusing = KubeClient.of({
+        ...client,
+        watch: (type, options) =>
+          options.sendInitialEvents === true
+            ? Stream.fail(
+                new KubeError({
+                  operation: "WATCH secrets",
+                  status: 422,
+                  reason: new Invalid({ message: "sendInitialEvents is forbidden for watch", causes: [] })
+                })
+              )
+            : client.watch(type, options)
+      })
+      const cache = yield* SecretCache.make({ namespace: ns, ownedLabel, ownedFields }).pipe(
+        Effect.provideService(KubeClient, refusing)
+      )
+      yield* cache.synced
+      const paged = lists.filter((o) => o?.labelSelector === `${ownedLabel.key}=${ownedLabel.value}`)
+      assert.deepStrictEqual(
+        paged.map((o) => o?.pageSize),
+        [ownedPageSize]
+      )
+      assert.strictEqual(ownedPageSize, 10)
+      for (const name of names) {
+        const held = Option.getOrThrow(yield* cache.owned({ namespace: ns, name }))
+        assert.deepStrictEqual(Object.keys(held.data ?? {}), ["key"])
+      }
+    })
   )
 })

@@ -53,14 +53,21 @@ export interface ListResult<A> {
 }
 
 export interface WatchOptions extends ListOptions {
+  /** Where to start; ignored with `sendInitialEvents` (which starts from the current state). */
   readonly resourceVersion: string
   /** The server ends the watch after this long (a fresh watch then resumes from the last resourceVersion). */
   readonly timeoutSeconds?: number
+  /**
+   * A list as a watch (the API server's streaming list): first every object as its own ADDED event, then a
+   * BOOKMARK with `initialEventsEnd`, then changes as in any watch.
+   */
+  readonly sendInitialEvents?: boolean
 }
 
 export type WatchEvent<A> =
   | { readonly type: "ADDED" | "MODIFIED" | "DELETED"; readonly object: A }
-  | { readonly type: "BOOKMARK"; readonly resourceVersion: string }
+  /** `initialEventsEnd`: the last of a streaming list's initial events has come. */
+  | { readonly type: "BOOKMARK"; readonly resourceVersion: string; readonly initialEventsEnd: boolean }
   | { readonly type: "MALFORMED"; readonly object: MalformedObject }
 
 /** `metadata` for an object to create: the server fills in uid, resourceVersion, generation. */
@@ -119,6 +126,15 @@ const LooseMeta = Schema.Struct({
   })
 })
 const decodeLooseMeta = Schema.decodeUnknownOption(LooseMeta)
+/** A bookmark's object: only a resourceVersion (no name), and the annotation that ends a streaming list. */
+const BookmarkObject = Schema.Struct({
+  metadata: Schema.Struct({
+    resourceVersion: Schema.String,
+    annotations: Schema.optionalKey(Schema.Record(Schema.String, Schema.String))
+  })
+})
+const decodeBookmark = Schema.decodeUnknownOption(BookmarkObject)
+const initialEventsEndAnnotation = "k8s.io/initial-events-end"
 const decodeStatus = Schema.decodeUnknownOption(Status)
 
 /** The generic verbs: what the API server offers for any kind. */
@@ -292,7 +308,9 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
         query: {
           watch: true,
           allowWatchBookmarks: true,
-          resourceVersion: options.resourceVersion,
+          ...(options.sendInitialEvents === true
+            ? { sendInitialEvents: true, resourceVersionMatch: "NotOlderThan" }
+            : { resourceVersion: options.resourceVersion }),
           labelSelector: options.labelSelector,
           fieldSelector: options.fieldSelector,
           timeoutSeconds: options.timeoutSeconds
@@ -317,8 +335,12 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
                 })
               }
               case "BOOKMARK": {
-                const meta = Option.getOrUndefined(decodeLooseMeta(event.object))?.metadata
-                return { type: "BOOKMARK", resourceVersion: meta?.resourceVersion ?? options.resourceVersion }
+                const meta = Option.getOrUndefined(decodeBookmark(event.object))?.metadata
+                return {
+                  type: "BOOKMARK",
+                  resourceVersion: meta?.resourceVersion ?? options.resourceVersion,
+                  initialEventsEnd: meta?.annotations?.[initialEventsEndAnnotation] === "true"
+                }
               }
               default: {
                 const raw = options.prune === undefined ? event.object : options.prune(event.object)

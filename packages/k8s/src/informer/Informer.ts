@@ -30,7 +30,7 @@ import type { Scope } from "effect"
 import { Deferred, Duration, Effect, Option, PubSub, Random, Ref, Semaphore, Stream } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
 import type { ResourceType } from "../api/ResourceType.ts"
-import type { WatchEvent } from "../client/KubeClient.ts"
+import type { ListResult, MalformedObject, WatchEvent } from "../client/KubeClient.ts"
 import { collectPages, KubeClient } from "../client/KubeClient.ts"
 import { KubeError, Unavailable } from "../client/KubeError.ts"
 import { type BackoffOptions, defaultInformerBackoff, informerBackoff } from "./Backoff.ts"
@@ -68,6 +68,12 @@ export interface InformerOptions {
   readonly pageSize?: number
   /** Applied to each object as it arrives, before it is decoded (see `ListOptions.prune`); `transform` comes after. */
   readonly prune?: (raw: unknown) => unknown
+  /**
+   * List through a watch (the API server's streaming list, client-go's WatchList): every object comes as an
+   * event of its own and is transformed before the next arrives, in one request, instead of pages held whole.
+   * For objects a tenant can make large. A server that refuses it (422, 400) gets paged lists instead.
+   */
+  readonly streamingList?: boolean
 }
 
 export interface InformerTransform<A> {
@@ -155,12 +161,21 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
         .listPages(type, options.pageSize === undefined ? selectors : { ...selectors, pageSize: options.pageSize })
         .pipe(Stream.map((page) => ({ ...page, items: page.items.map(cachedOrTransformed) })))
     )
-    yield* lock.withPermit(PubSub.publishAll(hub, store.replace(listed.items, listed.malformed)))
-    yield* advance({ _tag: "Listed", resourceVersion: listed.resourceVersion })
-    yield* record({ _tag: "Listed", malformed: listed.malformed.length, at: yield* now })
-    yield* Deferred.succeed(synced, undefined)
+    yield* replaceAll(listed)
     return listed.resourceVersion
   })
+
+  /** A whole list has come (paged, or streamed): it replaces the store, and the watch goes on from its version. */
+  const replaceAll = (listed: ListResult<A>) =>
+    Effect.gen(function* () {
+      yield* lock.withPermit(PubSub.publishAll(hub, store.replace(listed.items, listed.malformed)))
+      yield* advance({ _tag: "Listed", resourceVersion: listed.resourceVersion })
+      yield* record({ _tag: "Listed", malformed: listed.malformed.length, at: yield* now })
+      yield* Deferred.succeed(synced, undefined)
+    })
+
+  // Streaming lists until the server refuses one.
+  const streaming = yield* Ref.make(options.streamingList === true)
 
   const transformed = (event: WatchEvent<A>): WatchEvent<A> =>
     event.type === "ADDED" || event.type === "MODIFIED" || event.type === "DELETED"
@@ -176,12 +191,45 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
       )
     })
 
-  const watchFrom = Effect.fnUntraced(function* (resourceVersion: string) {
+  /**
+   * One watch from `resourceVersion`; or, from none, a streaming list: its initial events are gathered (each
+   * transformed as it comes) until the bookmark that ends them, which replaces the store as a list would, and
+   * the same watch goes on. A watch that ends before that bookmark lists nothing; the next one starts over.
+   */
+  const watchFrom = Effect.fnUntraced(function* (resourceVersion: string | undefined) {
     const timeoutSeconds = yield* Random.nextIntBetween(minTimeout, maxTimeout + 1)
     yield* record({ _tag: "WatchStarted" })
     const started = yield* now
     const received = yield* Ref.make(0)
-    yield* client.watch(type, { ...selectors, resourceVersion, timeoutSeconds }).pipe(
+    // Mutated only by this watch's one fiber, event after event.
+    const initial: { listing: boolean; items: Array<A>; malformed: Array<MalformedObject> } = {
+      listing: resourceVersion === undefined,
+      items: [],
+      malformed: []
+    }
+    const receive = (event: WatchEvent<A>): Effect.Effect<void> => {
+      if (!initial.listing) return apply(event)
+      switch (event.type) {
+        case "BOOKMARK":
+          if (!event.initialEventsEnd) return Effect.void
+          initial.listing = false
+          return replaceAll({
+            items: initial.items,
+            malformed: initial.malformed,
+            resourceVersion: event.resourceVersion
+          })
+        case "MALFORMED":
+          return Effect.sync(() => {
+            initial.malformed.push(event.object)
+          })
+        default:
+          return Effect.sync(() => {
+            initial.items.push(cachedOrTransformed(event.object))
+          })
+      }
+    }
+    const from = resourceVersion === undefined ? { resourceVersion: "", sendInitialEvents: true } : { resourceVersion }
+    yield* client.watch(type, { ...selectors, ...from, timeoutSeconds }).pipe(
       Stream.timeoutOrElse({
         duration: silence,
         orElse: () =>
@@ -195,10 +243,16 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
       Stream.runForEach((event) =>
         Effect.andThen(
           Ref.update(received, (n) => n + 1),
-          apply(event)
+          receive(event)
         )
       )
     )
+    if (initial.listing) {
+      return yield* new KubeError({
+        operation: `WATCH ${type.plural}`,
+        reason: new Unavailable({ message: "the streaming list ended before its last initial event" })
+      })
+    }
     const lasted = (yield* now) - started
     if ((yield* Ref.get(received)) === 0 && lasted < Duration.toMillis(shortWatch)) {
       return yield* new KubeError({
@@ -208,10 +262,14 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
     }
   })
 
-  /** One step: a list if there is no position, then one watch; 410 Gone goes back to a list. */
+  /**
+   * One step: a list if there is no position (streamed, or paged), then one watch; 410 Gone goes back to a
+   * list. A server that refuses a streaming list gets paged ones from then on.
+   */
   const cycle = Effect.gen(function* () {
     const current = yield* Ref.get(state)
-    const from = current._tag === "Watching" ? current.resourceVersion : yield* list
+    const stream = current._tag === "Relist" && (yield* Ref.get(streaming))
+    const from = current._tag === "Watching" ? current.resourceVersion : stream ? undefined : yield* list
     yield* watchFrom(from).pipe(
       Effect.catchReason("KubeError", "Gone", () =>
         Effect.all([
@@ -219,6 +277,14 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
           Effect.logInfo(`resourceVersion of ${label} expired (410); listing again`),
           advance({ _tag: "Gone" })
         ])
+      ),
+      Effect.catchReason("KubeError", "Invalid", (reason, error) =>
+        stream
+          ? Effect.andThen(
+              Ref.set(streaming, false),
+              Effect.logInfo(`the API server refuses streaming lists of ${label} (${reason.message}); paging them`)
+            )
+          : Effect.fail(error)
       )
     )
   })

@@ -134,8 +134,8 @@ const boundedOwned =
   }
 
 /**
- * Owned Secrets a page of their list asks for: a page is held whole while it is read, and any of them may
- * hold 1 MiB (some 14 MB of JSON for 10). Key Secrets are small, so pages of 10 cost requests, not memory.
+ * Owned Secrets a page of their list asks for, where the server has no streaming list: a page is held whole
+ * while it is read, and any of them may hold 1 MiB (some 14 MB of JSON for 10).
  */
 export const ownedPageSize = 10
 
@@ -221,7 +221,9 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
     labelSelector: `${label}=${value}`,
     prune: pruneOwned(options.ownedFields),
     transform: bounded,
-    // Anyone can give a Secret of up to 1 MiB this label: its list comes a few at a time, never whole.
+    // Anyone can give a Secret of up to 1 MiB this label: listed one Secret at a time (a streaming list), or
+    // where the server has none, 10 to a page; never whole.
+    streamingList: true,
     pageSize: ownedPageSize
   })
   const metadata = yield* makeInformer(SecretsMetadata, {
