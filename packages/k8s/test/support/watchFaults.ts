@@ -64,6 +64,8 @@ export const makeWatchFaults = Effect.gen(function* () {
    */
   const list = <A extends KubeObject, I>(type: ResourceType<A, I>, options?: ListOptions) =>
     Effect.andThen(gate.await, real.list(type, options))
+  const listPages = <A extends KubeObject, I>(type: ResourceType<A, I>, options?: ListOptions) =>
+    Stream.unwrap(Effect.as(gate.await, real.listPages(type, options)))
 
   /** Ends every open watch, as a dropped connection would. */
   const closeWatches = Effect.gen(function* () {
@@ -80,7 +82,7 @@ export const makeWatchFaults = Effect.gen(function* () {
   )
 
   return {
-    client: KubeClient.of({ ...real, list, watch }),
+    client: KubeClient.of({ ...real, list, listPages, watch }),
     closeWatches,
     /** Closes open watches and holds new ones, and lists, back until `heal`. */
     partition: Effect.andThen(Ref.set(partitioned, true), Effect.andThen(gate.close, closeAndDrain)),
