@@ -42,7 +42,7 @@ import type { Scope } from "effect"
 import { Context, Deferred, Effect, Exit, Option, Redacted, Schema, Stream } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
 import { keyString } from "../api/ObjectMeta.ts"
-import { type Secret, type SecretMetadata, Secrets, SecretsMetadata } from "../api/Secret.ts"
+import { type Secret, Secrets, SecretsMetadata } from "../api/Secret.ts"
 import { KubeClient } from "../client/KubeClient.ts"
 import type { KubeError } from "../client/KubeError.ts"
 import { makeInformer, withoutLastApplied } from "./Informer.ts"
@@ -73,18 +73,6 @@ export interface SecretCacheStats {
 /** `a` is the same version as `b` or a later one. */
 export const notOlder = (a: string, b: string): boolean =>
   /^\d+$/.test(a) && /^\d+$/.test(b) ? BigInt(a) >= BigInt(b) : a === b
-
-/** Only what tells a Secret's identity and version: nothing else of an unrelated Secret is kept. */
-const identityOnly = (object: SecretMetadata): SecretMetadata => ({
-  apiVersion: object.apiVersion,
-  kind: object.kind,
-  metadata: {
-    name: object.metadata.name,
-    namespace: object.metadata.namespace,
-    uid: object.metadata.uid,
-    resourceVersion: object.metadata.resourceVersion
-  }
-})
 
 /** The entries of `record` named in `keys` (none: undefined). */
 const picked = <V>(
@@ -172,8 +160,8 @@ const pruneOwned =
     return { ...rest, metadata: identity, data: kept }
   }
 
-/** A Secret's metadata as it arrives, before it is decoded: its identity and version only (`identityOnly`). */
-const identityOnlyRaw = (raw: unknown): unknown => {
+/** Of a Secret's metadata as it arrives, before it is decoded, only what tells its identity and version. */
+const identityOnly = (raw: unknown): unknown => {
   if (!isRecord(raw) || !isRecord(raw.metadata)) return raw
   const { name, namespace, uid, resourceVersion } = raw.metadata
   return { apiVersion: raw.apiVersion, kind: raw.kind, metadata: { name, namespace, uid, resourceVersion } }
@@ -229,8 +217,7 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
   const metadata = yield* makeInformer(SecretsMetadata, {
     ...scope,
     labelSelector: `${label}!=${value}`,
-    prune: identityOnlyRaw,
-    transform: identityOnly
+    prune: identityOnly
   })
   const inScope = (key: ObjectKey) => options.namespace === undefined || key.namespace === options.namespace
 
