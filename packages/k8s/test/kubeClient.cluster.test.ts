@@ -4,7 +4,7 @@
  * owned Secrets whose values never leave `Redacted`.
  */
 import { assert, layer } from "@effect/vitest"
-import { Effect, Option, Redacted, Result, Stream } from "effect"
+import { Effect, Option, Predicate, Redacted, Result, Stream } from "effect"
 import type { TeamResource } from "../src/index.ts"
 import { KubeClient, Secrets, Teams } from "../src/index.ts"
 import { ClusterLive, exampleTeam, freshNamespace } from "./support/cluster.ts"
@@ -112,7 +112,7 @@ layer(ClusterLive, { excludeTestServices: true })("KubeClient", (it) => {
         namespace: ns,
         prune: (raw) => {
           seen.push(raw)
-          return typeof raw === "object" && raw !== null ? { ...raw, data: {} } : raw
+          return Predicate.isObject(raw) ? { ...raw, data: {} } : raw
         }
       })
       assert.strictEqual(seen.length, names.length)

@@ -39,7 +39,7 @@
  */
 import { jsonCopy } from "@litellm-operator/core"
 import type { Scope } from "effect"
-import { Context, Deferred, Effect, Exit, Option, Redacted, Schema, Stream } from "effect"
+import { Context, Deferred, Effect, Exit, Option, Predicate, Redacted, Schema, Stream } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
 import { keyString } from "../api/ObjectMeta.ts"
 import { type Secret, Secrets, SecretsMetadata } from "../api/Secret.ts"
@@ -132,9 +132,6 @@ export class SecretTooLarge extends Schema.TaggedError<SecretTooLarge>()("Secret
   message: Schema.String
 }) {}
 
-const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
 /** The longest base64 text of a value of `heldValueLimit` bytes. */
 const heldBase64Limit = 4 * Math.ceil(heldValueLimit / 3)
 
@@ -146,23 +143,23 @@ const heldBase64Limit = 4 * Math.ceil(heldValueLimit / 3)
 const pruneOwned =
   (fields: SecretCacheOptions["ownedFields"]) =>
   (raw: unknown): unknown => {
-    if (!isRecord(raw)) return raw
+    if (!Predicate.isObject(raw)) return raw
     const { data, metadata, ...rest } = raw
     const kept: Record<string, unknown> = {}
-    if (isRecord(data)) {
+    if (Predicate.isObject(data)) {
       for (const k of fields.data) {
         const value = data[k]
         if (typeof value === "string" && value.length <= heldBase64Limit) kept[k] = value
       }
     }
-    if (!isRecord(metadata)) return { ...rest, data: kept }
+    if (!Predicate.isObject(metadata)) return { ...rest, data: kept }
     const { annotations: _annotations, managedFields: _managedFields, ...identity } = metadata
     return { ...rest, metadata: identity, data: kept }
   }
 
 /** Of a Secret's metadata as it arrives, before it is decoded, only what tells its identity and version. */
 const identityOnly = (raw: unknown): unknown => {
-  if (!isRecord(raw) || !isRecord(raw.metadata)) return raw
+  if (!Predicate.isObject(raw) || !Predicate.isObject(raw.metadata)) return raw
   const { name, namespace, uid, resourceVersion } = raw.metadata
   return { apiVersion: raw.apiVersion, kind: raw.kind, metadata: { name, namespace, uid, resourceVersion } }
 }
@@ -323,10 +320,11 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
       if (!inScope(key)) return yield* getFromServer(key)
       yield* metadata.synced
       const unlabelled = yield* metadata.get(key)
-      yield* ownedInformer.synced
       // Not in the metadata watch: one with the operator's label (read like any other), or absent (data a GET
       // brought back as it went is dropped).
-      const known = Option.isSome(unlabelled) ? unlabelled : yield* ownedInformer.get(key)
+      const known = Option.isSome(unlabelled)
+        ? unlabelled
+        : yield* Effect.andThen(ownedInformer.synced, ownedInformer.get(key))
       const k = keyString(key)
       if (Option.isNone(known)) {
         held.delete(k)
