@@ -599,6 +599,67 @@ describe("operator, end to end", () => {
         })
     )
 
+    it.effect(
+      "a deletion policy it does not know is refused, never defaulted: no key is made, and a deletion waits and leaves LiteLLM alone until it is fixed",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          const sim = yield* Simulator
+          const namespace = yield* freshNamespace("e2e-policy")
+          yield* createConnectionSecret(namespace, "litellm")
+          yield* startOperator(namespace)
+          const key = { namespace, name: "typo" }
+          const policy = (value: string) => ({
+            metadata: { annotations: { "auth.litellm.ai/deletion-policy": value } }
+          })
+          const readyCondition = (k: { readonly status?: TeamStatus | undefined }) =>
+            k.status?.conditions?.find((c) => c.type === "Ready")
+          const keysMade = sim.snapshot.pipe(Effect.map((s) => s.keys.filter((k) => k.key_alias === "typo-key")))
+          // What the admission policy refuses when the chart installs it; here none is installed.
+          yield* kube.create(VirtualKeys, {
+            metadata: { ...key, annotations: { "auth.litellm.ai/deletion-policy": "orphan" } },
+            spec: { connectionRef: { secretRef: { name: "litellm" } }, keyAlias: "typo-key" }
+          })
+          const refused = yield* eventually(
+            "InvalidSpec",
+            kube.get(VirtualKeys, key),
+            (k) => readyCondition(k)?.reason === "InvalidSpec"
+          )
+          assert.include(readyCondition(refused)?.message, 'must be "Delete" or "Orphan" (case matters), not "orphan"')
+          assert.deepStrictEqual(yield* keysMade, [])
+          assert.notInclude(refused.metadata.finalizers ?? [], "auth.litellm.ai/finalizer")
+
+          // Fixed: the key is made. Misspelt again: refused, and the key stays as it is.
+          yield* kube.mergePatch(VirtualKeys, key, policy("Orphan"))
+          yield* eventually("Ready", kube.get(VirtualKeys, key), (k) => isReady(k.status))
+          assert.strictEqual((yield* keysMade).length, 1)
+          yield* kube.mergePatch(VirtualKeys, key, policy("Retain"))
+          yield* eventually(
+            "InvalidSpec again",
+            kube.get(VirtualKeys, key),
+            (k) => readyCondition(k)?.message?.includes('not "Retain"') === true
+          )
+
+          // Deleted while misspelt: neither deleted from LiteLLM nor let go.
+          yield* kube.delete(VirtualKeys, key)
+          const blocked = yield* eventually(
+            "DeletionBlocked",
+            kube.get(VirtualKeys, key),
+            (k) => readyCondition(k)?.reason === "DeletionBlocked"
+          )
+          assert.include(readyCondition(blocked)?.message, 'not "Retain"')
+          assert.include(readyCondition(blocked)?.message, "is left in LiteLLM")
+          yield* Effect.sleep("2 seconds")
+          assert.isDefined((yield* kube.get(VirtualKeys, key)).metadata.deletionTimestamp)
+          assert.strictEqual((yield* keysMade).length, 1)
+
+          // The policy the user meant: the object goes, the key stays.
+          yield* kube.mergePatch(VirtualKeys, key, policy("Orphan"))
+          yield* eventually("gone", Effect.exit(kube.get(VirtualKeys, key)), Exit.isFailure)
+          assert.strictEqual((yield* keysMade).length, 1)
+        })
+    )
+
     it.effect("no key or master key in any log line, Event, status or condition", () =>
       Effect.gen(function* () {
         const kube = yield* KubeClient

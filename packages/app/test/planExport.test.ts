@@ -85,6 +85,32 @@ describe("plan and export against the simulator", () => {
     )
 
     it.effect(
+      "plan refuses a deletion-policy annotation the operator does not take, as the operator does (exit 1)",
+      () =>
+        Effect.gen(function* () {
+          const sim = yield* Simulator
+          yield* sim.reset
+          const dir = tempDir()
+          const team = readFileSync(join(EXAMPLES, "10-team.yaml"), "utf8").replace(
+            "  namespace: default\n",
+            '  namespace: default\n  annotations:\n    auth.litellm.ai/deletion-policy: "orphan"\n'
+          )
+          assert.include(team, "deletion-policy")
+          writeFileSync(join(dir, "team.yaml"), team)
+          writeFileSync(join(dir, "connection.yaml"), readFileSync(join(EXAMPLES, "00-connection-secret.yaml"), "utf8"))
+          const text = yield* cli(["plan", "-f", dir, "--connection", sim.url])
+          assert.strictEqual(text.code, 1, text.stdout + text.stderr)
+          assert.include(text.stdout, "! refused  Team default/search")
+          assert.include(
+            text.stdout,
+            'InvalidSpec: annotation auth.litellm.ai/deletion-policy must be "Delete" or "Orphan"'
+          )
+          assert.deepStrictEqual(writesOf(yield* sim.calls), [], "plan wrote to LiteLLM")
+        }),
+      120_000
+    )
+
+    it.effect(
       "export of a populated LiteLLM, then plan of the result: nothing changes but the owner markers (exit 0); neither writes",
       () =>
         Effect.gen(function* () {

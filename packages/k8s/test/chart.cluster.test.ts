@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, inject, it } from "@effect/vitest"
-import { KubeConfig, KubernetesObjectApi, loadAllYaml, PatchStrategy } from "@kubernetes/client-node"
+import { ApiException, KubeConfig, KubernetesObjectApi, loadAllYaml, PatchStrategy } from "@kubernetes/client-node"
 import { Effect, Schema } from "effect"
 
 const root = join(import.meta.dirname, "..", "..", "..")
@@ -56,6 +56,10 @@ const render = (...sets: ReadonlyArray<string>): ReadonlyArray<Rendered> => {
     .map((doc) => Schema.decodeUnknownSync(Rendered)(doc))
 }
 
+/** The message of a Status the API server answered with. */
+const refusalMessage = (body: unknown) =>
+  Schema.decodeUnknownSync(Schema.fromJsonString(Schema.Struct({ message: Schema.String })))(body).message
+
 const api = () => {
   const kc = new KubeConfig()
   kc.loadFromFile(inject("kubeconfig"))
@@ -99,7 +103,9 @@ describe("Helm chart", () => {
         "Role",
         "RoleBinding",
         "Service",
-        "ServiceAccount"
+        "ServiceAccount",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding"
       ])
       yield* dryRunApply(objects, docs)
       const deployment = JSON.stringify(docs.find((d) => d.kind === "Deployment"))
@@ -217,6 +223,117 @@ describe("Helm chart", () => {
         rmSync(dir, { recursive: true, force: true })
       }
     })
+  )
+
+  // Live: the wait for the policy to take effect is real time.
+  it.live(
+    "its admission policy refuses a deletion policy the operator does not take, and lets an object keep one it already has",
+    () =>
+      Effect.gen(function* () {
+        const { objects } = api()
+        const suffix = Math.random().toString(16).slice(2, 8)
+        const ns = `vap-${suffix}`
+        yield* ensureNamespace(objects, ns)
+        const team = (name: string, annotations?: Record<string, string>) => ({
+          apiVersion: "auth.litellm.ai/v1alpha1",
+          kind: "Team",
+          metadata: { name, namespace: ns, ...(annotations === undefined ? {} : { annotations }) },
+          spec: { connectionRef: { secretRef: { name: "litellm" } }, teamAlias: name }
+        })
+        const policy = (value: string) => ({ "auth.litellm.ai/deletion-policy": value })
+        /** The API server's refusal (its Status message), or undefined when it accepted. */
+        const attempt = (request: () => Promise<unknown>) =>
+          Effect.promise(() =>
+            request().then(
+              () => undefined,
+              (error: unknown) =>
+                error instanceof ApiException ? refusalMessage(error.body) : `not a refusal: ${String(error)}`
+            )
+          )
+        const create = (object: ReturnType<typeof team>) => attempt(() => objects.create(object))
+        const annotate = (name: string, annotations: Record<string, string>) =>
+          attempt(() =>
+            objects.patch(
+              { apiVersion: "auth.litellm.ai/v1alpha1", kind: "Team", metadata: { name, namespace: ns, annotations } },
+              undefined,
+              undefined,
+              undefined,
+              undefined,
+              PatchStrategy.MergePatch
+            )
+          )
+
+        // Made before the policy: an object that already holds a wrong value.
+        assert.isUndefined(yield* create(team("before", policy("orphan"))))
+
+        // The chart's policy as rendered; its binding narrowed to this namespace, since other suites share the API server.
+        const docs = render().filter((d) => d.kind.startsWith("ValidatingAdmissionPolicy"))
+        assert.strictEqual(docs.length, 2)
+        const narrowed = docs.map((d) =>
+          d.kind === "ValidatingAdmissionPolicyBinding"
+            ? {
+                ...d,
+                metadata: { ...d.metadata, name: `${d.metadata.name}-${suffix}` },
+                spec: {
+                  ...Schema.decodeUnknownSync(Schema.Record(Schema.String, Schema.Unknown))(d.spec),
+                  matchResources: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } }
+                }
+              }
+            : d
+        )
+        yield* Effect.forEach(
+          narrowed,
+          (d) =>
+            Effect.promise(() =>
+              objects.patch(d, undefined, undefined, "chart-test", true, PatchStrategy.ServerSideApply)
+            ),
+          { discard: true }
+        )
+        try {
+          // A policy takes effect once the API server has compiled it: try until it refuses.
+          let refusal: string | undefined
+          for (let i = 0; i < 60 && refusal === undefined; i++) {
+            refusal = yield* create(team(`probe-${i}`, policy("orphan")))
+            if (refusal === undefined) yield* Effect.sleep("500 millis")
+          }
+          assert.isDefined(refusal, "the policy never refused")
+          assert.include(refusal, 'annotation auth.litellm.ai/deletion-policy must be "Delete" or "Orphan"')
+          assert.include(refusal, 'not "orphan"')
+
+          // The two policies and no annotation are accepted; a long wrong value is quoted cut.
+          assert.isUndefined(yield* create(team("orphaned", policy("Orphan"))))
+          assert.isUndefined(yield* create(team("deleted", policy("Delete"))))
+          assert.isUndefined(yield* create(team("plain")))
+          const long = "x".repeat(200)
+          const longRefusal = yield* create(team("long", policy(long)))
+          assert.include(longRefusal, `${"x".repeat(64)}…`)
+          assert.notInclude(longRefusal, "x".repeat(65))
+          // Every kind: a VirtualKey too.
+          const keyRefusal = yield* attempt(() =>
+            objects.create({
+              apiVersion: "auth.litellm.ai/v1alpha1",
+              kind: "VirtualKey",
+              metadata: { name: "key", namespace: ns, annotations: policy("Retain") },
+              spec: { connectionRef: { secretRef: { name: "litellm" } }, keyAlias: "key" }
+            })
+          )
+          assert.include(keyRefusal, 'not "Retain"')
+
+          // The object made before keeps its value through other changes (the operator removes its finalizer so),
+          assert.isUndefined(yield* annotate("before", { unrelated: "yes" }))
+          // may not change it to another wrong one, and may fix it.
+          assert.include(yield* annotate("before", policy("retain")), 'not "retain"')
+          assert.isUndefined(yield* annotate("before", policy("Orphan")))
+          // A valid value may not become a wrong one.
+          assert.include(yield* annotate("orphaned", policy("orphan")), 'not "orphan"')
+          assert.isUndefined(yield* annotate("orphaned", policy("Delete")))
+        } finally {
+          yield* Effect.forEach(narrowed, (d) => Effect.promise(() => objects.delete(d).catch(() => undefined)), {
+            discard: true
+          })
+        }
+      }),
+    60_000
   )
 
   it.effect("adds a ServiceMonitor only when asked", () =>

@@ -472,10 +472,13 @@ export const planManifests = Effect.fnUntraced(function* (client: Client, manife
       Effect.asVoid
     )
 
-  const lifecycleOf = (annotations: { readonly [key: string]: string } | undefined, adopted: boolean) => ({
-    deleting: false,
-    deletionPolicy: deletionPolicyFor({ annotation: annotations?.[deletionPolicyAnnotation], adopted })
-  })
+  /** A deletion-policy annotation the operator does not take refuses the object, as the operator does. */
+  const lifecycleOf = (annotations: { readonly [key: string]: string } | undefined) => {
+    const policy = deletionPolicyFor({ annotation: annotations?.[deletionPolicyAnnotation], adopted: false })
+    return policy._tag === "Valid"
+      ? Effect.succeed({ deleting: false, deletionPolicy: policy.policy })
+      : Effect.fail(new PlanRefused({ reason: "InvalidSpec", message: policy.message }))
+  }
   const adoptRequestedOf = (annotations: { readonly [key: string]: string } | undefined) =>
     annotations?.[adoptAnnotation] === "true"
 
@@ -512,7 +515,7 @@ export const planManifests = Effect.fnUntraced(function* (client: Client, manife
           {
             teamId,
             spec: { ...team.spec, metadata: marked.metadata },
-            ...lifecycleOf(team.metadata.annotations, false)
+            ...(yield* lifecycleOf(team.metadata.annotations))
           },
           { fields: team.status?.appliedFields ?? [], modelAliases: team.status?.modelAliases },
           planGuard<ObservedTeam | undefined>({
@@ -589,7 +592,7 @@ export const planManifests = Effect.fnUntraced(function* (client: Client, manife
             userId,
             spec: { ...user.spec, metadata: marked.metadata },
             key: keyToken === undefined ? undefined : { key: Redacted.make(""), token: keyToken },
-            ...lifecycleOf(user.metadata.annotations, false)
+            ...(yield* lifecycleOf(user.metadata.annotations))
           },
           {
             lastApplied: { fields: user.status?.appliedFields ?? [], duration: user.status?.duration },
@@ -731,7 +734,7 @@ export const planManifests = Effect.fnUntraced(function* (client: Client, manife
             key: Redacted.make(""),
             token: chosen.token,
             intent: { ...intent, metadata: marked.metadata },
-            ...lifecycleOf(vk.metadata.annotations, false)
+            ...(yield* lifecycleOf(vk.metadata.annotations))
           },
           {
             lastApplied: { fields: vk.status?.appliedFields ?? [], duration: vk.status?.duration },
@@ -854,7 +857,7 @@ export const planManifests = Effect.fnUntraced(function* (client: Client, manife
         }
         const synced = yield* syncMembership(
           recordingClient(client, recorded),
-          { teamId: team.id, userId: user.id, spec: tma.spec, ...lifecycleOf(tma.metadata.annotations, false) },
+          { teamId: team.id, userId: user.id, spec: tma.spec, ...(yield* lifecycleOf(tma.metadata.annotations)) },
           lastApplied
         )
         const teamNow = Option.getOrUndefined(yield* client.teamInfo(team.id))

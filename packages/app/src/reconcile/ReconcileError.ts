@@ -43,6 +43,11 @@ export class PolicyDenied extends Schema.TaggedError<PolicyDenied>()("PolicyDeni
   message: Schema.String
 }) {}
 
+/** An `auth.litellm.ai/` annotation of the object holds a value the operator does not take (a deletion policy it does not know). */
+export class InvalidAnnotation extends Schema.TaggedError<InvalidAnnotation>()("InvalidAnnotation", {
+  message: Schema.String
+}) {}
+
 /** The Secret that `spec.keySecretRef` names is missing, lacks the key, or holds no valid key value. */
 export class KeySecretUnusable extends Schema.TaggedError<KeySecretUnusable>()("KeySecretUnusable", {
   message: Schema.String

@@ -8,6 +8,7 @@ import type {
   AmbiguousReference,
   ConnectionUnavailable,
   DependencyNotReady,
+  InvalidAnnotation,
   KeySecretUnusable,
   OwnershipRefused,
   PolicyDenied,
@@ -25,6 +26,7 @@ export type ReconcileFailure =
   | PolicyDenied
   | KeySecretUnusable
   | AdoptedKeyUnusable
+  | InvalidAnnotation
 
 /**
  * A refusal that trying again cannot change until the spec, the connection,
@@ -68,6 +70,7 @@ export const outcomeOf = (error: ReconcileFailure): Failed => {
       return failed("PolicyDenied", error.message)
     case "KeySecretUnusable":
     case "AdoptedKeyUnusable":
+    case "InvalidAnnotation":
       return failed("InvalidSpec", error.message)
     case "KubeError":
       return error.reason._tag === "Forbidden"

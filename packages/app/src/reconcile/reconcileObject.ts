@@ -13,7 +13,7 @@
  * object that cannot have made anything goes at once; one whose connection
  * does not work says DeletionBlocked and names the way out.
  */
-import type { DeletionPolicy, OwnerRef } from "@litellm-operator/core"
+import type { DeletionPolicyResult, OwnerRef } from "@litellm-operator/core"
 import {
   adoptAnnotation,
   adoptedAnnotation,
@@ -35,7 +35,7 @@ import { connectionFingerprint, LiteLLMConnections } from "./LiteLLMConnections.
 import { OwnWrites } from "./OwnWrites.ts"
 import type { ReconcileFailure } from "./outcomeOf.ts"
 import { isPermanent, outcomeOf } from "./outcomeOf.ts"
-import type { DependencyNotReady } from "./ReconcileError.ts"
+import { type DependencyNotReady, InvalidAnnotation } from "./ReconcileError.ts"
 import { Refusals } from "./Refusals.ts"
 import { resolveConnection } from "./resolveConnection.ts"
 
@@ -51,7 +51,7 @@ export interface ReconcileSettings {
   readonly deniedRetry: Duration.Duration
 }
 
-const policyOf = (object: CustomObject<unknown>): DeletionPolicy =>
+const policyOf = (object: CustomObject<unknown>): DeletionPolicyResult =>
   deletionPolicyFor({
     annotation: object.metadata.annotations?.[deletionPolicyAnnotation],
     adopted: object.metadata.annotations?.[adoptedAnnotation] === "true"
@@ -141,9 +141,9 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     return { requeueAfter: settings.deniedRetry } satisfies ReconcileResult
   })
 
+  const policy = policyOf(object)
   if (deleting) {
     if (!hasFinalizer) return {}
-    const policy = policyOf(object)
     const finish = Effect.fnUntraced(function* (reason: string, note: string) {
       yield* kube.removeFinalizer(handler.type, object, finalizer)
       yield* connections.forget(objectKey)
@@ -152,9 +152,18 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       yield* emit({ type: "Normal", reason, action: "Delete", note })
       return {} satisfies ReconcileResult
     })
-    if (policy === "Orphan") return yield* finish("Orphaned", `${kind} left in LiteLLM (deletion policy Orphan)`)
+    if (policy._tag === "Valid" && policy.policy === "Orphan") {
+      return yield* finish("Orphaned", `${kind} left in LiteLLM (deletion policy Orphan)`)
+    }
     if (!(yield* handler.mayHaveCreated(object))) {
       return yield* finish("Deleted", `nothing of this ${kind} was ever made in LiteLLM; nothing to delete there`)
+    }
+    if (policy._tag === "Invalid") {
+      // Neither policy is a safe guess: one deletes what the user may mean to keep, the other leaves a live key.
+      const message = `${policy.message}; the ${kind} is left in LiteLLM and the object is not deleted until the annotation says Delete or Orphan`
+      yield* writeStatus(handler.failedStatus(object, failed("DeletionBlocked", message), now))
+      yield* emit({ type: "Warning", reason: "DeletionBlocked", action: "Delete", note: message })
+      return { requeueAfter: settings.blockedRetry }
     }
     const blocked = Effect.fnUntraced(function* (cause: string) {
       const message = `${cause}; the ${kind} cannot be deleted from LiteLLM until that is fixed, or ${orphanWayOut}`
@@ -182,7 +191,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       .sync(object, {
         client,
         connection,
-        lifecycle: { deleting: true, deletionPolicy: policy },
+        lifecycle: { deleting: true, deletionPolicy: policy.policy },
         now,
         self,
         adoptRequested: false,
@@ -202,6 +211,14 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     return yield* finish("Deleted", `${kind} deleted from LiteLLM`)
   }
 
+  if (policy._tag === "Invalid") {
+    return yield* refuse(
+      new InvalidAnnotation({ message: policy.message }),
+      "nothing is done in LiteLLM until it is fixed",
+      settings.deniedRetry
+    )
+  }
+  const deletionPolicy = policy.policy
   // The finalizer goes on before anything exists in LiteLLM, so a deletion can never leak it.
   const current = hasFinalizer ? object : yield* Effect.flatMap(kube.addFinalizer(handler.type, object, finalizer), own)
   const connection = yield* resolveConnection(
@@ -215,13 +232,12 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   const held = yield* refusals.held(objectKey, generation, fingerprint)
   if (Option.isSome(held)) return { requeueAfter: held.value }
   const client = yield* connections.clientFor(connection)
-  const policy = policyOf(object)
   const adoptRequested = object.metadata.annotations?.[adoptAnnotation] === "true"
   const synced = yield* handler
     .sync(current, {
       client,
       connection,
-      lifecycle: { deleting: false, deletionPolicy: policy },
+      lifecycle: { deleting: false, deletionPolicy },
       now,
       self,
       adoptRequested,
@@ -251,10 +267,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
       own
     )
     // Adoption makes Orphan the default; an explicit annotation still wins.
-    const after = deletionPolicyFor({
-      annotation: object.metadata.annotations?.[deletionPolicyAnnotation],
-      adopted: true
-    })
+    const after = object.metadata.annotations?.[deletionPolicyAnnotation] === undefined ? "Orphan" : deletionPolicy
     yield* emit({
       type: "Normal",
       reason: "Adopted",

@@ -17,14 +17,29 @@ export interface Lifecycle {
   readonly deletionPolicy: DeletionPolicy
 }
 
+/** The policy an object asks for, or why its annotation names none. */
+export type DeletionPolicyResult =
+  | { readonly _tag: "Valid"; readonly policy: DeletionPolicy }
+  | { readonly _tag: "Invalid"; readonly message: string }
+
+/** The longest part of a wrong value that a message quotes. */
+const quotedLimit = 64
+
 /**
- * The policy for one object: the annotation when it names a valid policy,
- * otherwise `Delete` for what the operator created and `Orphan` for what it adopted.
+ * The policy for one object: the annotation's, otherwise `Delete` for what the operator created and
+ * `Orphan` for what it adopted. Any other value is `Invalid`, never a default: read as `Delete`, a
+ * misspelt `orphan` would delete what the user meant to keep.
  */
 export const deletionPolicyFor = (options: {
   readonly annotation: string | undefined
   readonly adopted: boolean
-}): DeletionPolicy => {
-  if (options.annotation === "Delete" || options.annotation === "Orphan") return options.annotation
-  return options.adopted ? "Orphan" : "Delete"
+}): DeletionPolicyResult => {
+  const { annotation } = options
+  if (annotation === undefined) return { _tag: "Valid", policy: options.adopted ? "Orphan" : "Delete" }
+  if (annotation === "Delete" || annotation === "Orphan") return { _tag: "Valid", policy: annotation }
+  const quoted = annotation.length > quotedLimit ? `${annotation.slice(0, quotedLimit)}…` : annotation
+  return {
+    _tag: "Invalid",
+    message: `annotation ${deletionPolicyAnnotation} must be "Delete" or "Orphan" (case matters), not ${JSON.stringify(quoted)}`
+  }
 }
