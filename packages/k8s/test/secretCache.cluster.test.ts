@@ -306,9 +306,27 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
           ...plainSecret(ns, "labelled-conn", { masterkey: "sk-labelled" }),
           metadata: { ...labelledConn, labels: { [ownedLabel.key]: ownedLabel.value } }
         })
+        const changes = yield* Ref.make<ReadonlyArray<string>>([])
+        yield* cache.changes.pipe(
+          Stream.runForEach((k: ObjectKey) => Ref.update(changes, (l) => [...l, k.name])),
+          Effect.forkScoped
+        )
         yield* eventually("the labelled Secret cached", cache.owned(labelledConn), Option.isSome)
         assert.strictEqual(plainValue(yield* cache.referenced(labelledConn), "masterkey"), "sk-labelled")
         assert.strictEqual(yield* gets, 1)
+        // Its change is announced (the objects naming it are woken), and the next read has the new value.
+        yield* real.mergePatch(Secrets, labelledConn, {
+          data: { masterkey: Buffer.from("sk-labelled-2").toString("base64") }
+        })
+        yield* eventually("the labelled Secret's change announced", Ref.get(changes), (l) =>
+          l.includes("labelled-conn")
+        )
+        yield* eventually(
+          "the labelled Secret read again",
+          cache.referenced(labelledConn),
+          (found) => plainValue(found, "masterkey") === "sk-labelled-2"
+        )
+        assert.strictEqual(yield* gets, 2)
 
         // A named Secret over the limit fails with a message that says so, and is not fetched again until it changes.
         const heavy = { namespace: ns, name: "heavy" }

@@ -179,7 +179,7 @@ export class SecretCache extends Context.Service<
     wrote(secret: Secret): Effect.Effect<void>
     /** Drops the data held for a Secret no object names any more. */
     release(key: ObjectKey): Effect.Effect<void>
-    /** Keys of Secrets not owned that appeared, changed or went (first the ones that exist). */
+    /** Keys of Secrets that appeared, changed or went, labelled or not (first the ones that exist). */
     readonly changes: Stream.Stream<ObjectKey>
     /** Completes once both watches have listed. */
     readonly synced: Effect.Effect<void>
@@ -360,7 +360,8 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
         tooLarge.delete(k)
         if (pending.has(k)) releasedInFlight.add(k)
       }),
-    changes: metadata.events.pipe(
+    // Labelled ones too: an object may name one (as its connection Secret), and must see it change.
+    changes: Stream.merge(metadata.events, ownedInformer.events).pipe(
       Stream.filter((event) => event.type !== "Malformed"),
       Stream.map((event) => ({ namespace: event.object.metadata.namespace, name: event.object.metadata.name }))
     ),
