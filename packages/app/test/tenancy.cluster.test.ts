@@ -8,6 +8,7 @@
  * limited by a label to the objects of that test.
  */
 import { createHash } from "node:crypto"
+import { createServer, type Socket } from "node:net"
 import { assert, describe, layer } from "@effect/vitest"
 import type { Condition } from "@litellm-operator/core"
 import { ownerMetadataKey, readyOf } from "@litellm-operator/core"
@@ -620,6 +621,79 @@ describe("tenancy: no namespace reaches past its own", () => {
           const userKey = yield* kube.get(Secrets, { namespace: victim, name: "twin-litellm-key" })
           assert.isTrue((userKey.metadata.ownerReferences ?? []).some((r) => r.uid === user.metadata.uid))
         })
+    )
+
+    it.effect(
+      "a namespace whose LiteLLM never answers, with many objects, does not make another namespace's objects wait behind them",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          // The attacker's own LiteLLM: it takes connections and never answers (each call holds a worker until
+          // its timeout, retried three times).
+          const held = new Set<Socket>()
+          const tarpit = createServer((socket) => void held.add(socket))
+          yield* Effect.acquireRelease(
+            Effect.promise(() => new Promise<void>((resolve) => tarpit.listen(0, "127.0.0.1", resolve))),
+            () =>
+              Effect.promise(
+                () =>
+                  new Promise<void>((resolve) => {
+                    for (const socket of held) socket.destroy()
+                    tarpit.close(() => resolve())
+                  })
+              )
+          )
+          const address = tarpit.address()
+          const port = typeof address === "object" && address !== null ? address.port : 0
+          const { run, victim, attacker, connectionRef, meta } = yield* tenants({}, false)
+          // Two workers per kind (the harness's), and a one-second LiteLLM timeout.
+          yield* startOperator(
+            victim,
+            {
+              namespace: undefined,
+              labelSelector: `tenancy-run=${run}`,
+              instanceUrlTemplate: (yield* Simulator).url,
+              resyncPeriod: RESYNC,
+              deniedRetry: RESYNC
+            },
+            { timeout: "1 second" }
+          )
+          yield* createSecret(attacker, "tarpit", { url: `http://127.0.0.1:${port}`, masterkey: "sk-attacker-0000" })
+          for (let i = 0; i < 30; i++) {
+            yield* kube.create(VirtualKeys, {
+              metadata: meta(attacker, `slow-${i}`),
+              spec: { connectionRef: { secretRef: { name: "tarpit" } }, keyAlias: `slow-${i}` }
+            })
+          }
+          // Both workers are held by the attacker's keys.
+          yield* eventually(
+            "the tarpit holds both workers",
+            Effect.sync(() => held.size),
+            (n) => n >= 2
+          )
+          const startedAt = Date.now()
+          for (let i = 0; i < 6; i++) {
+            yield* kube.create(VirtualKeys, {
+              metadata: meta(victim, `fast-${i}`),
+              spec: { connectionRef, keyAlias: `fast-${i}` }
+            })
+          }
+          for (let i = 0; i < 6; i++) {
+            yield* eventually(
+              `fast-${i} Ready`,
+              kube.get(VirtualKeys, { namespace: victim, name: `fast-${i}` }),
+              (k) => isReady(k.status),
+              "60 seconds"
+            )
+          }
+          const waited = Date.now() - startedAt
+          // First come, first served, the victim's keys would wait for the 28 attacker keys ahead of them, two at
+          // a time, each some 5 s (four attempts of 1 s): over a minute. Served by namespace, a key of a namespace
+          // with nothing in flight waits only for the next free worker.
+          assert.isBelow(waited, 20_000, `the victim's keys took ${waited} ms`)
+          assert.isBelow(held.size, 30, "the attacker's keys were not all tried first")
+        }),
+      120_000
     )
 
     it.effect("a deletion whose credential LiteLLM rejects says DeletionBlocked with the way out", () =>

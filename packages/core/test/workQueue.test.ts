@@ -8,9 +8,16 @@ import * as DueHeap from "../src/queue/DueHeap.ts"
 
 type Q = WorkQueue.WorkQueue
 
-/** The model the real queue is checked against: plain sets and an array. */
+/**
+ * The model the real queue is checked against: plain maps and arrays. Ready keys wait per group
+ * (namespace); the next key comes from the group with the fewest keys in flight, then the lowest stamp
+ * (a group's stamp is renewed whenever it joins the line, is served, or has a key finish).
+ */
 interface Model {
-  queue: Array<string>
+  groups: Map<string, Array<string>>
+  stamps: Map<string, number>
+  nextStamp: number
+  inFlight: Map<string, number>
   dirty: Set<string>
   processing: Set<string>
   handedOut: Array<string>
@@ -18,6 +25,29 @@ interface Model {
   waiting: Map<string, number>
   now: number
 }
+
+const emptyModel = (): Model => ({
+  groups: new Map(),
+  stamps: new Map(),
+  nextStamp: 0,
+  inFlight: new Map(),
+  dirty: new Set(),
+  processing: new Set(),
+  handedOut: [],
+  waiting: new Map(),
+  now: 0
+})
+
+const copyModel = (m: Model): Model => ({
+  ...m,
+  groups: new Map([...m.groups].map(([g, ks]) => [g, [...ks]])),
+  stamps: new Map(m.stamps),
+  inFlight: new Map(m.inFlight),
+  dirty: new Set(m.dirty),
+  processing: new Set(m.processing),
+  handedOut: [...m.handedOut],
+  waiting: new Map(m.waiting)
+})
 
 /** The earliest due time, found by scanning: what the queue's heap must agree with. */
 const naiveNextDue = (m: Model): number | undefined =>
@@ -27,12 +57,58 @@ class Real {
   q: Q = WorkQueue.emptyQueue
 }
 
-const keys = fc.constantFrom("a", "b", "c", "d")
+const keys = fc.constantFrom("x/a", "x/b", "y/c", "z/d", "e")
+
+const group = (key: string) => (key.includes("/") ? key.slice(0, key.indexOf("/")) : key)
+const place = (m: Model, g: string) => m.stamps.set(g, m.nextStamp++)
+const readyCount = (m: Model) => [...m.groups.values()].reduce((n, ks) => n + ks.length, 0)
+
+const modelEnqueue = (m: Model, key: string) => {
+  const ks = m.groups.get(group(key))
+  if (ks === undefined) {
+    m.groups.set(group(key), [key])
+    place(m, group(key))
+  } else ks.push(key)
+}
 
 const modelAdd = (m: Model, key: string) => {
   if (m.dirty.has(key)) return
   m.dirty.add(key)
-  if (!m.processing.has(key)) m.queue.push(key)
+  if (!m.processing.has(key)) modelEnqueue(m, key)
+}
+
+const modelGet = (m: Model): string | undefined => {
+  let best: string | undefined
+  const rank = (g: string) => [m.inFlight.get(g) ?? 0, m.stamps.get(g) ?? 0] as const
+  for (const g of m.groups.keys()) {
+    if (best === undefined) best = g
+    else {
+      const [fa, sa] = rank(g)
+      const [fb, sb] = rank(best)
+      if (fa < fb || (fa === fb && sa < sb)) best = g
+    }
+  }
+  if (best === undefined) return undefined
+  const ks = m.groups.get(best) ?? []
+  const key = ks.shift()
+  if (key === undefined) return undefined
+  m.inFlight.set(best, (m.inFlight.get(best) ?? 0) + 1)
+  if (ks.length === 0) {
+    m.groups.delete(best)
+    m.stamps.delete(best)
+  } else place(m, best)
+  m.processing.add(key)
+  m.dirty.delete(key)
+  m.handedOut.push(key)
+  return key
+}
+
+/** The order keys would be handed out in if none finished meanwhile. */
+const modelReady = (m: Model): Array<string> => {
+  const copy = copyModel(m)
+  const out: Array<string> = []
+  for (let key = modelGet(copy); key !== undefined; key = modelGet(copy)) out.push(key)
+  return out
 }
 
 class Add implements fc.Command<Model, Real> {
@@ -44,7 +120,8 @@ class Add implements fc.Command<Model, Real> {
   run(m: Model, r: Real) {
     r.q = WorkQueue.add(r.q, this.key)
     modelAdd(m, this.key)
-    assert.strictEqual(WorkQueue.length(r.q), m.queue.length)
+    assert.strictEqual(WorkQueue.length(r.q), readyCount(m))
+    assert.deepStrictEqual(WorkQueue.ready(r.q), modelReady(m))
   }
   toString = () => `add(${this.key})`
 }
@@ -54,14 +131,11 @@ class Get implements fc.Command<Model, Real> {
   run(m: Model, r: Real) {
     const [key, q] = WorkQueue.get(r.q)
     r.q = q
-    const expected = m.queue.shift()
+    const wasProcessing = new Set(m.processing)
+    const expected = modelGet(m)
     assert.deepStrictEqual(Option.getOrUndefined(key), expected)
-    if (expected !== undefined) {
-      assert.isFalse(m.processing.has(expected), "a key was handed out twice while processing")
-      m.processing.add(expected)
-      m.dirty.delete(expected)
-      m.handedOut.push(expected)
-    }
+    if (expected !== undefined)
+      assert.isFalse(wasProcessing.has(expected), "a key was handed out twice while processing")
   }
   toString = () => "get"
 }
@@ -76,8 +150,14 @@ class Done implements fc.Command<Model, Real> {
     const key = [...m.processing][this.pick % m.processing.size]!
     r.q = WorkQueue.done(r.q, key)
     m.processing.delete(key)
-    if (m.dirty.has(key)) m.queue.push(key)
-    assert.strictEqual(WorkQueue.length(r.q), m.queue.length)
+    const g = group(key)
+    const left = (m.inFlight.get(g) ?? 0) - 1
+    if (left <= 0) m.inFlight.delete(g)
+    else m.inFlight.set(g, left)
+    if (m.groups.has(g)) place(m, g)
+    if (m.dirty.has(key)) modelEnqueue(m, key)
+    assert.strictEqual(WorkQueue.length(r.q), readyCount(m))
+    assert.deepStrictEqual(WorkQueue.ready(r.q), modelReady(m))
   }
   toString = () => `done(#${this.pick})`
 }
@@ -112,7 +192,7 @@ class Advance implements fc.Command<Model, Real> {
   run(m: Model, r: Real) {
     m.now += this.by
     r.q = WorkQueue.advance(r.q, m.now)
-    // Due keys join in due-time order (then by key); the FIFO gains exactly the ones not already in it.
+    // Due keys join in due-time order (then by key); the queue gains exactly the ones not already in it.
     const dueKeys = [...m.waiting]
       .filter(([, due]) => due <= m.now)
       .sort(([ka, a], [kb, b]) => a - b || (ka < kb ? -1 : ka > kb ? 1 : 0))
@@ -121,7 +201,7 @@ class Advance implements fc.Command<Model, Real> {
       m.waiting.delete(key)
       modelAdd(m, key)
     }
-    assert.deepStrictEqual(WorkQueue.ready(r.q), m.queue)
+    assert.deepStrictEqual(WorkQueue.ready(r.q), modelReady(m))
     assert.strictEqual(WorkQueue.nextDue(r.q), naiveNextDue(m))
     assert.strictEqual(HashMap.size(r.q.waiting), m.waiting.size)
   }
@@ -137,17 +217,10 @@ const commands = [
 ]
 
 describe("WorkQueue", () => {
-  it("never hands out a key twice while it is processing, and hands out every added key", () => {
+  it("never hands out a key twice while it is processing, hands out every added key, and serves namespaces as the model does", () => {
     fc.assert(
-      fc.property(fc.commands(commands, { maxCommands: 200 }), (cmds) => {
-        const model: Model = {
-          queue: [],
-          dirty: new Set(),
-          processing: new Set(),
-          handedOut: [],
-          waiting: new Map(),
-          now: 0
-        }
+      fc.property(fc.commands(commands, { maxCommands: 200, size: "medium" }), (cmds) => {
+        const model = emptyModel()
         const real = new Real()
         fc.modelRun(() => ({ model, real }), cmds)
         // Drain: finish everything in flight, let every delay pass, and take all that is left.
@@ -166,6 +239,34 @@ describe("WorkQueue", () => {
       }),
       { numRuns: 300 }
     )
+  })
+
+  it("a namespace with nothing in flight is served next, however many keys another has waiting", () => {
+    let q = WorkQueue.emptyQueue
+    for (let i = 0; i < 1000; i++) q = WorkQueue.add(q, `noisy/k${i}`)
+    // Four workers busy with the noisy namespace's keys.
+    const taken: Array<string> = []
+    for (let i = 0; i < 4; i++) {
+      const [key, next] = WorkQueue.get(q)
+      q = next
+      taken.push(Option.getOrThrow(key))
+    }
+    q = WorkQueue.add(q, "quiet/a")
+    q = WorkQueue.add(q, "quiet/b")
+    q = WorkQueue.done(q, taken[0] ?? "")
+    const [first, afterFirst] = WorkQueue.get(q)
+    assert.strictEqual(Option.getOrUndefined(first), "quiet/a")
+    // One of its keys in flight against the noisy namespace's three: still its turn.
+    const [second, afterSecond] = WorkQueue.get(afterFirst)
+    assert.strictEqual(Option.getOrUndefined(second), "quiet/b")
+    assert.strictEqual(WorkQueue.length(afterSecond), 999 - 4 + 1)
+    // Lines stay bounded: stale places are dropped as they surface or rebuilt away.
+    let churn = afterSecond
+    for (let i = 0; i < 5000; i++) {
+      const [key, next] = WorkQueue.get(churn)
+      churn = WorkQueue.add(WorkQueue.done(next, Option.getOrThrow(key)), Option.getOrThrow(key))
+    }
+    assert.isAtMost(churn.turnEntries, 2 * HashMap.size(churn.stamps) + 16)
   })
 
   it("keeps the earliest due time for a key added after a delay twice", () => {

@@ -13,7 +13,7 @@ import { inject } from "vitest"
 import type { OperatorOptions } from "../../src/Operator.ts"
 import { runOperator } from "../../src/Operator.ts"
 import { Readiness } from "../../src/observability/Readiness.ts"
-import { LiteLLMConnections } from "../../src/reconcile/LiteLLMConnections.ts"
+import { type ConnectionOptions, LiteLLMConnections } from "../../src/reconcile/LiteLLMConnections.ts"
 import { createConnectionSecretFor, createNamespace } from "./population.ts"
 
 export const MASTER_KEY = "sk-e2e-master-7Hq2LmVx9RtK4wPz"
@@ -66,7 +66,12 @@ const captureLogs = Logger.layer([Logger.map(Logger.formatJson, (line) => void c
  * Reads go through list snapshots up to half a resync period old, as in
  * production, taken from the first read on (tests have few objects).
  */
-export const startOperator = (namespace: string, overrides: Partial<OperatorOptions> = {}) =>
+export const startOperator = (
+  namespace: string,
+  overrides: Partial<OperatorOptions> = {},
+  /** Of its LiteLLM clients: e.g. a shorter timeout. */
+  connections: ConnectionOptions = {}
+) =>
   Effect.forkScoped(
     Effect.andThen(runOperator(operatorOptions(namespace, overrides)), Effect.never).pipe(
       // One per operator process, as in production: its memory of connections dies with it.
@@ -74,7 +79,8 @@ export const startOperator = (namespace: string, overrides: Partial<OperatorOpti
         Layer.fresh(
           LiteLLMConnections.layerWith({
             listMaxAge: Duration.divideUnsafe(operatorOptions(namespace, overrides).resyncPeriod, 2),
-            listMinDemand: 1
+            listMinDemand: 1,
+            ...connections
           })
         )
       ),
