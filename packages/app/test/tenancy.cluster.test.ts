@@ -692,6 +692,14 @@ describe("tenancy: no namespace reaches past its own", () => {
           // with nothing in flight waits only for the next free worker.
           assert.isBelow(waited, 20_000, `the victim's keys took ${waited} ms`)
           assert.isBelow(held.size, 30, "the attacker's keys were not all tried first")
+          // Nor does each of the attacker's keys wait out the timeout: once a call found no answer, its LiteLLM is
+          // left quiet, and the keys say so at once.
+          const quieted = yield* eventually(
+            "an attacker key told its LiteLLM is quiet",
+            kube.list(VirtualKeys, { namespace: attacker }),
+            (list) => list.items.some((k) => conditionOf(k.status)?.message?.includes("no call is sent to it") === true)
+          )
+          assert.isAbove(quieted.items.length, 0)
         }),
       120_000
     )

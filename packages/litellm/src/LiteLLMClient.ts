@@ -4,7 +4,9 @@
  * action with the idempotency rules that make retries and repeats safe.
  *
  * Every call has a timeout; retryable failures (Unavailable, RateLimited) are
- * retried with backoff. Every call is safe to repeat: reads are, and all of the
+ * retried with backoff. A LiteLLM that takes connections and never answers
+ * would hold every caller for all its attempts; once a call found it so, calls
+ * fail at once for a quiet period, then one call at a time tries it again. Every call is safe to repeat: reads are, and all of the
  * operator's creates carry a caller-chosen id or key (a repeat finds it). The master key and raw
  * keys stay `Redacted`; LiteLLM's messages are scrubbed before they reach an
  * error, and the Authorization header is redacted in spans.
@@ -13,7 +15,7 @@
 import { createHash } from "node:crypto"
 import type { LiteLLMAction } from "@litellm-operator/core"
 import { JsonObject, ObservedKey, ObservedTeam, ObservedUser } from "@litellm-operator/core"
-import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Layer, Option, Redacted, Schema, Stream } from "effect"
 import { FetchHttpClient, Headers, HttpClient, HttpClientRequest, UrlParams } from "effect/http"
 import { recordCall } from "./ClientMetrics.ts"
 import { classify, parseErrorBody, parseRetryAfter } from "./ErrorEnvelope.ts"
@@ -40,6 +42,8 @@ export interface LiteLLMConnection {
   /** Per attempt; default 10 seconds. */
   readonly timeout?: Duration.Input
   readonly retry?: Partial<RetryOptions>
+  /** How long calls are not sent after one found no answer on every attempt: first, and at most (doubling between). */
+  readonly quiet?: { readonly first?: Duration.Input; readonly max?: Duration.Input }
 }
 
 export type MemberRole = "admin" | "user"
@@ -220,7 +224,9 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
         orElse: () =>
           Effect.flatMap(elapsed, (d) => recordCall(call.path, "timeout", d)).pipe(
             Effect.andThen(
-              Effect.fail(fail(call, new Unavailable({ message: `no answer within ${Duration.format(timeout)}` })))
+              Effect.fail(
+                fail(call, new Unavailable({ message: `no answer within ${Duration.format(timeout)}`, timedOut: true }))
+              )
             )
           )
       }),
@@ -247,11 +253,43 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   })
 
   // Every call is retried: reads are safe to repeat, and every write the operator sends is too (see the header).
-  const send = (call: Call): Result<unknown> =>
+  const retried = (call: Call): Result<unknown> =>
     Effect.retry(attempt(call), schedule).pipe(
       Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADER_NAMES),
       Effect.provideService(UrlParams.CurrentRedactedNames, ["key"])
     )
+
+  // After a call found no answer on every attempt: no call is sent until `until`, the period doubling (to `max`)
+  // while LiteLLM stays silent; then one call at a time tries (`trying`), and any answer, even a refusal, ends it.
+  const quietFirst = Duration.toMillis(Duration.fromInputUnsafe(connection.quiet?.first ?? Duration.seconds(1)))
+  const quietMax = Duration.toMillis(Duration.fromInputUnsafe(connection.quiet?.max ?? Duration.minutes(1)))
+  const quiet = { until: 0, period: 0, trying: false }
+
+  const send = (call: Call): Result<unknown> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (quiet.period > 0 && (now < quiet.until || quiet.trying)) {
+        const left = Math.max(0, quiet.until - now)
+        const message = `LiteLLM did not answer lately (a call found no answer within ${Duration.format(timeout)} on every attempt); no call is sent to it ${left > 0 ? `for ${Math.ceil(left / 1000)} s more` : "while another call tries it"}`
+        return Effect.fail(fail(call, new Unavailable({ message })))
+      }
+      const trial = quiet.period > 0
+      if (trial) quiet.trying = true
+      return Effect.onExit(retried(call), (exit) =>
+        Effect.flatMap(Clock.currentTimeMillis, (at) =>
+          Effect.sync(() => {
+            if (trial) quiet.trying = false
+            if (Exit.hasInterrupts(exit)) return
+            const error = Option.getOrUndefined(Exit.findErrorOption(exit))
+            if (error === undefined || error.reason._tag !== "Unavailable" || error.reason.timedOut !== true) {
+              quiet.period = 0
+            } else if (trial || at >= quiet.until) {
+              quiet.period = quiet.period === 0 ? quietFirst : Math.min(2 * quiet.period, quietMax)
+              quiet.until = at + quiet.period
+            }
+          })
+        )
+      )
+    })
 
   const decode = <S extends Schema.Top & { readonly DecodingServices: never }>(
     operation: string,

@@ -44,7 +44,9 @@ export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited"
 
 /** 5xx, a timeout, or the connection failed: worth trying again later. */
 export class Unavailable extends Schema.TaggedError<Unavailable>()("Unavailable", {
-  message: Schema.String
+  message: Schema.String,
+  /** The attempt found no answer within the timeout (LiteLLM took the connection and said nothing). */
+  timedOut: Schema.optionalKey(Schema.Literal(true))
 }) {}
 
 export const LiteLLMErrorReason = Schema.Union([

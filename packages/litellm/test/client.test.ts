@@ -110,6 +110,60 @@ describe("client: retries", () => {
     }).pipe(withClient({}, { timeout: "150 millis", retry: { times: 1, base: "5 millis", cap: "10 millis" } }))
   )
 
+  it.live("a LiteLLM that does not answer is not waited for by every call: quiet, then one call tries it", () =>
+    Effect.gen(function* () {
+      const { client, sim } = yield* services
+      yield* client.teamNew("t1")
+      yield* sim.setFaults([{ endpoint: "/team/info", kind: "hang" }])
+      const silent = yield* Effect.flip(client.teamInfo("t1"))
+      assert.include(silent.message, "no answer within")
+      assert.strictEqual(yield* sim.callsTo("/team/info"), 2)
+      // Quiet: these fail at once, and nothing reaches LiteLLM.
+      const started = yield* Clock.currentTimeMillis
+      const quiet = yield* Effect.all(
+        Array.from({ length: 5 }, () => Effect.flip(client.teamInfo("t1"))),
+        { concurrency: "unbounded" }
+      )
+      assert.isBelow((yield* Clock.currentTimeMillis) - started, 100)
+      for (const error of quiet) {
+        assert.strictEqual(error.reason._tag, "Unavailable")
+        assert.include(error.message, "no call is sent to it for")
+      }
+      assert.strictEqual(yield* sim.callsTo("/team/info"), 2)
+      // Once the period is over one call tries, while the others still fail at once; still silent: a longer period.
+      yield* Effect.sleep("350 millis")
+      const [tried, meanwhile] = yield* Effect.all(
+        [Effect.flip(client.teamInfo("t1")), Effect.delay(Effect.flip(client.teamInfo("t1")), "50 millis")],
+        { concurrency: "unbounded" }
+      )
+      assert.include(tried.message, "no answer within")
+      assert.include(meanwhile.message, "while another call tries it")
+      assert.strictEqual(yield* sim.callsTo("/team/info"), 4)
+      const longer = yield* Effect.flip(client.teamInfo("t1"))
+      assert.match(longer.message, /for 1 s more/)
+      // LiteLLM answers again: the next call after the period tries, finds it, and calls flow as before.
+      yield* sim.setFaults([])
+      yield* Effect.sleep("650 millis")
+      assert.isTrue(Option.isSome(yield* client.teamInfo("t1")))
+      assert.isTrue(Option.isSome(yield* client.teamInfo("t1")))
+      assert.strictEqual(yield* sim.callsTo("/team/info"), 6)
+      // A refusal is an answer too: it does not make LiteLLM quiet.
+      yield* sim.setFaults([{ endpoint: "/team/info", kind: "error", status: 500 }])
+      yield* Effect.flip(client.teamInfo("t1"))
+      yield* sim.setFaults([])
+      assert.isTrue(Option.isSome(yield* client.teamInfo("t1")))
+    }).pipe(
+      withClient(
+        {},
+        {
+          timeout: "100 millis",
+          retry: { times: 1, base: "5 millis", cap: "10 millis" },
+          quiet: { first: "300 millis", max: "600 millis" }
+        }
+      )
+    )
+  )
+
   it.live("a dropped connection is Unavailable and retried", () =>
     Effect.gen(function* () {
       const { client, sim } = yield* services
