@@ -958,6 +958,8 @@ export interface UnrelatedSecretsResult {
   readonly secretBytes: number
   /** They carried the operator's label, their data under a key Secret's entry names (as any tenant may). */
   readonly posing: boolean
+  /** Instead of Secrets: VirtualKeys of the namespace, each made that large by finalizers (as any tenant may). */
+  readonly bloated: boolean
   readonly nodeOptions: ReadonlyArray<string>
   readonly without: SettledMemory
   readonly with: SettledMemory
@@ -986,6 +988,7 @@ export interface UnrelatedSecretsOptions {
   readonly secrets: number
   readonly secretBytes: number
   readonly posing: boolean
+  readonly bloated: boolean
   readonly timeout: Duration.Input
 }
 
@@ -1059,25 +1062,42 @@ const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
   const without = yield* settled
   const creating = Date.now()
   // A few at a time: each is one etcd write of up to ~1 MiB (etcd refuses requests above 1.5 MiB).
+  /** A VirtualKey of the namespace with some `secretBytes` of finalizers (about 30 bytes each as JSON). */
+  const bloatedKey = (i: number) =>
+    kube.create(VirtualKeys, {
+      metadata: {
+        namespace,
+        name: `unrelated-${i}`,
+        labels: { [unrelatedLabel]: "true" },
+        finalizers: Array.from(
+          { length: Math.floor(options.secretBytes / 30) },
+          (_, f) => `tenant.example/hold-${String(f).padStart(8, "0")}`
+        )
+      },
+      spec: { connectionRef: { secretRef: { name: "litellm" } }, keyAlias: `unrelated-${i}` }
+    })
   yield* Effect.forEach(
     Array.from({ length: options.secrets }, (_, i) => i),
     (i) =>
-      kube
-        .create(Secrets, {
-          metadata: {
-            namespace,
-            name: `unrelated-${i}`,
-            labels: { [unrelatedLabel]: "true", ...(options.posing ? managedByLabels : {}) }
-          },
-          type: "Opaque",
-          data: options.posing
-            ? {
-                key: randomBytes(options.secretBytes / 2).toString("base64"),
-                url: randomBytes(options.secretBytes / 2).toString("base64")
-              }
-            : { blob: randomBytes(options.secretBytes).toString("base64") }
-        })
-        .pipe(Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 20, while: (e) => e.retryable })),
+      (options.bloated
+        ? Effect.asVoid(bloatedKey(i))
+        : kube
+            .create(Secrets, {
+              metadata: {
+                namespace,
+                name: `unrelated-${i}`,
+                labels: { [unrelatedLabel]: "true", ...(options.posing ? managedByLabels : {}) }
+              },
+              type: "Opaque",
+              data: options.posing
+                ? {
+                    key: randomBytes(options.secretBytes / 2).toString("base64"),
+                    url: randomBytes(options.secretBytes / 2).toString("base64")
+                  }
+                : { blob: randomBytes(options.secretBytes).toString("base64") }
+            })
+            .pipe(Effect.asVoid)
+      ).pipe(Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 20, while: (e) => e.retryable })),
     { concurrency: 8, discard: true }
   )
   const createSeconds = seconds(Date.now() - creating)
@@ -1091,7 +1111,12 @@ const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
   // quota. One at a time: a collection delete answers with every object it deleted, here more than a string holds.
   yield* Effect.forEach(
     Array.from({ length: options.secrets }, (_, i) => i),
-    (i) => kube.delete(Secrets, { namespace, name: `unrelated-${i}` }).pipe(Effect.ignore),
+    (i) =>
+      options.bloated
+        ? kube
+            .mergePatch(VirtualKeys, { namespace, name: `unrelated-${i}` }, { metadata: { finalizers: null } })
+            .pipe(Effect.andThen(kube.delete(VirtualKeys, { namespace, name: `unrelated-${i}` })), Effect.ignore)
+        : kube.delete(Secrets, { namespace, name: `unrelated-${i}` }).pipe(Effect.ignore),
     { concurrency: 8, discard: true }
   )
   return {
@@ -1099,6 +1124,7 @@ const unrelatedSecretsScoped = Effect.fn("unrelatedSecrets")(function* (
     secrets: options.secrets,
     secretBytes: options.secretBytes,
     posing: options.posing,
+    bloated: options.bloated,
     nodeOptions: env.nodeOptions,
     without,
     with: withSecrets,

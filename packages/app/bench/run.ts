@@ -26,7 +26,8 @@
  * `--only sweep [--sweep-sizes 1000,10000,50000]` (the size sweep alone, as
  * JSON; 50,000 takes long and is left out of the full run by default),
  * `--unrelated-mib <n>` (the unrelated Secrets' total, default 1024;
- * `--unrelated-posing`: labelled as the operator's, as a tenant may),
+ * `--unrelated-posing`: labelled as the operator's, as a tenant may;
+ * `--unrelated-bloated`: VirtualKeys of the namespace made that large by finalizers instead),
  * `--only live` (objects created while the operator runs, 32 at a time: time,
  * operator CPU-seconds, LiteLLM calls by endpoint, API-server requests, peak
  * RSS; printed as JSON, BENCHMARKS.md untouched; `--workers <n>`: the
@@ -105,6 +106,8 @@ interface BenchOptions {
   readonly unrelatedMib: number
   /** `--unrelated-posing`: the unrelated Secrets carry the operator's label (see load.ts `unrelatedSecrets`). */
   readonly unrelatedPosing: boolean
+  /** `--unrelated-bloated`: VirtualKeys made large by finalizers instead of Secrets (see load.ts `unrelatedSecrets`). */
+  readonly unrelatedBloated: boolean
   /** `--sweep-steady`: after each sweep point, a steady-state window on its namespace. */
   readonly sweepSteady: boolean
   readonly entry: string | undefined
@@ -320,13 +323,14 @@ const program = (o: BenchOptions) =>
       const unrelatedAt = Math.round(1000 * o.scale)
       const unrelatedSecretCount = Math.max(1, Math.round(o.unrelatedMib * o.scale))
       yield* log(
-        `bench: memory at ${unrelatedAt} objects without and with ${unrelatedSecretCount} unrelated Secrets of 1 MiB…`
+        `bench: memory at ${unrelatedAt} objects without and with ${unrelatedSecretCount} unrelated ${o.unrelatedBloated ? "VirtualKeys" : "Secrets"} of 1 MiB…`
       )
       const unrelated = {
         ...(yield* unrelatedSecrets(env, unrelatedAt, {
           secrets: unrelatedSecretCount,
           secretBytes: UNRELATED_SECRET_BYTES,
           posing: o.unrelatedPosing,
+          bloated: o.unrelatedBloated,
           timeout
         })),
         loadAfter: load()
@@ -546,7 +550,7 @@ const report = (r: Results, o: BenchOptions): string => {
     `### With unrelated Secrets`,
     "",
     `A converged namespace of ${fmt(u.objects)} objects, measured by a freshly started operator (settled, then a full GC), then again after ` +
-      `${fmt(u.secrets)} unrelated Secrets of ${fmt(u.secretBytes / 1024, 0)} KiB of random data each${u.posing ? ", labelled as the operator's with their data under a key Secret's entry names," : ""} were added to it (${size(u.secrets * u.secretBytes)}; ` +
+      `${u.bloated ? `${fmt(u.secrets)} VirtualKeys of ${fmt(u.secretBytes / 1024, 0)} KiB of a tenant's finalizers each` : `${fmt(u.secrets)} unrelated Secrets of ${fmt(u.secretBytes / 1024, 0)} KiB of random data each`}${u.posing ? ", labelled as the operator's with their data under a key Secret's entry names," : ""} were added to it (${size(u.secrets * u.secretBytes)}; ` +
       `created 8 at a time in ${fmt(u.createSeconds, 0)} s; etcd's database then ${u.storageBytes === undefined ? "?" : size(u.storageBytes)}; deleted again afterwards).`,
     "",
     "| | RSS | peak RSS | live heap after GC | RSS after GC |",
@@ -745,6 +749,12 @@ const bench = Command.make(
       ),
       Flag.withDefault(false)
     ),
+    unrelatedBloated: Flag.Boolean("unrelated-bloated").pipe(
+      Flag.withDescription(
+        "instead of Secrets, VirtualKeys of the namespace each made 1 MiB large by a tenant's finalizers"
+      ),
+      Flag.withDefault(false)
+    ),
     settle: Flag.Int("settle").pipe(
       Flag.withDescription(
         "with --only memory: also the RSS this many seconds after convergence (above 10), before the full GC"
@@ -811,6 +821,7 @@ const bench = Command.make(
       }),
       unrelatedMib: flags.unrelatedMib,
       unrelatedPosing: flags.unrelatedPosing,
+      unrelatedBloated: flags.unrelatedBloated,
       sweepSteady: flags.sweepSteady,
       entry: Option.getOrUndefined(flags.entry),
       operatorCommand: Option.getOrUndefined(flags.operatorCommand),

@@ -94,6 +94,10 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
       ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
       // Only what a reconcile reads of the metadata a tenant controls, laid out as JSON.parse lays it out.
       transform: cachedForm,
+      // A tenant can make each object some 1.5 MB (labels, finalizers): listed one at a time, never a page of
+      // them at once; from a server that refuses streaming lists, in pages of 100.
+      streamingList: true,
+      pageSize: 100,
       ...(indexers === undefined ? {} : { indexers })
     })
     yield* readiness.expect(`informer/${type.kind}`)

@@ -8,7 +8,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { virtualKeySpecArb } from "@litellm-operator/core/arbitraries"
 import type { VirtualKeyResource } from "@litellm-operator/k8s"
 import fc from "fast-check"
-import { annotationValueLimit, cachedForm, operatorAnnotations } from "../src/reconcile/cachedForm.ts"
+import {
+  annotationValueLimit,
+  cachedForm,
+  finalizersKept,
+  leftOutFinalizers,
+  operatorAnnotations
+} from "../src/reconcile/cachedForm.ts"
+import { finalizer } from "../src/reconcile/finalizer.ts"
 
 const keyArb = fc.oneof(
   fc.string({ minLength: 1, maxLength: 20 }),
@@ -55,6 +62,35 @@ describe("cachedForm", () => {
         assert.deepStrictEqual(operatorAnnotations(cached), expected)
         for (const value of Object.values(keptAnnotations ?? {})) assert.isAtMost(value.length, annotationValueLimit)
       })
+    ))
+
+  it("keeps up to 16 finalizers as they are; of more, only the operator's and a mark that they were cut", () =>
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom("tenant.example/a", "tenant.example/b", "kubernetes.io/x"), { maxLength: 40 }),
+        fc.option(fc.nat(40), { nil: undefined }),
+        (others, at) => {
+          const finalizers = at === undefined ? others : [...others.slice(0, at), finalizer, ...others.slice(at)]
+          const vk: VirtualKeyResource = {
+            apiVersion: "auth.litellm.ai/v1alpha1",
+            kind: "VirtualKey",
+            metadata: { name: "vk", namespace: "tenant", uid: "u-1", resourceVersion: "7", generation: 1, finalizers },
+            spec: { connectionRef: { secretRef: { name: "conn" } }, keyAlias: "a" }
+          }
+          const cached = cachedForm(vk).metadata.finalizers ?? []
+          // Whether the operator's finalizer is there is always kept.
+          assert.strictEqual(cached.includes(finalizer), finalizers.includes(finalizer))
+          if (finalizers.length <= finalizersKept) {
+            assert.deepStrictEqual(cached, finalizers)
+            assert.isFalse(leftOutFinalizers(cachedForm(vk)))
+          } else {
+            assert.isAtMost(cached.length, 2)
+            assert.isTrue(leftOutFinalizers(cachedForm(vk)))
+            // The mark is no finalizer name the API server takes (a qualified name has no spaces or parentheses).
+            assert.match(cached.at(-1) ?? "", /^\(\d+ finalizers left out of the cache\)$/)
+          }
+        }
+      )
     ))
 
   it("costs nothing for a tenant's large labels and annotations", () => {

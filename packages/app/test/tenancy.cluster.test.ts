@@ -930,6 +930,40 @@ describe("tenancy: no namespace reaches past its own", () => {
       })
     )
 
+    it.effect(
+      "finalizers a tenant adds, however many, are neither kept in the cache nor lost when the operator writes its own",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          const { attacker, connectionRef, meta } = yield* tenants()
+          const theirs = Array.from({ length: 300 }, (_, i) => `tenant.example/hold-${i}`)
+          yield* kube.create(VirtualKeys, {
+            metadata: { ...meta(attacker, "fenced"), finalizers: theirs },
+            spec: { connectionRef, keyAlias: `fenced-${attacker}` }
+          })
+          const ready = yield* eventually(
+            "the fenced key Ready",
+            kube.get(VirtualKeys, { namespace: attacker, name: "fenced" }),
+            (o) => isReady(o.status)
+          )
+          // The operator added its finalizer to the whole list, read fresh (its cache holds only its own of them).
+          assert.deepStrictEqual(ready.metadata.finalizers, [...theirs, "auth.litellm.ai/finalizer"])
+          yield* kube.delete(VirtualKeys, { namespace: attacker, name: "fenced" })
+          const left = yield* eventually(
+            "the operator's finalizer removed",
+            kube.get(VirtualKeys, { namespace: attacker, name: "fenced" }),
+            (o) => !(o.metadata.finalizers ?? []).includes("auth.litellm.ai/finalizer")
+          )
+          assert.deepStrictEqual(left.metadata.finalizers, theirs, "the tenant's finalizers are all still there")
+          // Let it go.
+          yield* kube.mergePatch(
+            VirtualKeys,
+            { namespace: attacker, name: "fenced" },
+            { metadata: { finalizers: null } }
+          )
+        })
+    )
+
     it.effect("an object orphaned and created again in the same namespace takes its LiteLLM object back", () =>
       Effect.gen(function* () {
         const kube = yield* KubeClient

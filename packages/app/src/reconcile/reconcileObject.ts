@@ -28,7 +28,7 @@ import { EventRecorder, KubeClient, keyOf, keyString, type SecretCache } from "@
 import { Clock, DateTime, Duration, Effect, Metric, Option } from "effect"
 import { refusalsTotal, statusPatchesTotal } from "../observability/OperatorMetrics.ts"
 import type { ReconcileResult } from "../runtime/Controller.ts"
-import { operatorAnnotations } from "./cachedForm.ts"
+import { leftOutFinalizers, operatorAnnotations } from "./cachedForm.ts"
 import { finalizer } from "./finalizer.ts"
 import type { KindHandler } from "./KindHandler.ts"
 import { connectionFingerprint, LiteLLMConnections } from "./LiteLLMConnections.ts"
@@ -89,6 +89,8 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   const kind = handler.type.kind
   const deleting = object.metadata.deletionTimestamp !== undefined
   const hasFinalizer = object.metadata.finalizers?.includes(finalizer) === true
+  // Finalizers are written as a whole list: from the cached object unless the cache cut it (then from a fresh read).
+  const finalizerTarget = leftOutFinalizers(object) ? key : object
   const self: OwnerRef = {
     installation: settings.installation,
     namespace: key.namespace,
@@ -145,7 +147,7 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   if (deleting) {
     if (!hasFinalizer) return {}
     const finish = Effect.fnUntraced(function* (reason: string, note: string) {
-      yield* kube.removeFinalizer(handler.type, object, finalizer)
+      yield* kube.removeFinalizer(handler.type, finalizerTarget, finalizer)
       yield* connections.forget(objectKey)
       yield* refusals.release(objectKey)
       yield* ownWrites.forget(objectKey)
@@ -220,7 +222,9 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
   }
   const deletionPolicy = policy.policy
   // The finalizer goes on before anything exists in LiteLLM, so a deletion can never leak it.
-  const current = hasFinalizer ? object : yield* Effect.flatMap(kube.addFinalizer(handler.type, object, finalizer), own)
+  const current = hasFinalizer
+    ? object
+    : yield* Effect.flatMap(kube.addFinalizer(handler.type, finalizerTarget, finalizer), own)
   const connection = yield* resolveConnection(
     handler.connectionRef(object),
     key.namespace,

@@ -213,10 +213,16 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
         case "BOOKMARK":
           if (!event.initialEventsEnd) return Effect.void
           initial.listing = false
-          return replaceAll({
-            items: initial.items,
-            malformed: initial.malformed,
-            resourceVersion: event.resourceVersion
+          // The watch goes on for minutes: it keeps no hold on the list's objects (the store has them).
+          return Effect.suspend(() => {
+            const listed = {
+              items: initial.items,
+              malformed: initial.malformed,
+              resourceVersion: event.resourceVersion
+            }
+            initial.items = []
+            initial.malformed = []
+            return replaceAll(listed)
           })
         case "MALFORMED":
           return Effect.sync(() => {
