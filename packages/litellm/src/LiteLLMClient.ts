@@ -6,8 +6,9 @@
  * Every call has a timeout; retryable failures (Unavailable, RateLimited) are
  * retried with backoff. A LiteLLM that takes connections and never answers
  * would hold every caller for all its attempts; once a call found it so, calls
- * fail at once for a quiet period, then one call at a time tries it again. Every call is safe to repeat: reads are, and all of the
- * operator's creates carry a caller-chosen id or key (a repeat finds it). The master key and raw
+ * fail at once for a quiet period, then one call at a time tries it again.
+ * Every call is safe to repeat: reads are, and all of the operator's creates
+ * carry a caller-chosen id or key (a repeat finds it). The master key and raw
  * keys stay `Redacted`; LiteLLM's messages are scrubbed before they reach an
  * error, and the Authorization header is redacted in spans.
  */
