@@ -17,7 +17,14 @@ import { createHash } from "node:crypto"
 import type { LiteLLMAction } from "@litellm-operator/core"
 import { JsonObject, ObservedKey, ObservedTeam, ObservedUser } from "@litellm-operator/core"
 import { Clock, Context, Duration, Effect, Exit, Layer, Option, Redacted, Schema, Stream } from "effect"
-import { FetchHttpClient, Headers, HttpClient, HttpClientRequest, UrlParams } from "effect/http"
+import {
+  FetchHttpClient,
+  Headers,
+  HttpClient,
+  HttpClientRequest,
+  type HttpClientResponse,
+  UrlParams
+} from "effect/http"
 import { recordCall } from "./ClientMetrics.ts"
 import { classify, parseErrorBody, parseRetryAfter } from "./ErrorEnvelope.ts"
 import { Invalid, LiteLLMError, type LiteLLMErrorReason, NotFound, Unavailable } from "./LiteLLMError.ts"
@@ -45,6 +52,8 @@ export interface LiteLLMConnection {
   readonly retry?: Partial<RetryOptions>
   /** How long calls are not sent after one found no answer on every attempt: first, and at most (doubling between). */
   readonly quiet?: { readonly first?: Duration.Input; readonly max?: Duration.Input }
+  /** The largest answer read, in bytes; default 8 MiB (a longer one is cut off and the attempt fails). */
+  readonly maxAnswerBytes?: number
 }
 
 export type MemberRole = "admin" | "user"
@@ -188,6 +197,8 @@ interface Call {
 
 const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unknown))
 
+const utf8 = new TextDecoder()
+
 const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   const timeout = Duration.fromInputUnsafe(connection.timeout ?? Duration.seconds(10))
   const schedule = retrySchedule({ ...defaultRetryOptions, ...connection.retry })
@@ -209,6 +220,37 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
 
   const clean = (call: Call, text: string) => scrub(text, [connection.masterKey, ...(call.secrets ?? [])])
 
+  // LiteLLM's answers are far smaller (a page of 100 keys is some 150 KB); a URL that answers without end
+  // (a tenant's own "LiteLLM") must not fill the operator's memory.
+  const maxAnswerBytes = connection.maxAnswerBytes ?? 8 * 1024 * 1024
+  const tooLong = (call: Call) =>
+    fail(call, new Unavailable({ message: `the answer is longer than ${maxAnswerBytes} bytes; not read further` }))
+  /** The body as text, up to `maxAnswerBytes`: past that the transfer is stopped and the attempt fails. */
+  const boundedText = (call: Call, response: HttpClientResponse.HttpClientResponse) => {
+    const declared = Number(response.headers["content-length"])
+    if (Number.isFinite(declared) && declared > maxAnswerBytes) return Effect.fail(tooLong(call))
+    return response.stream.pipe(
+      Stream.runFoldEffect(
+        (): { chunks: Array<Uint8Array>; size: number } => ({ chunks: [], size: 0 }),
+        (read, chunk): Effect.Effect<{ chunks: Array<Uint8Array>; size: number }, LiteLLMError> => {
+          read.size += chunk.length
+          if (read.size > maxAnswerBytes) return Effect.fail(tooLong(call))
+          read.chunks.push(chunk)
+          return Effect.succeed(read)
+        }
+      ),
+      Effect.map(({ chunks, size }) => {
+        const all = new Uint8Array(size)
+        let at = 0
+        for (const chunk of chunks) {
+          all.set(chunk, at)
+          at += chunk.length
+        }
+        return utf8.decode(all)
+      })
+    )
+  }
+
   /** One attempt: send, read the body, turn a non-2xx answer into a LiteLLMError. */
   const attempt = Effect.fnUntraced(function* (call: Call) {
     const started = yield* Clock.currentTimeMillis
@@ -217,7 +259,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     if (call.urlParams !== undefined) request = HttpClientRequest.setUrlParams(request, call.urlParams)
     if (call.body !== undefined) request = HttpClientRequest.bodyJsonUnsafe(request, call.body)
     const exchange = Effect.flatMap(http.execute(request), (response) =>
-      Effect.map(response.text, (text) => ({ response, text }))
+      Effect.map(boundedText(call, response), (text) => ({ response, text }))
     )
     const { response, text } = yield* exchange.pipe(
       Effect.timeoutOrElse({

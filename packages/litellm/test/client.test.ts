@@ -4,6 +4,7 @@
  * simulator's per-endpoint call counters.
  */
 import { createHash } from "node:crypto"
+import { createServer, type Server } from "node:http"
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Metric, Option, Redacted } from "effect"
 import { FetchHttpClient } from "effect/http"
@@ -162,6 +163,57 @@ describe("client: retries", () => {
         }
       )
     )
+  )
+
+  it.live("an answer longer than the limit is cut off, whether endless or declared so", () =>
+    Effect.gen(function* () {
+      // A "LiteLLM" (a tenant may name any URL) that answers its readiness without end, and a team's info with a
+      // length of 100 MB it never sends.
+      const server = yield* Effect.acquireRelease(
+        Effect.promise(
+          () =>
+            new Promise<Server>((resolve) => {
+              const s = createServer((request, response) => {
+                if (request.url?.startsWith("/team/info") === true) {
+                  response.writeHead(200, { "content-type": "application/json", "content-length": 100_000_000 })
+                  response.flushHeaders()
+                  return
+                }
+                response.writeHead(200, { "content-type": "application/json" })
+                const chunk = Buffer.alloc(64 * 1024, 0x20)
+                const pump = () => {
+                  while (!response.destroyed && response.write(chunk)) {}
+                }
+                response.on("drain", pump)
+                pump()
+              })
+              s.listen(0, "127.0.0.1", () => resolve(s))
+            })
+        ),
+        (s) =>
+          Effect.promise(
+            () =>
+              new Promise<void>((resolve) => {
+                s.closeAllConnections()
+                s.close(() => resolve())
+              })
+          )
+      )
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const client = yield* LiteLLMClient.make({
+        url: `http://127.0.0.1:${port}`,
+        masterKey: Redacted.make("sk-x"),
+        timeout: "20 seconds",
+        retry: { times: 0 },
+        maxAnswerBytes: 1024 * 1024
+      })
+      const endless = yield* Effect.flip(client.readiness)
+      assert.strictEqual(endless.reason._tag, "Unavailable")
+      assert.include(endless.message, "longer than 1048576 bytes")
+      const declared = yield* Effect.flip(client.teamInfo("t1"))
+      assert.include(declared.message, "longer than 1048576 bytes")
+    }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer))
   )
 
   it.live("a dropped connection is Unavailable and retried", () =>
