@@ -60,7 +60,11 @@ const decodeC = Schema.decodeUnknownOption(EnvelopeC)
 const issueText = (issue: typeof ValidationIssue.Type): string =>
   issue.loc === undefined ? issue.msg : `${issue.loc.join(".")}: ${issue.msg}`
 
-/** Reads any of the three envelopes; anything else keeps a short excerpt of the body. */
+/**
+ * Reads any of the three envelopes. Anything else is not quoted: a connection's URL is whatever its Secret
+ * says (a tenant's own, possibly another service the operator can reach and the tenant cannot), and the
+ * message goes into the object's status.
+ */
 export const parseErrorBody = (body: unknown, text: string): ErrorBody => {
   const a = decodeA(body)
   if (Option.isSome(a)) {
@@ -82,7 +86,11 @@ export const parseErrorBody = (body: unknown, text: string): ErrorBody => {
             : JSON.stringify(detail)
     return { shape: "B", message, type: undefined }
   }
-  return { shape: "unknown", message: text.slice(0, 300), type: undefined }
+  return {
+    shape: "unknown",
+    message: `an answer of ${text.length} characters in none of LiteLLM's error formats (is the URL LiteLLM's?)`,
+    type: undefined
+  }
 }
 
 /** `retry-after` as milliseconds: delta-seconds or an HTTP date. */
