@@ -165,55 +165,75 @@ describe("client: retries", () => {
     )
   )
 
-  it.live("an answer longer than the limit is cut off, whether endless or declared so", () =>
-    Effect.gen(function* () {
-      // A "LiteLLM" (a tenant may name any URL) that answers its readiness without end, and a team's info with a
-      // length of 100 MB it never sends.
-      const server = yield* Effect.acquireRelease(
-        Effect.promise(
-          () =>
-            new Promise<Server>((resolve) => {
-              const s = createServer((request, response) => {
-                if (request.url?.startsWith("/team/info") === true) {
-                  response.writeHead(200, { "content-type": "application/json", "content-length": 100_000_000 })
-                  response.flushHeaders()
-                  return
-                }
-                response.writeHead(200, { "content-type": "application/json" })
-                const chunk = Buffer.alloc(64 * 1024, 0x20)
-                const pump = () => {
-                  while (!response.destroyed && response.write(chunk)) {}
-                }
-                response.on("drain", pump)
-                pump()
-              })
-              s.listen(0, "127.0.0.1", () => resolve(s))
-            })
-        ),
-        (s) =>
+  it.live(
+    "an answer longer than the limit is cut off, whether endless or declared so; another service's answers are never quoted",
+    () =>
+      Effect.gen(function* () {
+        // A "LiteLLM" (a tenant may name any URL) that answers its readiness without end, a team's info with a
+        // length of 100 MB it never sends, and other calls as another service would.
+        const server = yield* Effect.acquireRelease(
           Effect.promise(
             () =>
-              new Promise<void>((resolve) => {
-                s.closeAllConnections()
-                s.close(() => resolve())
+              new Promise<Server>((resolve) => {
+                const s = createServer((request, response) => {
+                  if (request.url?.startsWith("/user/info") === true) {
+                    // A 2xx of another service: what it holds must not reach an error message.
+                    response.writeHead(200, { "content-type": "application/json" })
+                    response.end(JSON.stringify({ user_id: "u1", user_info: "AccessKeyId=ASIA-NOT-FOR-TENANTS" }))
+                    return
+                  }
+                  if (request.url?.startsWith("/v2/team/list") === true) {
+                    response.writeHead(403, { "content-type": "text/plain" })
+                    response.end("internal admin console, token=NOT-FOR-TENANTS")
+                    return
+                  }
+                  if (request.url?.startsWith("/team/info") === true) {
+                    response.writeHead(200, { "content-type": "application/json", "content-length": 100_000_000 })
+                    response.flushHeaders()
+                    return
+                  }
+                  response.writeHead(200, { "content-type": "application/json" })
+                  const chunk = Buffer.alloc(64 * 1024, 0x20)
+                  const pump = () => {
+                    while (!response.destroyed && response.write(chunk)) {}
+                  }
+                  response.on("drain", pump)
+                  pump()
+                })
+                s.listen(0, "127.0.0.1", () => resolve(s))
               })
-          )
-      )
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      const client = yield* LiteLLMClient.make({
-        url: `http://127.0.0.1:${port}`,
-        masterKey: Redacted.make("sk-x"),
-        timeout: "20 seconds",
-        retry: { times: 0 },
-        maxAnswerBytes: 1024 * 1024
-      })
-      const endless = yield* Effect.flip(client.readiness)
-      assert.strictEqual(endless.reason._tag, "Unavailable")
-      assert.include(endless.message, "longer than 1048576 bytes")
-      const declared = yield* Effect.flip(client.teamInfo("t1"))
-      assert.include(declared.message, "longer than 1048576 bytes")
-    }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer))
+          ),
+          (s) =>
+            Effect.promise(
+              () =>
+                new Promise<void>((resolve) => {
+                  s.closeAllConnections()
+                  s.close(() => resolve())
+                })
+            )
+        )
+        const address = server.address()
+        const port = typeof address === "object" && address !== null ? address.port : 0
+        const client = yield* LiteLLMClient.make({
+          url: `http://127.0.0.1:${port}`,
+          masterKey: Redacted.make("sk-x"),
+          timeout: "20 seconds",
+          retry: { times: 0 },
+          maxAnswerBytes: 1024 * 1024
+        })
+        const endless = yield* Effect.flip(client.readiness)
+        assert.strictEqual(endless.reason._tag, "Unavailable")
+        assert.include(endless.message, "longer than 1048576 bytes")
+        const declared = yield* Effect.flip(client.teamInfo("t1"))
+        assert.include(declared.message, "longer than 1048576 bytes")
+        // What another service answers is never quoted: a 2xx that does not decode, an error body in no LiteLLM format.
+        const undecodable = yield* Effect.flip(client.userInfo("u1"))
+        assert.include(undecodable.message, "unexpected response")
+        assert.notInclude(undecodable.message, "NOT-FOR-TENANTS")
+        const refused = yield* Effect.flip(client.teamList({}))
+        assert.include(refused.message, "in none of LiteLLM's error formats")
+        assert.notInclude(refused.message, "NOT-FOR-TENANTS")
+      }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer))
   )
 
   it.live("a dropped connection is Unavailable and retried", () =>
