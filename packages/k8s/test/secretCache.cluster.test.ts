@@ -290,6 +290,13 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
           []
         )
         assert.isTrue(watches.some((o) => o.labelSelector === owned && o.sendInitialEvents === true))
+        // So are the other Secrets' metadata (labels and finalizers can make it large too).
+        const others = `${ownedLabel.key}!=${ownedLabel.value}`
+        assert.deepStrictEqual(
+          lists.filter((o) => o?.labelSelector === others),
+          []
+        )
+        assert.isTrue(watches.some((o) => o.labelSelector === others && o.sendInitialEvents === true))
         const posing = Option.getOrThrow(yield* cache.owned({ namespace: ns, name: "posing" }))
         assert.deepStrictEqual(
           Object.keys(posing.data ?? {}),

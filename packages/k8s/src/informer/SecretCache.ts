@@ -214,7 +214,10 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
   const metadata = yield* makeInformer(SecretsMetadata, {
     ...scope,
     labelSelector: `${label}!=${value}`,
-    prune: identityOnly
+    prune: identityOnly,
+    // Labels and finalizers can make one Secret's metadata some 1.5 MB: one at a time, or 100 to a page.
+    streamingList: true,
+    pageSize: 100
   })
   const inScope = (key: ObjectKey) => options.namespace === undefined || key.namespace === options.namespace
 
