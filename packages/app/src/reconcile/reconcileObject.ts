@@ -160,18 +160,20 @@ export const reconcileObject = Effect.fnUntraced(function* <A extends CustomObje
     if (!(yield* handler.mayHaveCreated(object))) {
       return yield* finish("Deleted", `nothing of this ${kind} was ever made in LiteLLM; nothing to delete there`)
     }
-    if (policy._tag === "Invalid") {
-      // Neither policy is a safe guess: one deletes what the user may mean to keep, the other leaves a live key.
-      const message = `${policy.message}; the ${kind} is left in LiteLLM and the object is not deleted until the annotation says Delete or Orphan`
-      yield* writeStatus(handler.failedStatus(object, failed("DeletionBlocked", message), now))
-      yield* emit({ type: "Warning", reason: "DeletionBlocked", action: "Delete", note: message })
-      return { requeueAfter: settings.blockedRetry }
-    }
-    const blocked = Effect.fnUntraced(function* (cause: string) {
-      const message = `${cause}; the ${kind} cannot be deleted from LiteLLM until that is fixed, or ${orphanWayOut}`
+    /** The deletion waits: the status and a Warning Event say why and what lets it go. */
+    const sayBlocked = Effect.fnUntraced(function* (message: string) {
       yield* writeStatus(handler.failedStatus(object, failed("DeletionBlocked", message), now))
       yield* emit({ type: "Warning", reason: "DeletionBlocked", action: "Delete", note: message })
     })
+    if (policy._tag === "Invalid") {
+      // Neither policy is a safe guess: one deletes what the user may mean to keep, the other leaves a live key.
+      yield* sayBlocked(
+        `${policy.message}; the ${kind} is left in LiteLLM and the object is not deleted until the annotation says Delete or Orphan`
+      )
+      return { requeueAfter: settings.blockedRetry }
+    }
+    const blocked = (cause: string) =>
+      sayBlocked(`${cause}; the ${kind} cannot be deleted from LiteLLM until that is fixed, or ${orphanWayOut}`)
     const connection = yield* resolveConnection(
       handler.connectionRef(object),
       key.namespace,
