@@ -708,6 +708,8 @@ export interface SteadyResult {
   readonly apiRequests: Readonly<Record<string, number>>
   /** Of those, the operator's own (from the audit log); undefined without one. */
   readonly operatorRequests: Readonly<Record<string, number>> | undefined
+  /** What LiteLLM held in the window, every namespace's: a list pages through all of it. */
+  readonly litellmHeld: { readonly keys: number; readonly users: number; readonly teams: number }
 }
 
 /**
@@ -762,6 +764,7 @@ const steadyStateScoped = Effect.fn("steadyState")(function* (
   const calls = yield* sim.calls
   const sums = sumCalls(calls)
   const apiWrites = yield* Ref.get(writes)
+  const held = yield* sim.snapshot
   yield* operator.stop
   return {
     objects,
@@ -773,7 +776,8 @@ const steadyStateScoped = Effect.fn("steadyState")(function* (
     litellmByEndpoint: calls,
     apiWrites,
     apiRequests,
-    operatorRequests
+    operatorRequests,
+    litellmHeld: { keys: held.keys.length, users: held.users.length, teams: held.teams.length }
   } satisfies SteadyResult
 })
 
