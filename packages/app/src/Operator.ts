@@ -19,7 +19,7 @@ import type {
   UserResource
 } from "@litellm-operator/k8s"
 import { KubeClient, keyOf, keyString, makeInformer, SecretCache } from "@litellm-operator/k8s"
-import { Clock, DateTime, Duration, Effect, Option } from "effect"
+import { Clock, DateTime, Duration, Effect, Option, Queue } from "effect"
 import type { WithConditions } from "./observability/ObjectCounts.ts"
 import { makeObjectCounts } from "./observability/ObjectCounts.ts"
 import { Readiness } from "./observability/Readiness.ts"
@@ -42,6 +42,8 @@ import { runController, watches } from "./runtime/Controller.ts"
 import { ReconcileQueue } from "./runtime/ReconcileQueue.ts"
 import type { ReferenceIndex } from "./runtime/ReferenceIndex.ts"
 import { keepIndex } from "./runtime/ReferenceIndex.ts"
+import type { SharedEvents } from "./runtime/SharedEvents.ts"
+import { shareEvents } from "./runtime/SharedEvents.ts"
 
 export { notReadyByReason } from "./observability/ObjectCounts.ts"
 
@@ -109,6 +111,12 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const keys = yield* informerOf(virtualKeyHandler.type)
   const memberships = yield* informerOf(membershipHandler.type)
   yield* objects.bind({ teams, users, virtualKeys: keys }, options.namespace)
+  // Each source is read once, by every handler in turn (its controller, the indexes, the other kinds' watches).
+  const teamEvents = shareEvents(teams.events)
+  const userEvents = shareEvents(users.events)
+  const keyEvents = shareEvents(keys.events)
+  const membershipEvents = shareEvents(memberships.events)
+  const secretChanges = shareEvents(secrets.changes)
 
   /** Objects of all kinds share OwnWrites and Refusals: their entries are named by kind and key. */
   const named = (kind: string, key: string) => `${kind}/${key}`
@@ -121,6 +129,7 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const controller = Effect.fnUntraced(function* <A extends Reconciled<St>, St extends WithConditions, R>(
     handler: KindHandler<A, St, R>,
     informer: Informer<A>,
+    events: SharedEvents<InformerEvent<A>>,
     dependsOn: ReadonlyArray<Watch>
   ) {
     const kind = handler.type.kind
@@ -166,10 +175,15 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
           .pipe(Effect.catch((error) => Effect.logWarning("could not report an invalid object", error.message)))
       })
 
-    const own = watches(informer.events, (event: InformerEvent<A>) =>
+    // Writing such an object's status is I/O: done by a fiber of its own, one at a time, so no other handler
+    // of the kind's events waits on it.
+    const malformed = yield* Queue.unbounded<Extract<InformerEvent<A>, { readonly type: "Malformed" }>>()
+    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(malformed), reportMalformed)))
+
+    const own = watches(events, (event: InformerEvent<A>) =>
       Effect.gen(function* () {
         if (event.type === "Malformed") {
-          yield* reportMalformed(event)
+          yield* Queue.offer(malformed, event)
           return []
         }
         const key = keyString(keyOf(event.object))
@@ -215,10 +229,10 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
     return [keyString({ namespace: target.secretNamespace, name: target.secretName })]
   }
   /** A connection Secret that appears, changes or goes (a rotated master key, a new URL, a new policy). */
-  const namingSecret = Effect.fnUntraced(function* <A extends Reconciled>(informer: Informer<A>) {
-    const index = yield* keepIndex(informer.events, secretOf, released)
+  const namingSecret = Effect.fnUntraced(function* <A extends Reconciled>(events: SharedEvents<InformerEvent<A>>) {
+    const index = yield* keepIndex(events, secretOf, released)
     bySecret.push(index)
-    return watches(secrets.changes, (secret: ObjectKey) => index.dependents(keyString(secret)))
+    return watches(secretChanges, (secret: ObjectKey) => index.dependents(keyString(secret)))
   })
   /** The ids a Team (or User) answers to, as its informer indexes it: the one its spec or uid gives, the one recorded. */
   const teamIds = (event: InformerEvent<TeamResource>) =>
@@ -228,40 +242,41 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const dependentsOf = (index: ReferenceIndex<string>, refs: Iterable<string>) =>
     [...refs].flatMap((ref) => index.dependents(ref))
 
-  yield* controller(teamHandler, teams, [yield* namingSecret(teams)])
+  yield* controller(teamHandler, teams, teamEvents, [yield* namingSecret(teamEvents)])
 
   // Users join teams by id: a Team that appears, changes or goes wakes the Users naming it in spec.teams.
-  const usersByTeamId = yield* keepIndex(users.events, (user) =>
+  const usersByTeamId = yield* keepIndex(userEvents, (user) =>
     inNamespace(user.metadata.namespace, user.spec.teams ?? [])
   )
-  yield* controller(userHandler, users, [
-    yield* namingSecret(users),
-    watches(teams.events, (event) => dependentsOf(usersByTeamId, teamIds(event)))
+  yield* controller(userHandler, users, userEvents, [
+    yield* namingSecret(userEvents),
+    watches(teamEvents, (event) => dependentsOf(usersByTeamId, teamIds(event)))
   ])
 
   // A key spends its team's and its user's budget: a Team or User that changes wakes the keys naming it.
-  const keysByTeamId = yield* keepIndex(keys.events, (vk) => inNamespace(vk.metadata.namespace, [vk.spec.teamID]))
-  const keysByUserId = yield* keepIndex(keys.events, (vk) => inNamespace(vk.metadata.namespace, [vk.spec.userID]))
-  yield* controller(virtualKeyHandler, keys, [
-    yield* namingSecret(keys),
-    watches(teams.events, (event) => dependentsOf(keysByTeamId, teamIds(event))),
-    watches(users.events, (event) => dependentsOf(keysByUserId, userIds(event)))
+  const keysByTeamId = yield* keepIndex(keyEvents, (vk) => inNamespace(vk.metadata.namespace, [vk.spec.teamID]))
+  const keysByUserId = yield* keepIndex(keyEvents, (vk) => inNamespace(vk.metadata.namespace, [vk.spec.userID]))
+  yield* controller(virtualKeyHandler, keys, keyEvents, [
+    yield* namingSecret(keyEvents),
+    watches(teamEvents, (event) => dependentsOf(keysByTeamId, teamIds(event))),
+    watches(userEvents, (event) => dependentsOf(keysByUserId, userIds(event)))
   ])
 
   // An association names its team by alias and its user by email, exactly.
-  const byAlias = yield* keepIndex(memberships.events, (tma) =>
-    inNamespace(tma.metadata.namespace, [tma.spec.teamAlias])
-  )
-  const byEmail = yield* keepIndex(memberships.events, (tma) =>
+  const byAlias = yield* keepIndex(membershipEvents, (tma) => inNamespace(tma.metadata.namespace, [tma.spec.teamAlias]))
+  const byEmail = yield* keepIndex(membershipEvents, (tma) =>
     inNamespace(tma.metadata.namespace, [normalizeEmail(tma.spec.userEmail)])
   )
-  yield* controller(membershipHandler, memberships, [
-    yield* namingSecret(memberships),
-    watches(teams.events, (event) =>
+  yield* controller(membershipHandler, memberships, membershipEvents, [
+    yield* namingSecret(membershipEvents),
+    watches(teamEvents, (event) =>
       event.type === "Malformed" ? [] : dependentsOf(byAlias, teamIndexers.alias(event.object))
     ),
-    watches(users.events, (event) =>
+    watches(userEvents, (event) =>
       event.type === "Malformed" ? [] : dependentsOf(byEmail, userIndexers.email(event.object))
     )
   ])
+
+  // Every handler is in place: each source is subscribed to once, from its current objects on.
+  for (const source of [teamEvents, userEvents, keyEvents, membershipEvents, secretChanges]) yield* source.start
 })

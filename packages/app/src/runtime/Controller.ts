@@ -12,10 +12,12 @@
  * `Watches(source, EnqueueRequestsFromMapFunc)`, kube-rs's `.watches`).
  */
 import { metricSeries } from "@litellm-operator/core"
-import type { Duration, Stream as S } from "effect"
+import type { Duration, Stream as S, Scope } from "effect"
 import { Cause, Clock, Duration as D, Effect, Metric, Option, Predicate, Random, Stream } from "effect"
 import { reconcileDuration, reconcileErrorsTotal, reconcilesTotal } from "../observability/OperatorMetrics.ts"
 import { ReconcileQueue } from "./ReconcileQueue.ts"
+import type { SharedEvents } from "./SharedEvents.ts"
+import { isSharedEvents } from "./SharedEvents.ts"
 
 /** What a reconcile asks for when it succeeds. */
 export interface ReconcileResult {
@@ -33,23 +35,55 @@ export interface ReconcileResult {
  * names. The keys are found by lookups (reference indexes), not scans.
  */
 export interface Watch<R = never> {
-  /** Runs until the source ends: each key an event names goes to `enqueue`. */
-  readonly run: (enqueue: (key: string) => Effect.Effect<void>) => Effect.Effect<void, never, R>
+  /** Starts it in the current scope: each key an event names goes to `enqueue`. */
+  readonly run: (enqueue: (key: string) => Effect.Effect<void>) => Effect.Effect<void, never, R | Scope.Scope>
 }
 
-/** Declares a watch: every event of `source` wakes the keys `keysFor` names. */
-export const watches = <E, R = never>(
+/** Queues every key named, or nothing when none is. */
+const queueAll = (keys: Iterable<string>, enqueue: (key: string) => Effect.Effect<void>) => {
+  const named = Array.isArray(keys) ? keys : [...keys]
+  if (named.length === 0) return undefined
+  return named.length === 1 ? enqueue(named[0]) : Effect.forEach(named, enqueue, { discard: true })
+}
+
+/**
+ * Declares a watch: every event of `source` wakes the keys `keysFor` names. A
+ * shared source (one subscription for all its handlers) calls it in its own
+ * fiber; a stream gets a fiber of its own.
+ */
+export function watches<E>(
+  source: SharedEvents<E>,
+  keysFor: (event: E) => Iterable<string> | Effect.Effect<Iterable<string>>
+): Watch
+export function watches<E, R = never>(
   source: S.Stream<E>,
   keysFor: (event: E) => Iterable<string> | Effect.Effect<Iterable<string>, never, R>
-): Watch<R> => ({
-  run: (enqueue) =>
-    Stream.runForEach(source, (event) => {
-      const keys = keysFor(event)
-      return Effect.flatMap(Effect.isEffect(keys) ? keys : Effect.succeed(keys), (named) =>
-        Effect.forEach(named, enqueue, { discard: true })
-      )
-    })
-})
+): Watch<R>
+export function watches<E, R = never>(
+  source: S.Stream<E> | SharedEvents<E>,
+  keysFor: (event: E) => Iterable<string> | Effect.Effect<Iterable<string>, never, R>
+): Watch<R> {
+  const handle = (enqueue: (key: string) => Effect.Effect<void>) => (event: E) => {
+    const keys = keysFor(event)
+    return Effect.isEffect(keys)
+      ? Effect.flatMap(keys, (named) => queueAll(named, enqueue) ?? Effect.void)
+      : queueAll(keys, enqueue)
+  }
+  return {
+    run: (enqueue) => {
+      const each = handle(enqueue)
+      if (isSharedEvents(source)) {
+        return Effect.flatMap(Effect.context<R>(), (context) =>
+          source.on((event) => {
+            const work = each(event)
+            return work === undefined ? undefined : Effect.provideContext(work, context)
+          })
+        )
+      }
+      return Effect.asVoid(Effect.forkScoped(Stream.runForEach(source, (event) => each(event) ?? Effect.void)))
+    }
+  }
+}
 
 export interface ControllerOptions<E, R> {
   /** Names the controller in logs and spans. */
@@ -147,6 +181,6 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
   const { beforeWake } = options
   const wake = (key: string) =>
     beforeWake === undefined ? queue.add(key) : Effect.andThen(beforeWake(key), queue.add(key))
-  if (options.primary !== undefined) yield* Effect.forkScoped(options.primary.run(queue.add))
-  for (const watch of options.watches ?? []) yield* Effect.forkScoped(watch.run(wake))
+  if (options.primary !== undefined) yield* options.primary.run(queue.add)
+  for (const watch of options.watches ?? []) yield* watch.run(wake)
 })

@@ -8,29 +8,27 @@ import type { ReferenceIndex } from "@litellm-operator/core"
 import { makeReferenceIndex } from "@litellm-operator/core"
 import type { CustomObject, InformerEvent } from "@litellm-operator/k8s"
 import { keyOf, keyString } from "@litellm-operator/k8s"
-import type { Stream } from "effect"
-import { Effect, Stream as S } from "effect"
+import { Effect } from "effect"
+import type { SharedEvents } from "./SharedEvents.ts"
 
 export type { ReferenceIndex }
 
 /**
  * An index of one kind's objects by what each names (`refsOf`; nothing once
- * deleted), kept from its informer's events in the current scope; its values
+ * deleted), kept from its informer's events as they are handed out; its values
  * are the objects' keys. `onReleased` hears of refs nothing names any more.
  */
 export const keepIndex = Effect.fnUntraced(function* <A extends CustomObject<unknown>>(
-  events: Stream.Stream<InformerEvent<A>>,
+  events: SharedEvents<InformerEvent<A>>,
   refsOf: (object: A) => Iterable<string>,
   onReleased: (ref: string) => Effect.Effect<void> = () => Effect.void
 ) {
   const index = makeReferenceIndex<string>()
-  yield* Effect.forkScoped(
-    S.runForEach(events, (event) => {
-      if (event.type === "Malformed") return Effect.void
-      const key = keyString(keyOf(event.object))
-      const released = index.setAll(key, event.type === "Deleted" ? [] : refsOf(event.object), key)
-      return Effect.forEach(released, onReleased, { discard: true })
-    })
-  )
+  yield* events.on((event) => {
+    if (event.type === "Malformed") return undefined
+    const key = keyString(keyOf(event.object))
+    const released = index.setAll(key, event.type === "Deleted" ? [] : refsOf(event.object), key)
+    return released.length === 0 ? undefined : Effect.forEach(released, onReleased, { discard: true })
+  })
   return index
 })
