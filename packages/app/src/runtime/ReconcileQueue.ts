@@ -56,6 +56,9 @@ export class ReconcileQueue extends Context.Service<
     const tickets = yield* Queue.unbounded<void>()
     // Wakes the timer fiber when a delayed key may now be due earlier than it sleeps for.
     const wake = yield* Queue.sliding<void>(1)
+    // Until when the timer sleeps (infinity: until woken). A key due later needs no wake-up: most are resyncs,
+    // minutes away, and waking the timer for each cost a race of two fibers and a timer per reconcile.
+    let sleepsUntil = Number.POSITIVE_INFINITY
 
     const transition = (f: (q: Pure.WorkQueue) => Pure.WorkQueue) =>
       Effect.flatMap(
@@ -72,13 +75,20 @@ export class ReconcileQueue extends Context.Service<
     const addAfter = (key: string, delay: Duration.Input) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        yield* transition((q) => Pure.addAfter(q, key, Duration.toMillis(Duration.fromInputUnsafe(delay)), now))
-        yield* Queue.offer(wake, undefined)
+        const millis = Duration.toMillis(Duration.fromInputUnsafe(delay))
+        yield* transition((q) => Pure.addAfter(q, key, millis, now))
+        // Read after the key is in: a timer that read the queue before sleeps no later than this says.
+        if (now + millis < sleepsUntil) yield* Queue.offer(wake, undefined)
       })
 
     const timer = Effect.gen(function* () {
       for (;;) {
-        const due = Pure.nextDue(yield* Ref.get(state))
+        // The next due time and the promise to wake for anything earlier, in one step.
+        const due = yield* Ref.modify(state, (q) => {
+          const next = Pure.nextDue(q)
+          sleepsUntil = next ?? Number.POSITIVE_INFINITY
+          return [next, q] as const
+        })
         const now = yield* Clock.currentTimeMillis
         if (due !== undefined && due <= now) {
           yield* transition((q) => Pure.advance(q, now))
