@@ -51,7 +51,9 @@ if (first === "--show" && second !== undefined) {
   const resumptions = Object.values(counts).reduce((sum, c) => sum + c.resumptions, 0)
   console.log(`| fibers | steps | share | resumptions |\n| --- | ---: | ---: | ---: |`)
   for (const [label, c] of Object.entries(counts).sort((a, b) => b[1].steps - a[1].steps)) {
-    console.log(`| ${label} | ${c.steps.toLocaleString("en")} | ${((100 * c.steps) / total).toFixed(1)} % | ${c.resumptions.toLocaleString("en")} |`)
+    console.log(
+      `| ${label} | ${c.steps.toLocaleString("en")} | ${((100 * c.steps) / total).toFixed(1)} % | ${c.resumptions.toLocaleString("en")} |`
+    )
   }
   console.log(`| all | ${total.toLocaleString("en")} | | ${resumptions.toLocaleString("en")} |`)
 } else if (first !== undefined && second !== undefined) {
