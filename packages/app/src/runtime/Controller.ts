@@ -41,9 +41,9 @@ export interface Watch<R = never> {
 
 /** Queues every key named, or nothing when none is. */
 const queueAll = (keys: Iterable<string>, enqueue: (key: string) => Effect.Effect<void>) => {
-  const named = Array.isArray(keys) ? keys : [...keys]
-  if (named.length === 0) return undefined
-  return named.length === 1 ? enqueue(named[0]) : Effect.forEach(named, enqueue, { discard: true })
+  const [first, ...more] = keys
+  if (first === undefined) return undefined
+  return more.length === 0 ? enqueue(first) : Effect.forEach([first, ...more], enqueue, { discard: true })
 }
 
 /**

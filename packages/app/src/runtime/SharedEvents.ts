@@ -6,8 +6,8 @@
  * every event: an informer's events went to its controller, to the reference
  * indexes kept from them and to the other controllers' watches, up to five
  * wake-ups an event, and while 1,700 objects converged those deliveries were
- * a quarter of every Effect step the operator took (BENCHMARKS.md, "Effect
- * steps by fiber"). Here handlers are registered while the operator is wired,
+ * a quarter of every Effect step the operator took (BENCHMARKS.md, "One
+ * subscription per event source"). Here handlers are registered while the operator is wired,
  * then `start` subscribes once: every handler sees the same events in the same
  * order, from the source's first (an informer's current objects, as `Added`).
  *
