@@ -199,8 +199,11 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
   const watchFrom = Effect.fnUntraced(function* (resourceVersion: string | undefined) {
     const timeoutSeconds = yield* Random.nextIntBetween(minTimeout, maxTimeout + 1)
     yield* record({ _tag: "WatchStarted" })
-    const started = yield* now
-    const received = yield* Ref.make(0)
+    const clock = yield* Effect.clockWith(Effect.succeed)
+    const started = clock.currentTimeMillisUnsafe()
+    // Written by this watch's one fiber as events arrive; read by its watchdog.
+    let received = 0
+    let lastHeard = started
     // Mutated only by this watch's one fiber, event after event.
     const initial: { listing: boolean; items: Array<A>; malformed: Array<MalformedObject> } = {
       listing: resourceVersion === undefined,
@@ -235,32 +238,36 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
       }
     }
     const from = resourceVersion === undefined ? { resourceVersion: "", sendInitialEvents: true } : { resourceVersion }
-    yield* client.watch(type, { ...selectors, ...from, timeoutSeconds }).pipe(
-      Stream.timeoutOrElse({
-        duration: silence,
-        orElse: () =>
-          Stream.fromEffect(
-            Effect.andThen(
-              record({ _tag: "Restarted", reason: "silent" }),
-              Effect.logWarning(`watch of ${label} silent for ${Duration.format(silence)}; restarting it`)
-            )
-          ).pipe(Stream.drain)
-      }),
-      Stream.runForEach((event) =>
-        Effect.andThen(
-          Ref.update(received, (n) => n + 1),
-          receive(event)
-        )
-      )
+    const watching = client.watch(type, { ...selectors, ...from, timeoutSeconds }).pipe(
+      Stream.runForEach((event) => {
+        received += 1
+        lastHeard = clock.currentTimeMillisUnsafe()
+        return receive(event)
+      })
     )
+    // A fiber beside the watch, not a timeout around each event: that put a fiber hop and a queue between
+    // the connection and the cache for every chunk read.
+    const silenceMillis = Duration.toMillis(silence)
+    const watchdog = Effect.gen(function* () {
+      for (;;) {
+        const quiet = clock.currentTimeMillisUnsafe() - lastHeard
+        if (quiet >= silenceMillis) return
+        yield* Effect.sleep(Duration.millis(silenceMillis - quiet))
+      }
+    })
+    const silent = yield* Effect.raceFirst(Effect.as(watching, false), Effect.as(watchdog, true))
+    if (silent) {
+      yield* record({ _tag: "Restarted", reason: "silent" })
+      yield* Effect.logWarning(`watch of ${label} silent for ${Duration.format(silence)}; restarting it`)
+    }
     if (initial.listing) {
       return yield* new KubeError({
         operation: `WATCH ${type.plural}`,
         reason: new Unavailable({ message: "the streaming list ended before its last initial event" })
       })
     }
-    const lasted = (yield* now) - started
-    if ((yield* Ref.get(received)) === 0 && lasted < Duration.toMillis(shortWatch)) {
+    const lasted = clock.currentTimeMillisUnsafe() - started
+    if (received === 0 && lasted < Duration.toMillis(shortWatch)) {
       return yield* new KubeError({
         operation: `WATCH ${type.plural}`,
         reason: new Unavailable({ message: "the watch ended at once without any event" })
