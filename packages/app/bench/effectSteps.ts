@@ -42,6 +42,8 @@ const counting = `      runLoop(effect2) {
       countedRunLoop(effect2) {
         const prevFiber = globalThis[currentFiberTypeId];`
 
+const print = (line: string) => process.stdout.write(`${line}\n`)
+
 const Counts = Schema.Record(Schema.String, Schema.Struct({ steps: Schema.Number, resumptions: Schema.Number }))
 
 const [first, second] = process.argv.slice(2)
@@ -49,13 +51,13 @@ if (first === "--show" && second !== undefined) {
   const counts = Schema.decodeUnknownSync(Schema.fromJsonString(Counts))(readFileSync(second, "utf8"))
   const total = Object.values(counts).reduce((sum, c) => sum + c.steps, 0)
   const resumptions = Object.values(counts).reduce((sum, c) => sum + c.resumptions, 0)
-  console.log(`| fibers | steps | share | resumptions |\n| --- | ---: | ---: | ---: |`)
+  print(`| fibers | steps | share | resumptions |\n| --- | ---: | ---: | ---: |`)
   for (const [label, c] of Object.entries(counts).sort((a, b) => b[1].steps - a[1].steps)) {
-    console.log(
+    print(
       `| ${label} | ${c.steps.toLocaleString("en")} | ${((100 * c.steps) / total).toFixed(1)} % | ${c.resumptions.toLocaleString("en")} |`
     )
   }
-  console.log(`| all | ${total.toLocaleString("en")} | | ${resumptions.toLocaleString("en")} |`)
+  print(`| all | ${total.toLocaleString("en")} | | ${resumptions.toLocaleString("en")} |`)
 } else if (first !== undefined && second !== undefined) {
   const text = readFileSync(first, "utf8")
   if (text.split(runLoop).length !== 2 || !text.includes("CurrentLogAnnotations = ")) {
