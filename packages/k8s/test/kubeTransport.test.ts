@@ -7,7 +7,7 @@
 import { createServer } from "node:http"
 import { assert, describe, it } from "@effect/vitest"
 import { KubeConfig, type RequestContext } from "@kubernetes/client-node"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { KubeTransport } from "../src/index.ts"
 
@@ -90,6 +90,84 @@ describe("KubeTransport credentials", () => {
       }).pipe(Effect.provide(KubeTransport.layerFromKubeConfig(kc, { credentialTtl: "1 hour" })))
       assert.strictEqual(kc.reads, 2)
       assert.deepStrictEqual(seen, ["Bearer token-1", "Bearer token-1", "Bearer token-2"])
+    }).pipe(Effect.scoped)
+  )
+})
+
+/**
+ * A front door that answers nothing (`/silent`), stops halfway through a body (`/stall`), or sends a
+ * watch's first line and then stays quiet (`/watch`), each for as long as the test lasts.
+ */
+const slowServer = Effect.acquireRelease(
+  Effect.callback<{ readonly url: string; readonly close: () => void }>((resume) => {
+    const http = createServer((req, res) => {
+      if (req.url?.startsWith("/stall")) {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "100" })
+        res.write('{"kind":')
+      } else if (req.url?.startsWith("/watch")) {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write('{"type":"BOOKMARK"}\n')
+      }
+    })
+    http.listen(0, "127.0.0.1", () => {
+      const address = http.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      resume(
+        Effect.succeed({
+          url: `http://127.0.0.1:${port}`,
+          close: () => {
+            http.closeAllConnections()
+            http.close()
+          }
+        })
+      )
+    })
+  }),
+  (door) => Effect.sync(() => door.close())
+)
+
+describe("KubeTransport timeouts", () => {
+  const within = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.gen(function* () {
+      const started = Date.now()
+      const result = yield* effect
+      return { result, millis: Date.now() - started }
+    })
+
+  it.live("an answer that does not come, or stops halfway, fails as Unavailable after the request's timeout", () =>
+    Effect.gen(function* () {
+      const { url } = yield* slowServer
+      yield* Effect.gen(function* () {
+        const transport = yield* KubeTransport
+        for (const path of ["/silent", "/stall"]) {
+          const { result: error, millis } = yield* within(
+            Effect.flip(transport.request({ method: "GET", path, timeout: "300 millis" }))
+          )
+          assert.strictEqual(error.reason._tag, "Unavailable", path)
+          assert.include(error.message, "no answer within 300ms", path)
+          assert.isAtLeast(millis, 250, path)
+          assert.isBelow(millis, 3000, path)
+        }
+      }).pipe(Effect.provide(KubeTransport.layerFromKubeConfig(configFor(url))))
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("a watch's headers are waited for as long as its timeout; its body may then stay quiet longer", () =>
+    Effect.gen(function* () {
+      const { url } = yield* slowServer
+      yield* Effect.gen(function* () {
+        const transport = yield* KubeTransport
+        const { result: error, millis } = yield* within(
+          Effect.flip(Stream.runDrain(transport.lines({ method: "GET", path: "/silent", timeout: "300 millis" })))
+        )
+        assert.include(error.message, "no answer within 300ms")
+        assert.isBelow(millis, 3000)
+        // The first line arrives; nothing more within three timeouts does not end the stream.
+        const lines = yield* transport
+          .lines({ method: "GET", path: "/watch", timeout: "300 millis" })
+          .pipe(Stream.interruptWhen(Effect.sleep("1 second")), Stream.runCollect)
+        assert.deepStrictEqual(lines, ['{"type":"BOOKMARK"}'])
+      }).pipe(Effect.provide(KubeTransport.layerFromKubeConfig(configFor(url))))
     }).pipe(Effect.scoped)
   )
 })

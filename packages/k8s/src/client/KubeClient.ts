@@ -10,7 +10,7 @@
  * and the one conflict retry they share (`retryOnConflict.ts`). The service
  * carries them bound to its verbs, so a caller holds one handle.
  */
-import { Context, Effect, Layer, Option, Result, Schema, Stream } from "effect"
+import { Context, type Duration, Effect, Layer, Option, Result, Schema, Stream } from "effect"
 import type { CustomObject, CustomResourceType } from "../api/CustomResources.ts"
 import type { KubeObject, ObjectKey, OwnerReference } from "../api/ObjectMeta.ts"
 import type { ResourceType } from "../api/ResourceType.ts"
@@ -137,6 +137,11 @@ const decodeBookmark = Schema.decodeUnknownOption(BookmarkObject)
 const initialEventsEndAnnotation = "k8s.io/initial-events-end"
 const decodeStatus = Schema.decodeUnknownOption(Status)
 
+/** For a write that should give up sooner than the transport's default timeout (e.g. a best-effort Event). */
+export interface WriteOptions {
+  readonly timeout?: Duration.Input
+}
+
 /** The generic verbs: what the API server offers for any kind. */
 export interface KubeVerbs {
   get<A extends KubeObject, I>(type: ResourceType<A, I>, key: ObjectKey): Effect.Effect<A, KubeError>
@@ -160,14 +165,19 @@ export interface KubeVerbs {
     type: ResourceType<A, I>,
     options: WatchOptions
   ): Stream.Stream<WatchEvent<A>, KubeError>
-  create<A extends KubeObject, I>(type: ResourceType<A, I>, object: NewObject<I>): Effect.Effect<A, KubeError>
+  create<A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    object: NewObject<I>,
+    options?: WriteOptions
+  ): Effect.Effect<A, KubeError>
   /** PUT: `metadata.resourceVersion` is the precondition. */
   replace<A extends KubeObject, I>(type: ResourceType<A, I>, object: A): Effect.Effect<A, KubeError>
   /** A JSON merge patch of the object (not its status). */
   mergePatch<A extends KubeObject, I>(
     type: ResourceType<A, I>,
     key: ObjectKey,
-    patch: Readonly<Record<string, unknown>>
+    patch: Readonly<Record<string, unknown>>,
+    options?: WriteOptions
   ): Effect.Effect<A, KubeError>
   /** Deleting what is already gone succeeds. */
   delete<A extends KubeObject, I>(
@@ -360,12 +370,14 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
 
   const create = Effect.fn("KubeClient.create")(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
-    object: NewObject<I>
+    object: NewObject<I>,
+    options?: WriteOptions
   ): Effect.fn.Return<A, KubeError> {
     return yield* send(type, {
       method: "POST",
       path: collectionPath(type, object.metadata.namespace),
-      body: { ...object, apiVersion: apiVersionOf(type), kind: type.kind }
+      body: { ...object, apiVersion: apiVersionOf(type), kind: type.kind },
+      ...(options?.timeout === undefined ? {} : { timeout: options.timeout })
     })
   })
 
@@ -388,13 +400,15 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
   const mergePatch = Effect.fn("KubeClient.mergePatch")(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     key: ObjectKey,
-    patch: Readonly<Record<string, unknown>>
+    patch: Readonly<Record<string, unknown>>,
+    options?: WriteOptions
   ): Effect.fn.Return<A, KubeError> {
     return yield* send(type, {
       method: "PATCH",
       path: objectPath(type, key),
       body: patch,
-      contentType: ContentType.mergePatch
+      contentType: ContentType.mergePatch,
+      ...(options?.timeout === undefined ? {} : { timeout: options.timeout })
     })
   })
 

@@ -14,8 +14,10 @@
  * Every request is raw JSON in and out, so one schema decodes an object
  * however it arrived (get, list, watch); the generated client-node APIs would
  * turn some fields into `Date`s and others not. Interrupting the Effect aborts
- * the HTTP request; every request has a timeout (for a watch, to its response
- * headers). One connection pool (an undici dispatcher) is shared by all
+ * the HTTP request. Every request has a timeout, kept by the connection pool
+ * (undici's own timers, as client-go's transport keeps its timeouts): the
+ * answer's headers within it, then each piece of the body within it; a watch's
+ * body has none (the informer's watchdog notices a silent watch). One connection pool (an undici dispatcher) is shared by all
  * requests and closed with the layer: client-node makes a new one per request,
  * the first is kept and the others closed unused. Unlike client-node's fetch,
  * no Accept-Encoding is sent, so large lists arrive uncompressed (more bytes on
@@ -25,8 +27,8 @@
 import type { AgentOptions } from "node:https"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { type ConnectOptions, HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
-import { Clock, Context, Duration, Effect, Layer, Schema, Stream } from "effect"
-import { type HttpClient, HttpClientRequest } from "effect/http"
+import { Clock, Context, Duration, Effect, Layer, Predicate, Schema, Stream } from "effect"
+import { type HttpClient, type HttpClientError, HttpClientRequest } from "effect/http"
 import { KubeError, reasonFromResponse, Unavailable } from "./KubeError.ts"
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
@@ -51,7 +53,10 @@ export interface KubeRequest {
   readonly accept?: string
   /** Leave the server's messages out of errors (Secrets). */
   readonly sensitive?: boolean
-  /** Per request; default 30 seconds. For `lines`, the time to the response headers. */
+  /**
+   * Per request; default 30 seconds: for the answer's headers, and then for each piece of its body. For
+   * `lines`, only the time to the headers.
+   */
   readonly timeout?: Duration.Input
 }
 
@@ -150,22 +155,48 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
     return headers
   })
 
-  let client:
-    | { readonly dispatcher: NodeHttpClient.Dispatcher["Service"]; readonly http: HttpClient.HttpClient }
-    | undefined
+  type Dispatcher = NodeHttpClient.Dispatcher["Service"]
+  /**
+   * A client whose requests time out in the connection pool: undici's timers, where `Effect.timeout` would
+   * race two more fibers per request. effect/http sets the two timeouts on every request it sends (to leave
+   * them to Effect); the interceptor puts the request's own back.
+   */
+  const timedClient = (dispatcher: Dispatcher, millis: number, body: boolean) =>
+    NodeHttpClient.makeUndici.pipe(
+      Effect.provideService(
+        NodeHttpClient.Dispatcher,
+        dispatcher.compose(
+          (dispatch) => (options, handler) =>
+            dispatch({ ...options, headersTimeout: millis, bodyTimeout: body ? millis : 0 }, handler)
+        )
+      )
+    )
+  // One client per dispatcher and timeout (through a proxy, its dispatcher is known after the first credential
+  // read), not one per request; all of them share the dispatcher's connections.
+  let clients: { readonly dispatcher: Dispatcher; readonly byTimeout: Map<string, HttpClient.HttpClient> } | undefined
+  const clientFor = Effect.fnUntraced(function* (dispatcher: Dispatcher, millis: number, body: boolean) {
+    if (clients?.dispatcher !== dispatcher) clients = { dispatcher, byTimeout: new Map() }
+    const key = `${millis}/${body}`
+    const known = clients.byTimeout.get(key)
+    if (known !== undefined) return known
+    const made = yield* timedClient(dispatcher, millis, body)
+    clients.byTimeout.set(key, made)
+    return made
+  })
+
+  /** What a failed exchange says: the timeout by its length, anything else by its cause. */
+  const failure = (request: KubeRequest, error: HttpClientError.HttpClientError) => {
+    const cause = error.cause ?? error
+    const code = Predicate.hasProperty(cause, "code") ? cause.code : undefined
+    return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT"
+      ? unavailable(request, `no answer within ${Duration.format(timeoutOf(request))}`)
+      : unavailable(request, describe(cause))
+  }
 
   /** Sends the request; the response's status, headers and body are left to the caller. */
-  const send = Effect.fnUntraced(function* (request: KubeRequest) {
+  const send = Effect.fnUntraced(function* (request: KubeRequest, body: boolean) {
     const headers = yield* credentials(request)
-    const dispatcher = shared ?? plain
-    // One client per dispatcher (through a proxy, its dispatcher is known after the first credential read), not one per request.
-    if (client?.dispatcher !== dispatcher) {
-      client = {
-        dispatcher,
-        http: yield* NodeHttpClient.makeUndici.pipe(Effect.provideService(NodeHttpClient.Dispatcher, dispatcher))
-      }
-    }
-    const { http } = client
+    const http = yield* clientFor(shared ?? plain, Duration.toMillis(timeoutOf(request)), body)
     const urlParams = Object.entries(request.query ?? {}).flatMap(([k, v]) =>
       v === undefined ? [] : [[k, String(v)] as const]
     )
@@ -179,24 +210,15 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
         : HttpClientRequest.bodyText(base, JSON.stringify(request.body), request.contentType ?? ContentType.json)
     return yield* http
       .execute(outgoing)
-      .pipe(
-        Effect.catchTag("HttpClientError", (error) => Effect.fail(unavailable(request, describe(error.cause ?? error))))
-      )
+      .pipe(Effect.catchTag("HttpClientError", (error) => Effect.fail(failure(request, error))))
   })
 
   const request = Effect.fnUntraced(function* (request: KubeRequest) {
-    const timeout = timeoutOf(request)
-    const { status, text } = yield* Effect.flatMap(send(request), (response) =>
-      response.text.pipe(
-        Effect.map((text) => ({ status: response.status, text })),
-        Effect.catchTag("HttpClientError", (error) => Effect.fail(unavailable(request, describe(error.cause ?? error))))
-      )
-    ).pipe(
-      Effect.timeoutOrElse({
-        duration: timeout,
-        orElse: () => Effect.fail(unavailable(request, `no answer within ${Duration.format(timeout)}`))
-      })
+    const response = yield* send(request, true)
+    const text = yield* response.text.pipe(
+      Effect.catchTag("HttpClientError", (error) => Effect.fail(failure(request, error)))
     )
+    const { status } = response
     if (status >= 200 && status < 300) return text
     rejected(status)
     return yield* failFor(request, status, text)
@@ -205,25 +227,17 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
   const lines = (request: KubeRequest): Stream.Stream<string, KubeError> =>
     Stream.unwrap(
       Effect.gen(function* () {
-        const timeout = timeoutOf(request)
-        const response = yield* send(request).pipe(
-          Effect.timeoutOrElse({
-            duration: timeout,
-            orElse: () => Effect.fail(unavailable(request, `no answer within ${Duration.format(timeout)}`))
-          })
-        )
+        const response = yield* send(request, false)
         if (response.status !== 200) {
           rejected(response.status)
           const text = yield* response.text.pipe(
-            Effect.catchTag("HttpClientError", (error) =>
-              Effect.fail(unavailable(request, describe(error.cause ?? error)))
-            )
+            Effect.catchTag("HttpClientError", (error) => Effect.fail(failure(request, error)))
           )
           return yield* failFor(request, response.status, text)
         }
         // Ending or interrupting the stream aborts the request: the connection closes.
         return response.stream.pipe(
-          Stream.mapError((error) => unavailable(request, describe(error.cause ?? error))),
+          Stream.mapError((error) => failure(request, error)),
           Stream.decodeText,
           Stream.splitLines
         )

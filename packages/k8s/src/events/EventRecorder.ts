@@ -2,7 +2,8 @@
  * Records Kubernetes Events (events.k8s.io/v1) about the operator's objects.
  *
  * Best effort: recording never fails the caller, and an API call that takes
- * longer than a short timeout is given up; a failure is logged and dropped.
+ * longer than a short timeout (the transport's, for this request) is given up;
+ * a failure is logged and dropped.
  * Repeats of the same event (same object, type, reason, action and note)
  * within the aggregation window update one Event's `series` (count, last
  * observed time) instead of creating more.
@@ -50,7 +51,7 @@ export interface EventRecorderOptions {
   readonly reportingController?: string
   /** Repeats within this window are aggregated into one Event. Default 10 minutes. */
   readonly aggregationWindow?: Duration.Input
-  /** Per write. Default 5 seconds. */
+  /** Per API call (the answer's headers, then each piece of its body). Default 5 seconds. */
   readonly timeout?: Duration.Input
   /** API calls in flight at once. Default 4. */
   readonly concurrency?: number
@@ -138,26 +139,30 @@ const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options
     const suffix = (yield* Random.nextIntBetween(0, 0x7fffffff)).toString(16)
     const base = `${event.regarding.metadata.name}.${now.toString(16)}${suffix}`
     const { regarding } = event
-    const created = yield* client.create(Events, {
-      metadata: { namespace: regarding.metadata.namespace, name: base.slice(0, MAX_NAME) },
-      eventTime: microTime(now),
-      reportingController: controller,
-      reportingInstance: options.reportingInstance,
-      action: event.action,
-      reason: event.reason,
-      note: event.note.slice(0, MAX_NOTE),
-      type: event.type,
-      regarding: {
-        apiVersion: regarding.apiVersion,
-        kind: regarding.kind,
-        name: regarding.metadata.name,
-        namespace: regarding.metadata.namespace,
-        uid: regarding.metadata.uid,
-        ...(regarding.metadata.resourceVersion === undefined
-          ? {}
-          : { resourceVersion: regarding.metadata.resourceVersion })
-      }
-    })
+    const created = yield* client.create(
+      Events,
+      {
+        metadata: { namespace: regarding.metadata.namespace, name: base.slice(0, MAX_NAME) },
+        eventTime: microTime(now),
+        reportingController: controller,
+        reportingInstance: options.reportingInstance,
+        action: event.action,
+        reason: event.reason,
+        note: event.note.slice(0, MAX_NOTE),
+        type: event.type,
+        regarding: {
+          apiVersion: regarding.apiVersion,
+          kind: regarding.kind,
+          name: regarding.metadata.name,
+          namespace: regarding.metadata.namespace,
+          uid: regarding.metadata.uid,
+          ...(regarding.metadata.resourceVersion === undefined
+            ? {}
+            : { resourceVersion: regarding.metadata.resourceVersion })
+        }
+      },
+      { timeout }
+    )
     // The namespace string the object already holds, not one more copy per Event.
     return { namespace: regarding.metadata.namespace, name: created.metadata.name, count: 1, lastSeen: now }
   })
@@ -172,7 +177,8 @@ const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options
         .mergePatch(
           Events,
           { namespace: previous.namespace, name: previous.name },
-          { series: { count, lastObservedTime: microTime(now) } }
+          { series: { count, lastObservedTime: microTime(now) } },
+          { timeout }
         )
         .pipe(
           Effect.as(true),
@@ -191,7 +197,7 @@ const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options
     function* (input: EventInput) {
       const event = yield* Schema.decodeUnknownEffect(EventInput)(input)
       const key = keyOf(event)
-      yield* withKeyLock(key, inFlight.withPermit(write(event, key).pipe(Effect.timeout(timeout))))
+      yield* withKeyLock(key, inFlight.withPermit(write(event, key)))
     },
     Effect.catchCause((cause) => Effect.logWarning("an event could not be recorded", cause))
   )
