@@ -1,6 +1,6 @@
 /**
- * API-server calls go through effect/http, so each one is an HTTP client
- * span (method, URL, status) under the KubeClient span that made it, and the
+ * Each API-server call is an HTTP client span (method, path, status) under
+ * the KubeClient span that made it, and the
  * credential never reaches a span: a bearer token is sent, and redacted.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"

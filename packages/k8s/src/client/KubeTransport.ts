@@ -1,9 +1,11 @@
 /**
- * HTTP to the API server through the same `effect/http` client as every other
- * call the operator makes (its undici flavour, from @effect/platform-node), so
- * each API-server call is an HTTP client span (method, URL, status) under the
- * KubeClient span that made it; headers, the credential among them, are not
- * recorded. client-node contributes
+ * HTTP to the API server, straight to an undici connection pool (the
+ * Dispatcher of @effect/platform-node, the pool under effect/http's Node
+ * client). Each API-server call is an HTTP client span (method, path, status)
+ * under the KubeClient span that made it; headers, the credential among them,
+ * are not recorded. Not through effect/http's client: over the same pool it
+ * cost as much again per request (CPU, allocation, fiber hops), and these
+ * requests are most of what the operator does. client-node contributes
  * only its kubeconfig handling: the TLS settings (CA, client certificate) and
  * the credential headers (bearer tokens re-read as they rotate on disk, exec
  * plugins), via `applySecurityAuthentication`: at most every 10 seconds (it
@@ -17,18 +19,19 @@
  * the HTTP request. Every request has a timeout, kept by the connection pool
  * (undici's own timers, as client-go's transport keeps its timeouts): the
  * answer's headers within it, then each piece of the body within it; a watch's
- * body has none (the informer's watchdog notices a silent watch). One connection pool (an undici dispatcher) is shared by all
- * requests and closed with the layer: client-node makes a new one per request,
- * the first is kept and the others closed unused. Unlike client-node's fetch,
- * no Accept-Encoding is sent, so large lists arrive uncompressed (more bytes on
- * the wire, no inflating in the operator).
+ * body has none (the informer's watchdog notices a silent watch). One
+ * connection pool is shared by all requests and closed with the layer:
+ * client-node makes a new one per request, the first is kept and the others
+ * closed unused. Unlike client-node's fetch, no Accept-Encoding is sent, so
+ * large lists arrive uncompressed (more bytes on the wire, no inflating in the
+ * operator).
  */
 
 import type { AgentOptions } from "node:https"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import { type ConnectOptions, HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
-import { Clock, Context, Duration, Effect, Layer, Predicate, Schema, Stream } from "effect"
-import { type HttpClient, type HttpClientError, HttpClientRequest } from "effect/http"
+import { Clock, Context, Duration, Effect, Layer, Predicate, References, Schema, Stream } from "effect"
 import { KubeError, reasonFromResponse, Unavailable } from "./KubeError.ts"
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
@@ -90,6 +93,10 @@ const connectOptions = (connect: ConnectOptions) => {
   }
 }
 
+type Pool = NodeHttpClient.Dispatcher["Service"]
+/** undici's answer: status, headers, and the body as a stream. */
+type Answer = Awaited<ReturnType<Pool["request"]>>
+
 const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOptions = {}) {
   const server = kc.getCurrentCluster()?.server.replace(/\/+$/, "")
   if (server === undefined || server === "") {
@@ -113,7 +120,7 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
       : yield* NodeHttpClient.makeDispatcher
   // Through a proxy, the dispatcher client-node makes (it carries the proxy), the first one kept for every request.
   const viaProxy = tls.type === "proxy" || tls.type === "socks"
-  let shared: NodeHttpClient.Dispatcher["Service"] | undefined
+  let shared: Pool | undefined
   yield* Effect.addFinalizer(() =>
     shared === undefined ? Effect.void : Effect.promise(() => shared?.close() ?? Promise.resolve())
   )
@@ -155,70 +162,93 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
     return headers
   })
 
-  type Dispatcher = NodeHttpClient.Dispatcher["Service"]
-  /**
-   * A client whose requests time out in the connection pool: undici's timers, where `Effect.timeout` would
-   * race two more fibers per request. effect/http sets the two timeouts on every request it sends (to leave
-   * them to Effect); the interceptor puts the request's own back.
-   */
-  const timedClient = (dispatcher: Dispatcher, millis: number, body: boolean) =>
-    NodeHttpClient.makeUndici.pipe(
-      Effect.provideService(
-        NodeHttpClient.Dispatcher,
-        dispatcher.compose(
-          (dispatch) => (options, handler) =>
-            dispatch({ ...options, headersTimeout: millis, bodyTimeout: body ? millis : 0 }, handler)
-        )
-      )
-    )
-  // One client per dispatcher and timeout (through a proxy, its dispatcher is known after the first credential
-  // read), not one per request; all of them share the dispatcher's connections.
-  let clients: { readonly dispatcher: Dispatcher; readonly byTimeout: Map<string, HttpClient.HttpClient> } | undefined
-  const clientFor = Effect.fnUntraced(function* (dispatcher: Dispatcher, millis: number, body: boolean) {
-    if (clients?.dispatcher !== dispatcher) clients = { dispatcher, byTimeout: new Map() }
-    const key = `${millis}/${body}`
-    const known = clients.byTimeout.get(key)
-    if (known !== undefined) return known
-    const made = yield* timedClient(dispatcher, millis, body)
-    clients.byTimeout.set(key, made)
-    return made
-  })
+  const origin = new URL(server)
+  const basePath = origin.pathname.replace(/\/+$/, "")
 
-  /** What a failed exchange says: the timeout by its length, anything else by its cause. */
-  const failure = (request: KubeRequest, error: HttpClientError.HttpClientError) => {
-    const cause = error.cause ?? error
+  /** What a failed exchange says: a timeout by its length, anything else by its cause. */
+  const failure = (request: KubeRequest, cause: unknown) => {
     const code = Predicate.hasProperty(cause, "code") ? cause.code : undefined
     return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT"
       ? unavailable(request, `no answer within ${Duration.format(timeoutOf(request))}`)
       : unavailable(request, describe(cause))
   }
 
-  /** Sends the request; the response's status, headers and body are left to the caller. */
-  const send = Effect.fnUntraced(function* (request: KubeRequest, body: boolean) {
-    const headers = yield* credentials(request)
-    const http = yield* clientFor(shared ?? plain, Duration.toMillis(timeoutOf(request)), body)
-    const urlParams = Object.entries(request.query ?? {}).flatMap(([k, v]) =>
-      v === undefined ? [] : [[k, String(v)] as const]
-    )
-    const base = HttpClientRequest.make(request.method)(server + request.path, {
-      urlParams,
-      headers: { ...headers, accept: request.accept ?? "application/json" }
+  /** The request as the connection pool takes it: the query in the path, the credential among the headers. */
+  const dispatchOptions = (request: KubeRequest, headers: Record<string, string>, watch: boolean) => {
+    const query = new URLSearchParams()
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) query.set(name, String(value))
+    }
+    const search = query.size === 0 ? "" : `?${query}`
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body)
+    const millis = Duration.toMillis(timeoutOf(request))
+    return {
+      origin: origin.origin,
+      path: `${basePath}${request.path}${search}`,
+      method: request.method,
+      headers: {
+        ...headers,
+        accept: request.accept ?? "application/json",
+        ...(body === undefined ? {} : { "content-type": request.contentType ?? ContentType.json })
+      },
+      ...(body === undefined ? {} : { body }),
+      // The pool keeps the timeouts (its own timers, as client-go's transport does): the answer's headers, then
+      // each piece of its body, within the request's timeout; a watch's body may stay quiet (the informer's
+      // watchdog notices a silent watch).
+      headersTimeout: millis,
+      bodyTimeout: watch ? 0 : millis
+    }
+  }
+
+  /**
+   * One exchange with the API server as an HTTP client span (method, path, status; no header, so no
+   * credential). Straight to the connection pool: effect/http's client, over the same pool, cost as much
+   * again per request (its response wrapper, a cached body effect, a fiber hop per step) in a process whose
+   * work is mostly these requests. Interrupting aborts the request.
+   */
+  const exchange = <A>(
+    request: KubeRequest,
+    watch: boolean,
+    read: (response: Answer) => Promise<A>
+  ): Effect.Effect<A, KubeError> =>
+    Effect.flatMap(credentials(request), (headers) => {
+      const options = dispatchOptions(request, headers, watch)
+      let status = 0
+      const call = Effect.callback<A, KubeError>((resume, signal) => {
+        ;(shared ?? plain)
+          .request({ ...options, signal })
+          .then((response) => {
+            status = response.statusCode
+            return read(response)
+          })
+          .then(
+            (value) => resume(Effect.succeed(value)),
+            (cause: unknown) => resume(Effect.fail(failure(request, cause)))
+          )
+      })
+      // A span only when traces are kept: even one that records nothing is some forty runtime steps.
+      return Effect.withFiber((fiber) =>
+        fiber.getRef(References.TracerEnabled)
+          ? call.pipe(
+              Effect.tap(() => Effect.annotateCurrentSpan("http.response.status_code", status)),
+              Effect.withSpan(`http.client ${request.method}`, {
+                kind: "client",
+                attributes: {
+                  "http.request.method": request.method,
+                  "server.address": origin.hostname,
+                  "url.path": options.path.split("?")[0]
+                }
+              })
+            )
+          : call
+      )
     })
-    const outgoing =
-      request.body === undefined
-        ? base
-        : HttpClientRequest.bodyText(base, JSON.stringify(request.body), request.contentType ?? ContentType.json)
-    return yield* http
-      .execute(outgoing)
-      .pipe(Effect.catchTag("HttpClientError", (error) => Effect.fail(failure(request, error))))
-  })
 
   const request = Effect.fnUntraced(function* (request: KubeRequest) {
-    const response = yield* send(request, true)
-    const text = yield* response.text.pipe(
-      Effect.catchTag("HttpClientError", (error) => Effect.fail(failure(request, error)))
-    )
-    const { status } = response
+    const { status, text } = yield* exchange(request, false, async (response) => ({
+      status: response.statusCode,
+      text: await response.body.text()
+    }))
     if (status >= 200 && status < 300) return text
     rejected(status)
     return yield* failFor(request, status, text)
@@ -227,20 +257,20 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
   const lines = (request: KubeRequest): Stream.Stream<string, KubeError> =>
     Stream.unwrap(
       Effect.gen(function* () {
-        const response = yield* send(request, false)
-        if (response.status !== 200) {
-          rejected(response.status)
-          const text = yield* response.text.pipe(
-            Effect.catchTag("HttpClientError", (error) => Effect.fail(failure(request, error)))
-          )
-          return yield* failFor(request, response.status, text)
+        const response = yield* exchange(request, true, async (response) => response)
+        if (response.statusCode !== 200) {
+          rejected(response.statusCode)
+          const text = yield* Effect.tryPromise({
+            try: () => response.body.text(),
+            catch: (cause) => failure(request, cause)
+          })
+          return yield* failFor(request, response.statusCode, text)
         }
-        // Ending or interrupting the stream aborts the request: the connection closes.
-        return response.stream.pipe(
-          Stream.mapError((error) => failure(request, error)),
-          Stream.decodeText,
-          Stream.splitLines
-        )
+        // Ending or interrupting the stream destroys the body: the connection closes.
+        return NodeStream.fromReadable({
+          evaluate: () => response.body,
+          onError: (cause) => failure(request, cause)
+        }).pipe(Stream.decodeText, Stream.splitLines)
       })
     )
 
