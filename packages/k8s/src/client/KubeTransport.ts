@@ -164,6 +164,8 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
 
   const origin = new URL(server)
   const basePath = origin.pathname.replace(/\/+$/, "")
+  const scheme = origin.protocol.slice(0, -1)
+  const port = origin.port === "" ? (scheme === "https" ? 443 : 80) : Number(origin.port)
 
   /** What a failed exchange says: a timeout by its length, anything else by its cause. */
   const failure = (request: KubeRequest, cause: unknown) => {
@@ -231,11 +233,14 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
         fiber.getRef(References.TracerEnabled)
           ? call.pipe(
               Effect.tap(() => Effect.annotateCurrentSpan("http.response.status_code", status)),
-              Effect.withSpan(`http.client ${request.method}`, {
+              // Named as effect/http names its client spans (the method), as the LiteLLM calls are.
+              Effect.withSpan(request.method, {
                 kind: "client",
                 attributes: {
                   "http.request.method": request.method,
                   "server.address": origin.hostname,
+                  "server.port": port,
+                  "url.scheme": scheme,
                   "url.path": options.path.split("?")[0]
                 }
               })
