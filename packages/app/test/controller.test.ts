@@ -69,6 +69,35 @@ describe("controller runtime", () => {
     }).pipe(withQueue)
   )
 
+  it.effect(
+    "a reconcile that hangs is given up after the reconcile timeout; the worker goes on and the key is retried",
+    () =>
+      Effect.gen(function* () {
+        const seen = yield* Ref.make<Array<string>>([])
+        yield* runController({
+          ...base,
+          workers: 1,
+          reconcile: (key) =>
+            Effect.gen(function* () {
+              const before = yield* Ref.getAndUpdate(seen, (s) => [...s, key])
+              // The first attempt at ns/a never ends (a call that waits on nothing that will come).
+              if (key === "ns/a" && !before.includes(key)) yield* Effect.never
+              return {}
+            })
+        })
+        const queue = yield* WorkQueue
+        yield* queue.add("ns/a")
+        yield* queue.add("ns/b")
+        yield* TestClock.adjust(Duration.minutes(1))
+        assert.deepStrictEqual(yield* Ref.get(seen), ["ns/a"])
+        yield* TestClock.adjust(Duration.minutes(1))
+        assert.deepStrictEqual(yield* Ref.get(seen), ["ns/a", "ns/b"])
+        // Retried with the backoff's first delay, 100 ms.
+        yield* TestClock.adjust(Duration.millis(100))
+        assert.deepStrictEqual(yield* Ref.get(seen), ["ns/a", "ns/b", "ns/a"])
+      }).pipe(withQueue)
+  )
+
   it.effect("a defect in one reconcile does not stop the workers", () =>
     Effect.gen(function* () {
       const seen = yield* Ref.make<Array<string>>([])
