@@ -7,7 +7,7 @@
 import { createServer } from "node:http"
 import { assert, describe, it } from "@effect/vitest"
 import { KubeConfig, type RequestContext } from "@kubernetes/client-node"
-import { Effect, Stream } from "effect"
+import { Effect, References, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { KubeTransport } from "../src/index.ts"
 
@@ -96,7 +96,8 @@ describe("KubeTransport credentials", () => {
 
 /**
  * A front door that answers nothing (`/silent`), stops halfway through a body (`/stall`), or sends a
- * watch's first line and then stays quiet (`/watch`), each for as long as the test lasts.
+ * watch's first line and then stays quiet (`/watch`), each for as long as the test lasts; `/trace` says
+ * which trace context the request carried.
  */
 const slowServer = Effect.acquireRelease(
   Effect.callback<{ readonly url: string; readonly close: () => void }>((resume) => {
@@ -104,6 +105,9 @@ const slowServer = Effect.acquireRelease(
       if (req.url?.startsWith("/stall")) {
         res.writeHead(200, { "content-type": "application/json", "content-length": "100" })
         res.write('{"kind":')
+      } else if (req.url?.startsWith("/trace")) {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({ traceparent: req.headers.traceparent ?? null }))
       } else if (req.url?.startsWith("/watch")) {
         res.writeHead(200, { "content-type": "application/json" })
         res.write('{"type":"BOOKMARK"}\n')
@@ -168,6 +172,35 @@ describe("KubeTransport timeouts", () => {
           .pipe(Stream.interruptWhen(Effect.sleep("1 second")), Stream.runCollect)
         assert.deepStrictEqual(lines, ['{"type":"BOOKMARK"}'])
       }).pipe(Effect.provide(KubeTransport.layerFromKubeConfig(configFor(url))))
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("KubeTransport traces", () => {
+  it.live("a request carries its client span's trace context when traces are kept, and none when not", () =>
+    Effect.gen(function* () {
+      const { url } = yield* slowServer
+      const spans: Array<Tracer.Span> = []
+      const tracer = Tracer.make({
+        span(options) {
+          const span = Tracer.nativeTracer.span(options)
+          spans.push(span)
+          return span
+        }
+      })
+      const traced = yield* Effect.flatMap(KubeTransport, (t) => t.request({ method: "GET", path: "/trace" })).pipe(
+        Effect.provide(KubeTransport.layerFromKubeConfig(configFor(url))),
+        Effect.provideService(Tracer.Tracer, tracer)
+      )
+      const span = spans.find((s) => s.kind === "client" && s.name === "GET")
+      assert.isDefined(span)
+      assert.strictEqual(span?.attributes.get("http.response.status_code"), 200)
+      assert.include(traced, `-${span?.spanId}-`)
+      const untraced = yield* Effect.flatMap(KubeTransport, (t) => t.request({ method: "GET", path: "/trace" })).pipe(
+        Effect.provide(KubeTransport.layerFromKubeConfig(configFor(url))),
+        Effect.provideService(References.TracerEnabled, false)
+      )
+      assert.strictEqual(untraced, '{"traceparent":null}')
     }).pipe(Effect.scoped)
   )
 })

@@ -31,7 +31,8 @@ import type { AgentOptions } from "node:https"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import { type ConnectOptions, HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
-import { Clock, Context, Duration, Effect, Layer, Predicate, References, Schema, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Predicate, References, Schema, Stream, Tracer } from "effect"
+import { HttpTraceContext } from "effect/http"
 import { KubeError, reasonFromResponse, Unavailable } from "./KubeError.ts"
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
@@ -216,37 +217,40 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
     Effect.flatMap(credentials(request), (headers) => {
       const options = dispatchOptions(request, headers, watch)
       let status = 0
-      const call = Effect.callback<A, KubeError>((resume, signal) => {
-        ;(shared ?? plain)
-          .request({ ...options, signal })
-          .then((response) => {
-            status = response.statusCode
-            return read(response)
-          })
-          .then(
-            (value) => resume(Effect.succeed(value)),
-            (cause: unknown) => resume(Effect.fail(failure(request, cause)))
-          )
-      })
-      // A span only when traces are kept: even one that records nothing is some forty runtime steps.
-      return Effect.withFiber((fiber) =>
-        fiber.getRef(References.TracerEnabled)
-          ? call.pipe(
-              Effect.tap(() => Effect.annotateCurrentSpan("http.response.status_code", status)),
-              // Named as effect/http names its client spans (the method), as the LiteLLM calls are.
-              Effect.withSpan(request.method, {
-                kind: "client",
-                attributes: {
-                  "http.request.method": request.method,
-                  "server.address": origin.hostname,
-                  "server.port": port,
-                  "url.scheme": scheme,
-                  "url.path": options.path.split("?")[0]
-                }
-              })
+      const call = (sent: typeof options) =>
+        Effect.callback<A, KubeError>((resume, signal) => {
+          ;(shared ?? plain)
+            .request({ ...sent, signal })
+            .then((response) => {
+              status = response.statusCode
+              return read(response)
+            })
+            .then(
+              (value) => resume(Effect.succeed(value)),
+              (cause: unknown) => resume(Effect.fail(failure(request, cause)))
             )
-          : call
-      )
+        })
+      // A span only when traces are kept: even one that records nothing is some forty runtime steps.
+      return Effect.withFiber((fiber) => {
+        if (!fiber.getRef(References.TracerEnabled)) return call(options)
+        const attributes = {
+          "http.request.method": request.method,
+          "server.address": origin.hostname,
+          "server.port": port,
+          "url.scheme": scheme,
+          "url.path": options.path.split("?")[0]
+        }
+        // Named, attributed and propagated as effect/http's client spans are (the LiteLLM calls' are those).
+        return Effect.useSpan(request.method, { kind: "client", attributes }, (span) => {
+          const sent = fiber.getRef(Tracer.DisablePropagation)
+            ? options
+            : { ...options, headers: { ...options.headers, ...HttpTraceContext.toHeaders(span) } }
+          return call(sent).pipe(
+            Effect.tap(() => Effect.sync(() => span.attribute("http.response.status_code", status))),
+            Effect.withParentSpan(span)
+          )
+        })
+      })
     })
 
   const request = Effect.fnUntraced(function* (request: KubeRequest) {
