@@ -9,12 +9,12 @@
  *   . scripts/bootstrap.sh && node packages/app/bench/refused.ts --minutes 10
  */
 import { parseArgs } from "node:util"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { EventRecorder, KubeClient, KubeTransport, VirtualKeys } from "@litellm-operator/k8s"
 import { installCrds, LocalControlPlane } from "@litellm-operator/k8s/local"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Console, Duration, Effect, Layer, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { runOperator } from "../src/Operator.ts"
 import { Readiness } from "../src/observability/Readiness.ts"
 import { LiteLLMConnections } from "../src/reconcile/LiteLLMConnections.ts"
@@ -87,7 +87,7 @@ const layer = Layer.mergeAll(
     )
   ),
   Layer.provideMerge(LocalControlPlane.layer()),
-  Layer.provideMerge(FetchHttpClient.layer),
+  Layer.provideMerge(NodeHttpClient.dispatcherLayerGlobal),
   Layer.provideMerge(Simulator.layer({ masterKey, seed: 5 }))
 )
 

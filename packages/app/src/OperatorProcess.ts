@@ -122,8 +122,8 @@ export const runOperatorProcess = (config: OperatorConfig, run: OperatorProcessO
   const services = Layer.mergeAll(
     EventRecorder.layer({ reportingInstance: run.identity }),
     LiteLLMConnections.layerWith({ timeout: config.litellmTimeout, listMaxAge: config.listMaxAge }).pipe(
-      // undici, the same HTTP stack client-node uses: fetch would load Node's own copy of it as well.
-      Layer.provide(NodeHttpClient.layerUndici)
+      // One undici connection pool for every LiteLLM, closed with the process.
+      Layer.provide(NodeHttpClient.layerDispatcher)
     ),
     opsServer,
     // With --expose-gc (the chart's NODE_OPTIONS): the heap a burst filled is given back once it is over.

@@ -7,6 +7,7 @@
  * keeps only the objects asked about lately, and is let go as soon as it is stale.
  */
 import { createHash } from "node:crypto"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it, layer } from "@effect/vitest"
 import type {
   KeyIntent,
@@ -20,7 +21,6 @@ import { teamSpecArb, userSpecArb, virtualKeySpecArb } from "@litellm-operator/c
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Option, Redacted, Stream } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { observeKind, withListObservation } from "../src/reconcile/ListObservation.ts"
@@ -42,7 +42,7 @@ const clients = Effect.gen(function* () {
   const sim = yield* Simulator
   const plain = yield* LiteLLMClient.make({ url: sim.url, masterKey, timeout: "5 seconds" })
   return { plain, observed: yield* withListObservation(plain, { maxAge, minDemand }) }
-}).pipe(Effect.provide(FetchHttpClient.layer))
+}).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
 
 const teamSpecs = fc
   .sample(teamSpecArb, { numRuns: samples, seed: 17 })

@@ -1,7 +1,7 @@
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { defaultConnectionPolicy } from "@litellm-operator/core"
 import { Effect, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { LiteLLMConnections } from "../src/reconcile/LiteLLMConnections.ts"
 
 const connection = (masterKey: string) => ({
@@ -33,6 +33,6 @@ describe("the connections objects last used", () => {
       yield* connections.remember("ns/c", again)
       assert.strictEqual(yield* connections.recall("ns/c"), again)
       assert.strictEqual(yield* connections.recall("ns/a"), rotated)
-    }).pipe(Effect.provide(FetchHttpClient.layer))
+    }).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
   )
 })

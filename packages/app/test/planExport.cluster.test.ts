@@ -7,6 +7,7 @@
  */
 
 import { fileURLToPath } from "node:url"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, layer } from "@effect/vitest"
 import { adoptTokenAnnotation, ownerMetadataKey, readyOf } from "@litellm-operator/core"
 import { KubeClient, Secrets, VirtualKeys } from "@litellm-operator/k8s"
@@ -15,7 +16,6 @@ import { applyManifests, parseManifests, readManifestDirectory, renderManifests 
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Option, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { inject } from "vitest"
 import { exportProxy } from "../src/cli/export.ts"
 import { classifyManifests } from "../src/cli/manifests.ts"
@@ -57,7 +57,7 @@ const writesIn = (calls: Readonly<Record<string, number>>) =>
 const clientFor = Effect.gen(function* () {
   const sim = yield* Simulator
   return yield* LiteLLMClient.make({ url: sim.url, masterKey, timeout: "5 seconds" })
-}).pipe(Effect.provide(FetchHttpClient.layer))
+}).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
 
 describe("plan and export against the operator", () => {
   layer(harnessLayer(41), { timeout: 120_000, excludeTestServices: true })((it) => {

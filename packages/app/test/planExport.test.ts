@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, layer } from "@effect/vitest"
 import { ownerMarker, ownerMetadataKey } from "@litellm-operator/core"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Redacted, Schema } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { PlanReport } from "../src/cli/plan.ts"
 import { spawnNode } from "./support/processes.ts"
 
@@ -43,7 +43,7 @@ const writesOf = (calls: Readonly<Record<string, number>>) =>
 const clientFor = Effect.gen(function* () {
   const sim = yield* Simulator
   return yield* LiteLLMClient.make({ url: sim.url, masterKey, timeout: "5 seconds" })
-}).pipe(Effect.provide(FetchHttpClient.layer))
+}).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "litellm-plan-"))
 

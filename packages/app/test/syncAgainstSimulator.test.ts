@@ -5,6 +5,7 @@
  * and a second reconcile only reads.
  */
 import { createHash } from "node:crypto"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, layer } from "@effect/vitest"
 import type { KeyIntent, LastApplied, TeamSpec, UserSpec, VirtualKeySpec } from "@litellm-operator/core"
 import { keyMirror, userKeyMirror } from "@litellm-operator/core"
@@ -12,7 +13,6 @@ import { teamSpecArb, userSpecArb, virtualKeySpecArb } from "@litellm-operator/c
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Option, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
 import fc from "fast-check"
 import { syncKey } from "../src/reconcile/syncKey.ts"
 import { syncTeam } from "../src/reconcile/syncTeam.ts"
@@ -26,7 +26,7 @@ const none: LastApplied = { fields: [] }
 const clientFor = Effect.gen(function* () {
   const sim = yield* Simulator
   return yield* LiteLLMClient.make({ url: sim.url, masterKey, timeout: "5 seconds" })
-}).pipe(Effect.provide(FetchHttpClient.layer))
+}).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
 
 const raw = (i: number) => `sk-sync-${i}-${"x".repeat(20)}`
 const tokenOf = (s: string) => createHash("sha256").update(s).digest("hex")

@@ -4,12 +4,13 @@
  * before the first write and only when there is one, the calls run in order,
  * and LiteLLM is read back only after a write that leaves something to read.
  */
+
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, layer } from "@effect/vitest"
 import type { LastApplied } from "@litellm-operator/core"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Redacted, Ref } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { syncTeam } from "../src/reconcile/syncTeam.ts"
 import type { GuardVerdict } from "../src/reconcile/tenancy.ts"
 
@@ -23,7 +24,7 @@ describe("the shared sync step", () => {
       Effect.gen(function* () {
         const sim = yield* Simulator
         const client = yield* LiteLLMClient.make({ url: sim.url, masterKey, timeout: "5 seconds" }).pipe(
-          Effect.provide(FetchHttpClient.layer)
+          Effect.provide(NodeHttpClient.dispatcherLayerGlobal)
         )
         /** What LiteLLM had been asked when the identity was recorded. */
         const recorded = yield* Ref.make<Array<Record<string, number>>>([])

@@ -10,21 +10,31 @@
  * Every call is safe to repeat: reads are, and all of the operator's creates
  * carry a caller-chosen id or key (a repeat finds it). The master key and raw
  * keys stay `Redacted`; LiteLLM's messages are scrubbed before they reach an
- * error, and the Authorization header is redacted in spans.
+ * error, and a call's span records no header and no query (a key's token can
+ * be in it). Calls go to an undici connection pool (`NodeHttpClient.Dispatcher`
+ * of @effect/platform-node), as the API server's do (KubeTransport.ts).
  */
 
 import { createHash } from "node:crypto"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { LiteLLMAction } from "@litellm-operator/core"
 import { JsonObject, ObservedKey, ObservedTeam, ObservedUser } from "@litellm-operator/core"
-import { Clock, Context, Duration, Effect, Exit, Layer, Option, Redacted, Schema, Stream } from "effect"
 import {
-  FetchHttpClient,
-  Headers,
-  HttpClient,
-  HttpClientRequest,
-  type HttpClientResponse,
-  UrlParams
-} from "effect/http"
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  Predicate,
+  Redacted,
+  References,
+  Schema,
+  Stream,
+  Tracer
+} from "effect"
+import { HttpTraceContext } from "effect/http"
 import { recordCall } from "./ClientMetrics.ts"
 import { classify, parseErrorBody, parseRetryAfter } from "./ErrorEnvelope.ts"
 import { Invalid, LiteLLMError, type LiteLLMErrorReason, NotFound, Unavailable } from "./LiteLLMError.ts"
@@ -151,23 +161,13 @@ export class LiteLLMClient extends Context.Service<
 >()("litellm-operator/litellm/LiteLLMClient") {
   static readonly make = (connection: LiteLLMConnection) => make(connection)
 
-  /** The client over `fetch`. */
+  /** The client over undici's process-wide connection pool (the one `fetch` uses). */
   static readonly layer = (connection: LiteLLMConnection) =>
-    Layer.effect(LiteLLMClient, make(connection)).pipe(Layer.provide(FetchHttpClient.layer))
+    Layer.effect(LiteLLMClient, make(connection)).pipe(Layer.provide(NodeHttpClient.dispatcherLayerGlobal))
 
-  /** The client over whatever `HttpClient` the caller provides. */
+  /** The client over whatever connection pool (`NodeHttpClient.Dispatcher`) the caller provides. */
   static readonly layerNoDeps = (connection: LiteLLMConnection) => Layer.effect(LiteLLMClient, make(connection))
 }
-
-/** Header names Effect renders as `<redacted>` in spans and logs; LiteLLM also reads `x-litellm-api-key`. */
-export const REDACTED_HEADER_NAMES: ReadonlyArray<string> = [
-  "authorization",
-  "x-litellm-api-key",
-  "x-api-key",
-  "api-key",
-  "cookie",
-  "set-cookie"
-]
 
 /** Items per page the list methods ask for (LiteLLM's maximum): a list of n items takes ceil(n / this) calls. */
 export const LIST_PAGE_SIZE = 100
@@ -199,19 +199,28 @@ const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unkno
 
 const utf8 = new TextDecoder()
 
+type Pool = NodeHttpClient.Dispatcher["Service"]
+/** undici's answer: status, headers, and the body as a stream. */
+type Answer = Awaited<ReturnType<Pool["request"]>>
+
+/** How one exchange with LiteLLM ended. */
+type Outcome =
+  | {
+      readonly _tag: "Answer"
+      readonly status: number
+      readonly retryAfter: string | ReadonlyArray<string> | undefined
+      readonly text: string
+    }
+  | { readonly _tag: "TimedOut" }
+  | { readonly _tag: "TooLong" }
+  | { readonly _tag: "Transport"; readonly message: string }
+
 const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   const timeout = Duration.fromInputUnsafe(connection.timeout ?? Duration.seconds(10))
   const schedule = retrySchedule({ ...defaultRetryOptions, ...connection.retry })
+  const timeoutMillis = Duration.toMillis(timeout)
   const baseUrl = connection.url.replace(/\/+$/, "")
-  const http = (yield* HttpClient.HttpClient).pipe(
-    HttpClient.mapRequest((request) =>
-      request.pipe(
-        HttpClientRequest.prependUrl(baseUrl),
-        HttpClientRequest.bearerToken(connection.masterKey),
-        HttpClientRequest.acceptJson
-      )
-    )
-  )
+  const pool = yield* NodeHttpClient.Dispatcher
 
   const fail = (call: Call, reason: LiteLLMErrorReason, status?: number) =>
     status === undefined
@@ -223,88 +232,170 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   // LiteLLM's answers are far smaller (a page of 100 keys is some 150 KB); a URL that answers without end
   // (a tenant's own "LiteLLM") must not fill the operator's memory.
   const maxAnswerBytes = connection.maxAnswerBytes ?? 8 * 1024 * 1024
-  const tooLong = (call: Call) =>
-    fail(call, new Unavailable({ message: `the answer is longer than ${maxAnswerBytes} bytes; not read further` }))
   /**
-   * The body as text, up to `maxAnswerBytes`: past that the transfer is stopped and the attempt fails. An answer
-   * with a length (LiteLLM's always have one) is read whole when short enough: the HTTP client reads no more than
-   * it declares, and whole is cheaper than chunk by chunk.
+   * The body as text, up to `maxAnswerBytes`: past that the transfer is stopped and `undefined` says so. An
+   * answer with a length (LiteLLM's always have one) is read whole when short enough, which is cheaper than
+   * chunk by chunk.
    */
-  const boundedText = (call: Call, response: HttpClientResponse.HttpClientResponse) => {
-    const declared = Number(response.headers["content-length"] ?? Number.NaN)
-    if (Number.isFinite(declared)) return declared > maxAnswerBytes ? Effect.fail(tooLong(call)) : response.text
-    return response.stream.pipe(
-      Stream.runFoldEffect(
-        (): { chunks: Array<Uint8Array>; size: number } => ({ chunks: [], size: 0 }),
-        (read, chunk): Effect.Effect<{ chunks: Array<Uint8Array>; size: number }, LiteLLMError> => {
-          read.size += chunk.length
-          if (read.size > maxAnswerBytes) return Effect.fail(tooLong(call))
-          read.chunks.push(chunk)
-          return Effect.succeed(read)
-        }
-      ),
-      Effect.map(({ chunks, size }) => {
-        const all = new Uint8Array(size)
-        let at = 0
-        for (const chunk of chunks) {
-          all.set(chunk, at)
-          at += chunk.length
-        }
-        return utf8.decode(all)
-      })
-    )
+  const boundedText = async (answer: Answer): Promise<string | undefined> => {
+    const declared = Number(answer.headers["content-length"] ?? Number.NaN)
+    if (Number.isFinite(declared)) {
+      if (declared <= maxAnswerBytes) return answer.body.text()
+      answer.body.destroy()
+      return undefined
+    }
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    for await (const chunk of answer.body) {
+      if (!(chunk instanceof Uint8Array)) continue
+      size += chunk.length
+      if (size > maxAnswerBytes) {
+        answer.body.destroy()
+        return undefined
+      }
+      chunks.push(chunk)
+    }
+    const all = new Uint8Array(size)
+    let at = 0
+    for (const chunk of chunks) {
+      all.set(chunk, at)
+      at += chunk.length
+    }
+    return utf8.decode(all)
   }
+
+  const describe = (cause: unknown) => (Predicate.hasProperty(cause, "message") ? String(cause.message) : String(cause))
+
+  /**
+   * One exchange: straight to the connection pool, not through effect/http's client over it, which cost as
+   * much again per call (its response wrapper, a cached body effect, fiber hops) and raced two more fibers
+   * for its timeout. The timeout here is one timer for the whole exchange (connecting, the headers, the body:
+   * a URL that drips its answer is cut off too); interrupting aborts it. Never fails: what went wrong is in
+   * the outcome.
+   */
+  const exchange = (call: Call): Effect.Effect<Outcome> =>
+    Effect.withFiber((fiber) => {
+      let url: URL
+      try {
+        url = new URL(`${baseUrl}${call.path}`)
+      } catch (cause) {
+        return Effect.succeed<Outcome>({ _tag: "Transport", message: `not a URL: ${describe(cause)}` })
+      }
+      for (const [name, value] of Object.entries(call.urlParams ?? {})) url.searchParams.set(name, value)
+      const body = call.body === undefined ? undefined : JSON.stringify(call.body)
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${Redacted.value(connection.masterKey)}`,
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" })
+      }
+      const send = (sent: Record<string, string>) =>
+        Effect.callback<Outcome>((resume, signal) => {
+          const controller = new AbortController()
+          const abort = () => controller.abort()
+          signal.addEventListener("abort", abort, { once: true })
+          let timedOut = false
+          const timer = setTimeout(() => {
+            timedOut = true
+            controller.abort()
+          }, timeoutMillis)
+          pool
+            .request({
+              origin: url.origin,
+              path: `${url.pathname}${url.search}`,
+              method: call.method,
+              headers: sent,
+              ...(body === undefined ? {} : { body }),
+              signal: controller.signal,
+              // The one timer above keeps the time; undici's own would only cut pieces of it.
+              headersTimeout: 0,
+              bodyTimeout: 0
+            })
+            .then(async (answer): Promise<Outcome> => {
+              const text = await boundedText(answer)
+              return text === undefined
+                ? { _tag: "TooLong" }
+                : { _tag: "Answer", status: answer.statusCode, retryAfter: answer.headers["retry-after"], text }
+            })
+            .then(
+              (outcome) => resume(Effect.succeed(outcome)),
+              (cause: unknown) =>
+                resume(
+                  Effect.succeed<Outcome>(
+                    timedOut ? { _tag: "TimedOut" } : { _tag: "Transport", message: describe(cause) }
+                  )
+                )
+            )
+            .finally(() => {
+              clearTimeout(timer)
+              signal.removeEventListener("abort", abort)
+            })
+        })
+      // A client span only when traces are kept (even one that records nothing is some forty runtime
+      // steps): named, attributed and propagated as effect/http's are; no header, so no credential, and no
+      // query (a key's token can be in it).
+      if (!fiber.getRef(References.TracerEnabled)) return send(headers)
+      const attributes = {
+        "http.request.method": call.method,
+        "server.address": url.hostname,
+        "url.scheme": url.protocol.slice(0, -1),
+        "url.path": url.pathname
+      }
+      return Effect.useSpan(call.method, { kind: "client", attributes }, (span) =>
+        send(
+          fiber.getRef(Tracer.DisablePropagation) ? headers : { ...headers, ...HttpTraceContext.toHeaders(span) }
+        ).pipe(
+          Effect.tap((outcome) =>
+            Effect.sync(() => {
+              if (outcome._tag === "Answer") span.attribute("http.response.status_code", outcome.status)
+            })
+          ),
+          Effect.withParentSpan(span)
+        )
+      )
+    })
 
   /** One attempt: send, read the body, turn a non-2xx answer into a LiteLLMError. */
   const attempt = Effect.fnUntraced(function* (call: Call) {
     const started = yield* Clock.currentTimeMillis
-    const elapsed = Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(now - started))
-    let request = call.method === "GET" ? HttpClientRequest.get(call.path) : HttpClientRequest.post(call.path)
-    if (call.urlParams !== undefined) request = HttpClientRequest.setUrlParams(request, call.urlParams)
-    if (call.body !== undefined) request = HttpClientRequest.bodyJsonUnsafe(request, call.body)
-    const exchange = Effect.flatMap(http.execute(request), (response) =>
-      Effect.map(boundedText(call, response), (text) => ({ response, text }))
-    )
-    const { response, text } = yield* exchange.pipe(
-      Effect.timeoutOrElse({
-        duration: timeout,
-        orElse: () =>
-          Effect.flatMap(elapsed, (d) => recordCall(call.path, "timeout", d)).pipe(
-            Effect.andThen(
-              Effect.fail(
-                fail(call, new Unavailable({ message: `no answer within ${Duration.format(timeout)}`, timedOut: true }))
-              )
-            )
-          )
-      }),
-      Effect.catchTag("HttpClientError", (error) =>
-        Effect.flatMap(elapsed, (d) => recordCall(call.path, "transport", d)).pipe(
-          Effect.andThen(Effect.fail(fail(call, new Unavailable({ message: clean(call, error.message) }))))
+    const record = (status: string) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => recordCall(call.path, status, Duration.millis(now - started)))
+    const outcome = yield* exchange(call)
+    switch (outcome._tag) {
+      case "TimedOut":
+        yield* record("timeout")
+        return yield* fail(
+          call,
+          new Unavailable({ message: `no answer within ${Duration.format(timeout)}`, timedOut: true })
         )
-      )
-    )
-    yield* Effect.flatMap(elapsed, (d) => recordCall(call.path, String(response.status), d))
+      case "Transport":
+        yield* record("transport")
+        return yield* fail(call, new Unavailable({ message: clean(call, outcome.message) }))
+      case "TooLong":
+        return yield* fail(
+          call,
+          new Unavailable({ message: `the answer is longer than ${maxAnswerBytes} bytes; not read further` })
+        )
+    }
+    const { status, text } = outcome
+    yield* record(String(status))
     const body = Option.getOrUndefined(decodeJson(text))
-    if (response.status >= 200 && response.status < 300) return body
+    if (status >= 200 && status < 300) return body
     const now = yield* Clock.currentTimeMillis
     const parsed = parseErrorBody(body, text)
+    const retryAfter = Array.isArray(outcome.retryAfter) ? outcome.retryAfter[0] : outcome.retryAfter
     const reason = classify(
-      response.status,
+      status,
       { ...parsed, message: clean(call, parsed.message) },
-      parseRetryAfter(response.headers["retry-after"], now)
+      parseRetryAfter(retryAfter, now)
     )
     yield* Effect.logDebug("LiteLLM call failed").pipe(
-      Effect.annotateLogs({ endpoint: call.path, status: response.status, reason: reason._tag })
+      Effect.annotateLogs({ endpoint: call.path, status, reason: reason._tag })
     )
-    return yield* fail(call, reason, response.status)
+    return yield* fail(call, reason, status)
   })
 
   // Every call is retried: reads are safe to repeat, and every write the operator sends is too (see the header).
-  const retried = (call: Call): Result<unknown> =>
-    Effect.retry(attempt(call), schedule).pipe(
-      Effect.provideService(Headers.CurrentRedactedNames, REDACTED_HEADER_NAMES),
-      Effect.provideService(UrlParams.CurrentRedactedNames, ["key"])
-    )
+  const retried = (call: Call): Result<unknown> => Effect.retry(attempt(call), schedule)
 
   // After a call found no answer on every attempt: no call is sent until `until`, the period doubling (to `max`)
   // while LiteLLM stays silent; then one call at a time tries (`trying`), and any answer, even a refusal, ends it.

@@ -5,9 +5,9 @@
  */
 import { createHash } from "node:crypto"
 import { createServer, type Server } from "node:http"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import { Clock, Effect, Metric, Option, Redacted } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { LiteLLMClient, type LiteLLMConnection } from "../src/LiteLLMClient.ts"
 import { legacyProfile, type Profile, Simulator } from "../src/simulator/Simulator.ts"
 import { simulatedClient } from "./support/fixtures.ts"
@@ -166,7 +166,7 @@ describe("client: retries", () => {
   )
 
   it.live(
-    "an answer longer than the limit is cut off, whether endless or declared so; another service's answers are never quoted",
+    "an answer longer than the limit is cut off, whether endless or declared so, and one that drips at the timeout; another service's answers are never quoted",
     () =>
       Effect.gen(function* () {
         // A "LiteLLM" (a tenant may name any URL) that answers its readiness without end, a team's info with a
@@ -185,6 +185,13 @@ describe("client: retries", () => {
                   if (request.url?.startsWith("/v2/team/list") === true) {
                     response.writeHead(403, { "content-type": "text/plain" })
                     response.end("internal admin console, token=NOT-FOR-TENANTS")
+                    return
+                  }
+                  if (request.url?.startsWith("/key/list") === true) {
+                    // An answer that keeps coming, a byte at a time, never ending: the timeout is for all of it.
+                    response.writeHead(200, { "content-type": "application/json" })
+                    const drip = setInterval(() => response.write(" "), 50)
+                    response.on("close", () => clearInterval(drip))
                     return
                   }
                   if (request.url?.startsWith("/team/info") === true) {
@@ -233,7 +240,17 @@ describe("client: retries", () => {
         const refused = yield* Effect.flip(client.teamList({}))
         assert.include(refused.message, "in none of LiteLLM's error formats")
         assert.notInclude(refused.message, "NOT-FOR-TENANTS")
-      }).pipe(Effect.scoped, Effect.provide(FetchHttpClient.layer))
+        const impatient = yield* LiteLLMClient.make({
+          url: `http://127.0.0.1:${port}`,
+          masterKey: Redacted.make("sk-x"),
+          timeout: "400 millis",
+          retry: { times: 0 }
+        })
+        const started = Date.now()
+        const dripped = yield* Effect.flip(impatient.keyList({}))
+        assert.include(dripped.message, "no answer within 400ms")
+        assert.isBelow(Date.now() - started, 3000)
+      }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
   )
 
   it.live("a dropped connection is Unavailable and retried", () =>
@@ -254,7 +271,7 @@ describe("client: retries", () => {
       })
       const error = yield* Effect.flip(client.readiness)
       assert.strictEqual(error.reason._tag, "Unavailable")
-    }).pipe(Effect.provide(FetchHttpClient.layer))
+    }).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
   )
 })
 
@@ -275,7 +292,7 @@ describe("client: version quirks (2025 builds)", () => {
       const sim = yield* Simulator
       const wrong = yield* LiteLLMClient.make({ url: sim.url, masterKey: Redacted.make("sk-wrong-master") })
       assert.strictEqual((yield* Effect.flip(wrong.keyBlock(sha256("sk-x")))).reason._tag, "Unauthorized")
-    }).pipe(withClient(legacyProfile), Effect.provide(FetchHttpClient.layer))
+    }).pipe(withClient(legacyProfile), Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
   )
 
   it.live("/user/info 200 with an empty user_info is None", () =>

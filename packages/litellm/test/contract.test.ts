@@ -8,6 +8,7 @@
  * `mock_response`).
  */
 import { createHash, randomBytes } from "node:crypto"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, layer, type Vitest } from "@effect/vitest"
 import { type LiteLLMAction, membershipOf } from "@litellm-operator/core"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
@@ -410,7 +411,7 @@ const contract = (it: Vitest.MethodsNonLive<LiteLLMClient | Target>) => {
       assert.strictEqual(team.team_alias, "made by an admin key")
       yield* asAdmin.teamDelete([teamId])
       yield* client.userDelete([adminId])
-    }).pipe(Effect.provide(FetchHttpClient.layer))
+    }).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
   )
 
   it.effect("blocked and expired keys and keys of blocked teams are refused", () =>
@@ -625,7 +626,7 @@ const contract = (it: Vitest.MethodsNonLive<LiteLLMClient | Target>) => {
       const error = yield* failure(wrong.teamInfo("anything"))
       assert.strictEqual(error.reason._tag, "Unauthorized")
       assert.strictEqual(error.status, 401)
-    }).pipe(Effect.provide(FetchHttpClient.layer))
+    }).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
   )
 }
 
@@ -678,7 +679,7 @@ const simulatedWith = (options?: Parameters<typeof simulatorLayer>[0]) =>
         return { url: sim.url, masterKey: MASTER_KEY, models: latestProfile.models }
       })
     )
-  ).pipe(Layer.provide([FetchHttpClient.layer, simulatorLayer(options)]))
+  ).pipe(Layer.provide([NodeHttpClient.dispatcherLayerGlobal, simulatorLayer(options)]))
 
 layer(simulatedWith(), { excludeTestServices: true })("contract: simulator", contract)
 

@@ -4,11 +4,11 @@
  * a file, never a flag's value, never printed) and read or write manifests.
  */
 import { readFileSync, writeFileSync } from "node:fs"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { renderManifests } from "@litellm-operator/k8s/local"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Config, Console, Effect, Option, Redacted, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
-import { FetchHttpClient } from "effect/http"
 import { durationSetting } from "../config/OperatorConfig.ts"
 import { exportProxy } from "./export.ts"
 import { classifyManifests, readManifests } from "./manifests.ts"
@@ -63,7 +63,9 @@ const clientFor = (url: string, masterKeyFile: Option.Option<string>, timeout: s
     const perCall = yield* durationSetting("litellm-timeout", timeout).pipe(
       Effect.mapError((e) => new CommandFailed({ message: e.message }))
     )
-    return yield* LiteLLMClient.make({ url, masterKey, timeout: perCall }).pipe(Effect.provide(FetchHttpClient.layer))
+    return yield* LiteLLMClient.make({ url, masterKey, timeout: perCall }).pipe(
+      Effect.provide(NodeHttpClient.dispatcherLayerGlobal)
+    )
   })
 
 export const planCommand = Command.make(

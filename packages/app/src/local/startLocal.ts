@@ -21,6 +21,7 @@
 import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
 import { relative } from "node:path"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { parseDuration } from "@litellm-operator/core"
 import { KubeClient, KubeTransport } from "@litellm-operator/k8s"
 import type { ControlPlaneHandle, Manifest } from "@litellm-operator/k8s/local"
@@ -48,7 +49,6 @@ import {
   Schema
 } from "effect"
 import { Command, Flag } from "effect/cli"
-import { FetchHttpClient } from "effect/http"
 import packageJson from "../../package.json" with { type: "json" }
 import { runMain } from "../cli/run.ts"
 import { loadOperatorConfig } from "../config/OperatorConfig.ts"
@@ -104,7 +104,7 @@ const startProxy = Effect.gen(function* () {
       })
     }
     const proxy: Proxy = { url: url.replace(/\/+$/, ""), masterKey: Redacted.make(key), real: true }
-    const client = yield* LiteLLMClient.make(proxy).pipe(Effect.provide(FetchHttpClient.layer))
+    const client = yield* LiteLLMClient.make(proxy).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
     yield* client.readiness.pipe(
       Effect.mapError(
         (error) => new LocalRunError({ message: `LiteLLM at ${proxy.url} is not usable: ${error.message}` })
@@ -210,7 +210,7 @@ const runLocal = Effect.fnUntraced(function* (args: Args, cp: ControlPlaneHandle
   const observed = yield* Effect.raceFirst(waitReady, operatorStopped)
   const ready = yield* Clock.currentTimeMillis
 
-  const client = yield* LiteLLMClient.make(proxy).pipe(Effect.provide(FetchHttpClient.layer))
+  const client = yield* LiteLLMClient.make(proxy).pipe(Effect.provide(NodeHttpClient.dispatcherLayerGlobal))
   const produced = yield* inventory(client, observed)
   yield* say()
   yield* say(

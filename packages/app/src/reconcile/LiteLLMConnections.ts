@@ -4,10 +4,10 @@
  * fresh client and the key itself is never a map key or a log field.
  */
 import { createHash } from "node:crypto"
+import type * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { Connection } from "@litellm-operator/core"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Context, Duration, Effect, Layer, Redacted, SynchronizedRef } from "effect"
-import type { HttpClient } from "effect/http"
 import { withListObservation } from "./ListObservation.ts"
 
 type Client = LiteLLMClient["Service"]
@@ -59,7 +59,7 @@ export class LiteLLMConnections extends Context.Service<
    */
   static readonly makeWith = (options: ConnectionOptions = {}) =>
     Effect.gen(function* () {
-      const httpClient = yield* Effect.context<HttpClient.HttpClient>()
+      const pool = yield* Effect.context<NodeHttpClient.Dispatcher>()
       const listMaxAge =
         options.listMaxAge === undefined || Duration.isZero(Duration.fromInputUnsafe(options.listMaxAge))
           ? undefined
@@ -104,7 +104,7 @@ export class LiteLLMConnections extends Context.Service<
             return LiteLLMClient.make(
               options.timeout === undefined ? connection : { ...connection, timeout: options.timeout }
             ).pipe(
-              Effect.provide(httpClient),
+              Effect.provide(pool),
               Effect.flatMap((client) =>
                 listMaxAge === undefined
                   ? Effect.succeed(client)

@@ -3,12 +3,13 @@
  * LiteLLM simulator, in a namespace of its own, and gives tests ways to act
  * and to wait for what they expect.
  */
+
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { TeamStatus } from "@litellm-operator/core"
 import { readyOf } from "@litellm-operator/core"
 import { EventRecorder, KubeClient } from "@litellm-operator/k8s"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Duration, Effect, Layer, Logger, Random, Redacted, References, Schedule } from "effect"
-import { FetchHttpClient } from "effect/http"
 import { inject } from "vitest"
 import type { OperatorOptions } from "../../src/Operator.ts"
 import { runOperator } from "../../src/Operator.ts"
@@ -23,7 +24,7 @@ export const masterKey = Redacted.make(MASTER_KEY)
 export const harnessLayer = (seed: number) =>
   Layer.mergeAll(EventRecorder.layer({ reportingInstance: "e2e" }), LiteLLMConnections.layer, Readiness.layer).pipe(
     Layer.provideMerge(Layer.suspend(() => KubeClient.layerFromFile(inject("kubeconfig")))),
-    Layer.provideMerge(FetchHttpClient.layer),
+    Layer.provideMerge(NodeHttpClient.dispatcherLayerGlobal),
     Layer.provideMerge(Simulator.layer({ masterKey, seed }))
   )
 

@@ -2,6 +2,8 @@
  * Shared test wiring: a simulator on 127.0.0.1, a client pointed at it, and a
  * raw HTTP helper for asserting on the simulator's wire answers.
  */
+
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "effect/http"
 import { LiteLLMClient, type LiteLLMConnection } from "../../src/LiteLLMClient.ts"
@@ -30,7 +32,7 @@ export const clientLayer = (connection: Partial<LiteLLMConnection> = {}) =>
         ...connection
       })
     })
-  ).pipe(Layer.provide(FetchHttpClient.layer))
+  ).pipe(Layer.provide(NodeHttpClient.dispatcherLayerGlobal))
 
 /** Simulator plus client, both in context. */
 export const simulatedClient = (
