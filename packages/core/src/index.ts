@@ -29,6 +29,7 @@ export * from "./litellm/ObservedMembership.ts"
 export * from "./litellm/ObservedTeam.ts"
 export * from "./litellm/ObservedUser.ts"
 // Metrics: series tagged once
+export * from "./metrics/clientSpan.ts"
 export * from "./metrics/metricSeries.ts"
 // List-based observation of LiteLLM
 export * from "./observation/ListSnapshot.ts"

@@ -7,10 +7,11 @@
  *
  *   node packages/k8s/bench/requestCost.ts [--requests 4000] [--concurrency 8] [--rounds 2]
  *
- * The layers: `node:http` (a keep-alive Agent), the undici dispatcher that effect/http
- * drives (its `request`), effect/http's client over that dispatcher (the body read as
- * text), `KubeTransport.request` (credential headers, timeout, errors), and
- * `KubeClient.mergePatch` (JSON and Schema decoding of the object). Allocation is V8's
+ * The layers: `node:http` (a keep-alive Agent), the undici dispatcher (its `request`),
+ * `KubeTransport.request` over that dispatcher (credential headers, timeout, errors), and
+ * `KubeClient.mergePatch` over the transport (JSON and Schema decoding of the object);
+ * beside them, for comparison, effect/http's client over the same dispatcher (the body
+ * read as text), which the transport used to go through. Allocation is V8's
  * sampling heap profiler counting what the collector freed too; the collector's work
  * follows it. Tracing is off, as the operator runs without a trace exporter.
  */

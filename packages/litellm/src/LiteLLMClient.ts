@@ -18,22 +18,8 @@
 import { createHash } from "node:crypto"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { LiteLLMAction } from "@litellm-operator/core"
-import { JsonObject, ObservedKey, ObservedTeam, ObservedUser } from "@litellm-operator/core"
-import {
-  Clock,
-  Context,
-  Duration,
-  Effect,
-  Exit,
-  Layer,
-  Option,
-  Predicate,
-  Redacted,
-  References,
-  Schema,
-  Stream,
-  Tracer
-} from "effect"
+import { clientSpan, JsonObject, ObservedKey, ObservedTeam, ObservedUser } from "@litellm-operator/core"
+import { Clock, Context, Duration, Effect, Exit, Layer, Option, Predicate, Redacted, Schema, Stream } from "effect"
 import { HttpTraceContext } from "effect/http"
 import { recordCall } from "./ClientMetrics.ts"
 import { classify, parseErrorBody, parseRetryAfter } from "./ErrorEnvelope.ts"
@@ -274,7 +260,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
    * the outcome.
    */
   const exchange = (call: Call): Effect.Effect<Outcome> =>
-    Effect.withFiber((fiber) => {
+    Effect.suspend(() => {
       let url: URL
       try {
         url = new URL(`${baseUrl}${call.path}`)
@@ -330,28 +316,17 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
               signal.removeEventListener("abort", abort)
             })
         })
-      // A client span only when traces are kept (even one that records nothing is some forty runtime
-      // steps): named, attributed and propagated as effect/http's are; no header, so no credential, and no
-      // query (a key's token can be in it).
-      if (!fiber.getRef(References.TracerEnabled)) return send(headers)
-      const attributes = {
-        "http.request.method": call.method,
-        "server.address": url.hostname,
-        "url.scheme": url.protocol.slice(0, -1),
-        "url.path": url.pathname
-      }
-      return Effect.useSpan(call.method, { kind: "client", attributes }, (span) =>
-        send(
-          fiber.getRef(Tracer.DisablePropagation) ? headers : { ...headers, ...HttpTraceContext.toHeaders(span) }
-        ).pipe(
-          Effect.tap((outcome) =>
-            Effect.sync(() => {
-              if (outcome._tag === "Answer") span.attribute("http.response.status_code", outcome.status)
-            })
-          ),
-          Effect.withParentSpan(span)
-        )
-      )
+      return clientSpan({
+        method: call.method,
+        attributes: () => ({
+          "server.address": url.hostname,
+          "url.scheme": url.protocol.slice(0, -1),
+          "url.path": url.pathname
+        }),
+        send: (propagate) =>
+          send(propagate === undefined ? headers : { ...headers, ...HttpTraceContext.toHeaders(propagate) }),
+        statusOf: (outcome) => (outcome._tag === "Answer" ? outcome.status : undefined)
+      })
     })
 
   /** One attempt: send, read the body, turn a non-2xx answer into a LiteLLMError. */

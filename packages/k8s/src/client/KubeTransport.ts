@@ -31,7 +31,8 @@ import type { AgentOptions } from "node:https"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import { type ConnectOptions, HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node"
-import { Clock, Context, Duration, Effect, Layer, Predicate, References, Schema, Stream, Tracer } from "effect"
+import { clientSpan } from "@litellm-operator/core"
+import { Clock, Context, Duration, Effect, Layer, Predicate, Schema, Stream } from "effect"
 import { HttpTraceContext } from "effect/http"
 import { KubeError, reasonFromResponse, Unavailable } from "./KubeError.ts"
 
@@ -230,26 +231,21 @@ const make = Effect.fnUntraced(function* (kc: KubeConfig, options: TransportOpti
               (cause: unknown) => resume(Effect.fail(failure(request, cause)))
             )
         })
-      // A span only when traces are kept: even one that records nothing is some forty runtime steps.
-      return Effect.withFiber((fiber) => {
-        if (!fiber.getRef(References.TracerEnabled)) return call(options)
-        const attributes = {
-          "http.request.method": request.method,
+      return clientSpan({
+        method: request.method,
+        attributes: () => ({
           "server.address": origin.hostname,
           "server.port": port,
           "url.scheme": scheme,
-          "url.path": options.path.split("?")[0]
-        }
-        // Named, attributed and propagated as effect/http's client spans are (the LiteLLM calls' are those).
-        return Effect.useSpan(request.method, { kind: "client", attributes }, (span) => {
-          const sent = fiber.getRef(Tracer.DisablePropagation)
-            ? options
-            : { ...options, headers: { ...options.headers, ...HttpTraceContext.toHeaders(span) } }
-          return call(sent).pipe(
-            Effect.tap(() => Effect.sync(() => span.attribute("http.response.status_code", status))),
-            Effect.withParentSpan(span)
-          )
-        })
+          "url.path": `${basePath}${request.path}`
+        }),
+        send: (propagate) =>
+          call(
+            propagate === undefined
+              ? options
+              : { ...options, headers: { ...options.headers, ...HttpTraceContext.toHeaders(propagate) } }
+          ),
+        statusOf: () => status
       })
     })
 
