@@ -20,7 +20,7 @@ export * from "./api/VirtualKey.ts"
 // Where each object's LiteLLM connection comes from
 export * from "./connection/Connection.ts"
 
-// Decoded data laid out compactly, for what stays in memory
+// Decoded data laid out compactly, for what stays in memory; JSON text to a value, before its schema
 export * from "./jsonCopy.ts"
 // LiteLLM objects as the client decodes them
 export * from "./litellm/Json.ts"
@@ -34,6 +34,7 @@ export * from "./metrics/metricSeries.ts"
 // List-based observation of LiteLLM
 export * from "./observation/ListSnapshot.ts"
 export * from "./observation/objectsWrittenBy.ts"
+export * from "./parseJson.ts"
 // Plans
 export * from "./plan/Action.ts"
 export * from "./plan/Deletion.ts"

@@ -18,8 +18,21 @@
 import { createHash } from "node:crypto"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { LiteLLMAction } from "@litellm-operator/core"
-import { clientSpan, JsonObject, ObservedKey, ObservedTeam, ObservedUser } from "@litellm-operator/core"
-import { Clock, Context, Duration, Effect, Exit, Layer, Option, Predicate, Redacted, Schema, Stream } from "effect"
+import { clientSpan, JsonObject, ObservedKey, ObservedTeam, ObservedUser, parseJson } from "@litellm-operator/core"
+import {
+  Cause,
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  Predicate,
+  Redacted,
+  Schema,
+  Stream
+} from "effect"
 import { HttpTraceContext } from "effect/http"
 import { recordCall } from "./ClientMetrics.ts"
 import { classify, parseErrorBody, parseRetryAfter } from "./ErrorEnvelope.ts"
@@ -180,8 +193,6 @@ interface Call {
   /** Secrets in this request besides the master key, scrubbed from anything LiteLLM sends back. */
   readonly secrets?: ReadonlyArray<Redacted.Redacted<string>>
 }
-
-const decodeJson = Schema.decodeUnknownOption(Schema.fromJsonString(Schema.Unknown))
 
 const utf8 = new TextDecoder()
 
@@ -353,7 +364,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     }
     const { status, text } = outcome
     yield* record(String(status))
-    const body = Option.getOrUndefined(decodeJson(text))
+    const body = Option.getOrUndefined(parseJson(text))
     if (status >= 200 && status < 300) return body
     const now = yield* Clock.currentTimeMillis
     const parsed = parseErrorBody(body, text)
@@ -408,16 +419,20 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     operation: string,
     schema: S,
     value: unknown
-  ): Result<S["Type"]> =>
-    Schema.decodeUnknownEffect(schema)(value).pipe(
-      Effect.mapError(
-        (issue) =>
-          new LiteLLMError({
-            operation,
-            reason: new Invalid({ message: scrub(`unexpected response: ${issue.message}`, [connection.masterKey]) })
-          })
-      )
+  ): Exit.Exit<S["Type"], LiteLLMError> => {
+    // Synchronous, an Exit: one runtime step for an answer, where decoding as an effect took a dozen.
+    const decoded = Schema.decodeUnknownExit(schema)(value)
+    if (Exit.isSuccess(decoded)) return Exit.succeed(decoded.value)
+    const issue = Exit.findErrorOption(decoded)
+    // Anything but a schema's error (a transformation that threw) is a bug: it stays a defect.
+    if (Option.isNone(issue)) return Exit.die(Cause.squash(decoded.cause))
+    return Exit.fail(
+      new LiteLLMError({
+        operation,
+        reason: new Invalid({ message: scrub(`unexpected response: ${issue.value.message}`, [connection.masterKey]) })
+      })
     )
+  }
 
   const get = (operation: string, path: string, urlParams: Readonly<Record<string, string>>) =>
     send({ operation, method: "GET", path, urlParams })

@@ -10,7 +10,8 @@
  * and the one conflict retry they share (`retryOnConflict.ts`). The service
  * carries them bound to its verbs, so a caller holds one handle.
  */
-import { Context, type Duration, Effect, Layer, Option, Result, Schema, Stream } from "effect"
+import { parseJson as parseJsonText } from "@litellm-operator/core"
+import { Cause, Context, type Duration, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
 import type { CustomObject, CustomResourceType } from "../api/CustomResources.ts"
 import type { KubeObject, ObjectKey, OwnerReference } from "../api/ObjectMeta.ts"
 import type { ResourceType } from "../api/ResourceType.ts"
@@ -104,7 +105,6 @@ export const collectPages = <A, E, R>(pages: Stream.Stream<ListResult<A>, E, R>)
     }
   )
 
-const JsonText = Schema.fromJsonString(Schema.Unknown)
 const ListBody = Schema.Struct({
   metadata: Schema.Struct({
     resourceVersion: Schema.String,
@@ -112,12 +112,10 @@ const ListBody = Schema.Struct({
   }),
   items: Schema.NullOr(Schema.Array(Schema.Unknown))
 })
-const WatchLine = Schema.fromJsonString(
-  Schema.Struct({
-    type: Schema.Literals(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]),
-    object: Schema.Unknown
-  })
-)
+const WatchLine = Schema.Struct({
+  type: Schema.Literals(["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]),
+  object: Schema.Unknown
+})
 const LooseMeta = Schema.Struct({
   metadata: Schema.Struct({
     name: Schema.String,
@@ -224,15 +222,44 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
       ? { apiVersion: apiVersionOf(type), kind: type.kind, ...u }
       : u
 
-  const decodeObject = <A extends KubeObject, I>(type: ResourceType<A, I>, operation: string, u: unknown) =>
-    Schema.decodeUnknownEffect(type.schema)(withTypeMeta(type, u)).pipe(
-      Effect.mapError((error) =>
-        malformed(operation, type.sensitive === true ? `a ${type.kind} that does not match its schema` : error.message)
+  // Decoding is synchronous, its result an Exit (an effect that is already done): for every answer and watch
+  // event, one runtime step, where decoding as an effect took a dozen and more.
+  const decodeObject = <A extends KubeObject, I>(
+    type: ResourceType<A, I>,
+    operation: string,
+    u: unknown
+  ): Exit.Exit<A, KubeError> => {
+    const decoded = Schema.decodeUnknownExit(type.schema)(withTypeMeta(type, u))
+    if (Exit.isSuccess(decoded)) return Exit.succeed(decoded.value)
+    const error = Exit.findErrorOption(decoded)
+    // Anything but a schema's error (a transformation that threw) is a bug: it stays a defect.
+    if (Option.isNone(error)) return Exit.die(Cause.squash(decoded.cause))
+    return Exit.fail(
+      malformed(
+        operation,
+        type.sensitive === true ? `a ${type.kind} that does not match its schema` : error.value.message
       )
     )
+  }
 
-  const parseJson = (operation: string, text: string) =>
-    Schema.decodeUnknownEffect(JsonText)(text).pipe(Effect.mapError(() => malformed(operation, "not JSON")))
+  /** The JSON value of a text, decoded by `schema`; `what` names the text when it is not that. */
+  const parseAs = <A, I>(
+    schema: Schema.Codec<A, I>,
+    operation: string,
+    what: string,
+    text: string
+  ): Exit.Exit<A, KubeError> => {
+    const value = parseJsonText(text)
+    if (Option.isNone(value)) return Exit.fail(malformed(operation, what))
+    const decoded = Schema.decodeUnknownExit(schema)(value.value)
+    return Exit.isSuccess(decoded) ? Exit.succeed(decoded.value) : Exit.fail(malformed(operation, what))
+  }
+
+  const parseJson = (operation: string, text: string): Exit.Exit<unknown, KubeError> =>
+    Option.match(parseJsonText(text), {
+      onNone: () => Exit.fail(malformed(operation, "not JSON")),
+      onSome: Exit.succeed
+    })
 
   const describeMalformed = (type: ResourceType<KubeObject>, u: unknown, message: string): MalformedObject => {
     const meta = Option.getOrUndefined(decodeLooseMeta(u))?.metadata
@@ -280,16 +307,19 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
           accept: acceptOf(type, "list"),
           sensitive: type.sensitive === true
         })
-        const page = yield* Schema.decodeUnknownEffect(Schema.fromJsonString(ListBody))(text).pipe(
-          Effect.mapError(() => malformed(operation, "not a list"))
-        )
+        const page = yield* parseAs(ListBody, operation, "not a list", text)
         const items: Array<A> = []
         const bad: Array<MalformedObject> = []
         for (const item of page.items ?? []) {
           const raw = options?.prune === undefined ? item : options.prune(item)
-          const decoded = yield* Effect.result(decodeObject(type, operation, raw))
-          if (Result.isSuccess(decoded)) items.push(decoded.success)
-          else bad.push(describeMalformed(type, raw, decoded.failure.reason.message))
+          const decoded = decodeObject(type, operation, raw)
+          if (Exit.isSuccess(decoded)) {
+            items.push(decoded.value)
+            continue
+          }
+          const error = Exit.findErrorOption(decoded)
+          if (Option.isNone(error)) return yield* Effect.failCause(decoded.cause)
+          bad.push(describeMalformed(type, raw, error.value.reason.message))
         }
         const cont = page.metadata.continue === "" ? undefined : page.metadata.continue
         const result: ListResult<A> = { items, malformed: bad, resourceVersion: page.metadata.resourceVersion }
@@ -332,9 +362,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
         Stream.filter((line) => line.trim().length > 0),
         Stream.mapEffect(
           Effect.fnUntraced(function* (line): Effect.fn.Return<WatchEvent<A>, KubeError> {
-            const event = yield* Schema.decodeUnknownEffect(WatchLine)(line).pipe(
-              Effect.mapError(() => malformed(operation, "a watch event that is not JSON"))
-            )
+            const event = yield* parseAs(WatchLine, operation, "a watch event that is not JSON", line)
             switch (event.type) {
               case "ERROR": {
                 const status = Option.getOrUndefined(decodeStatus(event.object)) ?? {}
@@ -354,13 +382,11 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
               }
               default: {
                 const raw = options.prune === undefined ? event.object : options.prune(event.object)
-                const decoded = yield* Effect.result(decodeObject(type, operation, raw))
-                return Result.isSuccess(decoded)
-                  ? { type: event.type, object: decoded.success }
-                  : {
-                      type: "MALFORMED",
-                      object: describeMalformed(type, raw, decoded.failure.reason.message)
-                    }
+                const decoded = decodeObject(type, operation, raw)
+                if (Exit.isSuccess(decoded)) return { type: event.type, object: decoded.value }
+                const error = Exit.findErrorOption(decoded)
+                if (Option.isNone(error)) return yield* Effect.failCause(decoded.cause)
+                return { type: "MALFORMED", object: describeMalformed(type, raw, error.value.reason.message) }
               }
             }
           })
