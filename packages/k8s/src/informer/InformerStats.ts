@@ -3,7 +3,7 @@
  * `Occurrence`, folded into the stats a test or a caller reads (`countIn`,
  * pure) and into /metrics (InformerMetrics.ts) by the same `record`.
  */
-import { Effect, Metric, Ref } from "effect"
+import { Effect, Metric } from "effect"
 import {
   informerLastSyncTimestamp,
   informerListsTotal,
@@ -63,40 +63,46 @@ export const countIn = (stats: InformerStats, occurrence: Occurrence): InformerS
   }
 }
 
-/** The stats of one informer and the one way to count into them (and into /metrics). */
+/**
+ * The stats of one informer and the one way to count into them (and into /metrics). `recordNow` is for the
+ * informer's own synchronous step over a watch event (it runs for every event: no runtime steps of its own);
+ * `record` is the same as an effect.
+ */
 export const makeStatsRecorder = Effect.fnUntraced(function* (labels: {
   readonly resource: string
   readonly selector: string
 }) {
-  const stats = yield* Ref.make(emptyStats)
+  // Written only by the informer's fiber; read by anyone.
+  let stats = emptyStats
+  // The metrics are updated where the informer was made (its registry), without a step per update.
+  const context = yield* Effect.context<never>()
+  const lists = Metric.withAttributes(informerListsTotal, labels)
   const malformed = Metric.withAttributes(informerMalformedTotal, labels)
   const lastSync = Metric.withAttributes(informerLastSyncTimestamp, labels)
-  const toMetrics = (occurrence: Occurrence): Effect.Effect<void> => {
+  const toMetrics = (occurrence: Occurrence): void => {
     switch (occurrence._tag) {
       case "Listed":
-        return Effect.all([
-          Metric.update(Metric.withAttributes(informerListsTotal, labels), 1),
-          occurrence.malformed > 0 ? Metric.update(malformed, occurrence.malformed) : Effect.void,
-          Metric.update(lastSync, occurrence.at / 1000)
-        ]).pipe(Effect.asVoid)
+        lists.updateUnsafe(1, context)
+        if (occurrence.malformed > 0) malformed.updateUnsafe(occurrence.malformed, context)
+        lastSync.updateUnsafe(occurrence.at / 1000, context)
+        return
       case "WatchStarted":
-        return Effect.void
+        return
       case "WatchEvent":
-        return Effect.all([
-          Metric.update(lastSync, occurrence.at / 1000),
-          occurrence.malformed ? Metric.update(malformed, 1) : Effect.void
-        ]).pipe(Effect.asVoid)
+        lastSync.updateUnsafe(occurrence.at / 1000, context)
+        if (occurrence.malformed) malformed.updateUnsafe(1, context)
+        return
       case "Restarted":
-        return Metric.update(
-          Metric.withAttributes(informerWatchRestartsTotal, { ...labels, reason: occurrence.reason }),
-          1
+        Metric.withAttributes(informerWatchRestartsTotal, { ...labels, reason: occurrence.reason }).updateUnsafe(
+          1,
+          context
         )
     }
   }
-  const record = (occurrence: Occurrence) =>
-    Effect.andThen(
-      Ref.update(stats, (s) => countIn(s, occurrence)),
-      toMetrics(occurrence)
-    )
-  return { record, stats: Ref.get(stats) }
+  const recordNow = (occurrence: Occurrence): void => {
+    stats = countIn(stats, occurrence)
+    toMetrics(occurrence)
+  }
+  const record = (occurrence: Occurrence): Effect.Effect<void> => Effect.sync(() => recordNow(occurrence))
+  return { record, recordNow, stats: Effect.sync(() => stats) }
 })
