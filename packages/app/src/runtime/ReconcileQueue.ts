@@ -7,7 +7,7 @@
  */
 import type { BackoffPolicy } from "@litellm-operator/core"
 import { defaultBackoff, WorkQueue as Pure } from "@litellm-operator/core"
-import { Clock, Context, Duration, Effect, HashMap, Layer, Metric, Option, Queue, Random, Ref } from "effect"
+import { Context, Duration, Effect, HashMap, Layer, Metric, Option, Queue, Random } from "effect"
 import { queueDepth } from "../observability/OperatorMetrics.ts"
 
 export class ReconcileQueue extends Context.Service<
@@ -35,23 +35,14 @@ export class ReconcileQueue extends Context.Service<
     /** Names the queue (the kind) in the depth gauge; an unnamed queue publishes nothing. */
     name?: string
   ) {
-    const state = yield* Ref.make(Pure.emptyQueue)
+    // Changed only inside one synchronous step (no other fiber runs meanwhile): every change of a key is one
+    // runtime step, where a Ref, its metric and its tickets as effects of their own took some twenty.
+    let state = Pure.emptyQueue
+    const context = yield* Effect.context<never>()
+    const clock = yield* Effect.clockWith(Effect.succeed)
     const depthGauge = name === undefined ? undefined : Metric.withAttributes(queueDepth, { kind: name })
-    // Read again when published: of two changes racing, the depth published last is the current one.
-    const publishDepth =
-      depthGauge === undefined
-        ? Effect.void
-        : Effect.flatMap(Ref.get(state), (q) => Metric.update(depthGauge, Pure.length(q)))
-    yield* publishDepth
-    /** Applies `f`; returns what it returned and how many ready keys it added (negative: took). */
-    const modify = <A>(f: (q: Pure.WorkQueue) => readonly [A, Pure.WorkQueue]) =>
-      Effect.tap(
-        Ref.modify(state, (q) => {
-          const [a, next] = f(q)
-          return [[a, Pure.length(next) - Pure.length(q)] as const, next] as const
-        }),
-        ([, added]) => (added === 0 ? Effect.void : publishDepth)
-      )
+    const publishDepth = () => depthGauge?.updateUnsafe(Pure.length(state), context)
+    publishDepth()
     // One ticket per key in the ready FIFO: a worker holding a ticket always finds a key.
     const tickets = yield* Queue.unbounded<void>()
     // Wakes the timer fiber when a delayed key may now be due earlier than it sleeps for.
@@ -60,38 +51,27 @@ export class ReconcileQueue extends Context.Service<
     // minutes away, and waking the timer for each cost a race of two fibers and a timer per reconcile.
     let sleepsUntil = Number.POSITIVE_INFINITY
 
+    /** Applies `f` and returns what it returned; a ticket for each ready key it added, the depth if it changed. */
+    const modifyNow = <A>(f: (q: Pure.WorkQueue) => readonly [A, Pure.WorkQueue]): A => {
+      const before = Pure.length(state)
+      const [a, next] = f(state)
+      state = next
+      const added = Pure.length(next) - before
+      if (added !== 0) publishDepth()
+      for (let i = 0; i < added; i++) Queue.offerUnsafe(tickets, undefined)
+      return a
+    }
     const transition = (f: (q: Pure.WorkQueue) => Pure.WorkQueue) =>
-      Effect.flatMap(
-        modify((q) => [undefined, f(q)] as const),
-        ([, added]) =>
-          added > 0
-            ? Queue.offerAll(
-                tickets,
-                Array.from({ length: added }, () => undefined)
-              )
-            : Effect.void
-      )
-
-    const addAfter = (key: string, delay: Duration.Input) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const millis = Duration.toMillis(Duration.fromInputUnsafe(delay))
-        yield* transition((q) => Pure.addAfter(q, key, millis, now))
-        // Read after the key is in: a timer that read the queue before sleeps no later than this says.
-        if (now + millis < sleepsUntil) yield* Queue.offer(wake, undefined)
-      })
+      Effect.sync(() => modifyNow((q) => [undefined, f(q)] as const))
 
     const timer = Effect.gen(function* () {
       for (;;) {
         // The next due time and the promise to wake for anything earlier, in one step.
-        const due = yield* Ref.modify(state, (q) => {
-          const next = Pure.nextDue(q)
-          sleepsUntil = next ?? Number.POSITIVE_INFINITY
-          return [next, q] as const
-        })
-        const now = yield* Clock.currentTimeMillis
+        const due = Pure.nextDue(state)
+        sleepsUntil = due ?? Number.POSITIVE_INFINITY
+        const now = clock.currentTimeMillisUnsafe()
         if (due !== undefined && due <= now) {
-          yield* transition((q) => Pure.advance(q, now))
+          modifyNow((q) => [undefined, Pure.advance(q, now)] as const)
           continue
         }
         const sleep = due === undefined ? Effect.never : Effect.sleep(Duration.millis(due - now))
@@ -102,26 +82,37 @@ export class ReconcileQueue extends Context.Service<
 
     return ReconcileQueue.of({
       add: (key) => transition((q) => Pure.add(q, key)),
-      addAfter,
-      addRateLimited: (key) =>
-        Effect.gen(function* () {
-          const now = yield* Clock.currentTimeMillis
-          const random = yield* Random.next
-          yield* transition((q) => Pure.addRateLimited(q, key, { now, random, policy }))
-          yield* Queue.offer(wake, undefined)
+      addAfter: (key, delay) =>
+        Effect.sync(() => {
+          const now = clock.currentTimeMillisUnsafe()
+          const millis = Duration.toMillis(Duration.fromInputUnsafe(delay))
+          modifyNow((q) => [undefined, Pure.addAfter(q, key, millis, now)] as const)
+          // After the key is in: a timer that read the queue before sleeps no later than this says.
+          if (now + millis < sleepsUntil) Queue.offerUnsafe(wake, undefined)
         }),
-      forget: (key) => Ref.update(state, (q) => Pure.forget(q, key)),
+      addRateLimited: (key) =>
+        Effect.flatMap(Random.next, (random) =>
+          Effect.sync(() => {
+            const now = clock.currentTimeMillisUnsafe()
+            modifyNow((q) => [undefined, Pure.addRateLimited(q, key, { now, random, policy })] as const)
+            Queue.offerUnsafe(wake, undefined)
+          })
+        ),
+      forget: (key) =>
+        Effect.sync(() => {
+          state = Pure.forget(state, key)
+        }),
       take: Effect.flatMap(Queue.take(tickets), () =>
-        modify(Pure.get).pipe(
-          Effect.map(([key]) => key),
-          Effect.flatMap(
-            Option.match({ onNone: () => Effect.die("work queue ticket without a key"), onSome: Effect.succeed })
-          )
+        Effect.suspend(() =>
+          Option.match(modifyNow(Pure.get), {
+            onNone: () => Effect.die("work queue ticket without a key"),
+            onSome: Effect.succeed
+          })
         )
       ),
       done: (key) => transition((q) => Pure.done(q, key)),
-      depth: Effect.map(Ref.get(state), Pure.length),
-      delayed: Effect.map(Ref.get(state), (q) => HashMap.size(q.waiting))
+      depth: Effect.sync(() => Pure.length(state)),
+      delayed: Effect.sync(() => HashMap.size(state.waiting))
     })
   })
 
