@@ -98,6 +98,42 @@ describe("controller runtime", () => {
       }).pipe(withQueue)
   )
 
+  it.effect("each hung reconcile is given up at its own deadline, however many are in flight", () =>
+    Effect.gen(function* () {
+      const seen = yield* Ref.make<Array<readonly [string, number]>>([])
+      yield* runController({
+        ...base,
+        workers: 3,
+        reconcile: (key) =>
+          Effect.gen(function* () {
+            const now = yield* Clock.currentTimeMillis
+            const before = yield* Ref.getAndUpdate(seen, (s) => [...s, [key, now] as const])
+            // The first attempts at ns/a and ns/b never end; ns/c's take a second each.
+            if (key !== "ns/c" && !before.some(([k]) => k === key)) yield* Effect.never
+            if (key === "ns/c") yield* Effect.sleep(Duration.seconds(1))
+            return { requeueAfter: Duration.seconds(10) }
+          })
+      })
+      const queue = yield* WorkQueue
+      yield* queue.add("ns/a")
+      yield* queue.add("ns/c")
+      yield* TestClock.adjust(Duration.seconds(30))
+      yield* queue.add("ns/b")
+      // ns/a is given up at 2 minutes and retried 100 ms later; ns/b, started 30 s later, is still waited for.
+      yield* TestClock.adjust(Duration.seconds(90))
+      yield* TestClock.adjust(Duration.millis(100))
+      const attemptsOf = (key: string) =>
+        Effect.map(Ref.get(seen), (s) => s.filter(([k]) => k === key).map(([, at]) => at))
+      assert.deepStrictEqual(yield* attemptsOf("ns/a"), [0, 120_100])
+      assert.deepStrictEqual(yield* attemptsOf("ns/b"), [30_000])
+      yield* TestClock.adjust(Duration.seconds(30))
+      yield* TestClock.adjust(Duration.millis(100))
+      assert.deepStrictEqual(yield* attemptsOf("ns/b"), [30_000, 150_100])
+      // ns/c went on all along: once every 11 s (a second's work, then 10 s).
+      assert.isAtLeast((yield* attemptsOf("ns/c")).length, 13)
+    }).pipe(withQueue)
+  )
+
   it.effect("a defect in one reconcile does not stop the workers", () =>
     Effect.gen(function* () {
       const seen = yield* Ref.make<Array<string>>([])

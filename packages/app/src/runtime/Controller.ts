@@ -13,7 +13,20 @@
  */
 import { metricSeries } from "@litellm-operator/core"
 import type { Duration, Stream as S, Scope } from "effect"
-import { Cause, Clock, Duration as D, Effect, Metric, Option, Predicate, Random, Stream } from "effect"
+import {
+  Cause,
+  Clock,
+  Duration as D,
+  Effect,
+  Exit,
+  Fiber,
+  Metric,
+  Option,
+  Predicate,
+  Queue,
+  Random,
+  Stream
+} from "effect"
 import { reconcileDuration, reconcileErrorsTotal, reconcilesTotal } from "../observability/OperatorMetrics.ts"
 import { ReconcileQueue } from "./ReconcileQueue.ts"
 import type { SharedEvents } from "./SharedEvents.ts"
@@ -106,6 +119,13 @@ export interface ControllerOptions<E, R> {
   readonly beforeWake?: (key: string) => Effect.Effect<void>
 }
 
+/** A reconcile running, and when the watchdog gives it up. */
+interface InFlight {
+  readonly fiber: Fiber.Fiber<unknown, unknown>
+  readonly deadline: number
+  timedOut: boolean
+}
+
 /** Starts the workers in the current scope; closing the scope lets in-flight reconciles finish, then stops. */
 export const runController = Effect.fnUntraced(function* <E, R>(options: ControllerOptions<E, R>) {
   const queue = yield* ReconcileQueue
@@ -142,12 +162,51 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
       return result
     })
 
+  /**
+   * Reconciles past the timeout are given up by one watchdog per controller: each reconcile runs in a fiber
+   * of its own, and the watchdog sleeps until the oldest one's deadline and interrupts any that passed it. A
+   * timeout around each reconcile raced two more fibers and a timer every time; deadlines here only come
+   * later than those already waited for, so the watchdog wakes about once a timeout period while busy.
+   */
+  const clock = yield* Effect.clockWith(Effect.succeed)
+  const timeoutMillis = D.toMillis(options.reconcileTimeout)
+  const inFlight = new Set<InFlight>()
+  const wakeWatchdog = yield* Queue.sliding<void>(1)
+  const watchdog = Effect.gen(function* () {
+    for (;;) {
+      if (inFlight.size === 0) {
+        yield* Queue.take(wakeWatchdog)
+        continue
+      }
+      const now = clock.currentTimeMillisUnsafe()
+      let earliest = Number.POSITIVE_INFINITY
+      for (const entry of inFlight) {
+        if (entry.deadline > now) earliest = Math.min(earliest, entry.deadline)
+        else if (!entry.timedOut) {
+          entry.timedOut = true
+          // Not waited for here: a reconcile slow to stop holds only its own worker.
+          yield* Effect.forkChild(Fiber.interrupt(entry.fiber))
+        }
+      }
+      yield* Effect.sleep(D.millis(earliest === Number.POSITIVE_INFINITY ? timeoutMillis : earliest - now))
+    }
+  })
+  yield* Effect.forkScoped(watchdog)
+
+  /** The reconcile in a fiber the watchdog can give up; a given-up reconcile fails with "timeout". */
+  const withDeadline = (key: string) =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(measured(key), { startImmediately: true })
+      const entry: InFlight = { fiber, deadline: clock.currentTimeMillisUnsafe() + timeoutMillis, timedOut: false }
+      inFlight.add(entry)
+      if (inFlight.size === 1) Queue.offerUnsafe(wakeWatchdog, undefined)
+      const exit = yield* Fiber.await(fiber)
+      inFlight.delete(entry)
+      return yield* entry.timedOut && Exit.hasInterrupts(exit) ? Effect.fail("timeout" as const) : exit
+    })
+
   const processOne = (key: string) =>
-    measured(key).pipe(
-      Effect.timeoutOrElse({
-        duration: options.reconcileTimeout,
-        orElse: () => Effect.fail("timeout" as const)
-      }),
+    withDeadline(key).pipe(
       Effect.matchCauseEffect({
         onSuccess: (result) => afterSuccess(key, result),
         onFailure: (cause) => {
