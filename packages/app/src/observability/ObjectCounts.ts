@@ -46,27 +46,26 @@ export const makeObjectCounts = Effect.fnUntraced(function* (kind: string) {
   const notReady = new Map<string, number>()
   const notReadySeries = metricSeries(objectsNotReady)
   const total = Metric.withAttributes(objectsTotal, { kind })
-  const publish = (reason: string) =>
-    reason === "" ? Effect.void : Metric.update(notReadySeries({ kind, reason }), notReady.get(reason) ?? 0)
-  yield* Metric.update(total, 0)
+  // Updated in place, in the registry where the counts were made: this runs for every event of the kind.
+  const context = yield* Effect.context<never>()
+  const publish = (reason: string | undefined) => {
+    if (reason !== undefined && reason !== "")
+      notReadySeries({ kind, reason }).updateUnsafe(notReady.get(reason) ?? 0, context)
+  }
+  total.updateUnsafe(0, context)
   return {
     set: (key, object) =>
-      Effect.suspend(() => {
+      Effect.sync(() => {
         const before = reasons.get(key)
         const after = object === undefined ? undefined : (notReadyReason(object) ?? "")
-        if (before === after) return Effect.void
+        if (before === after) return
         if (before !== undefined && before !== "") notReady.set(before, (notReady.get(before) ?? 1) - 1)
         if (after !== undefined && after !== "") notReady.set(after, (notReady.get(after) ?? 0) + 1)
         if (after === undefined) reasons.delete(key)
         else reasons.set(key, after)
-        return Effect.all(
-          [
-            Metric.update(total, reasons.size),
-            before === undefined ? Effect.void : publish(before),
-            after === undefined ? Effect.void : publish(after)
-          ],
-          { discard: true }
-        )
+        total.updateUnsafe(reasons.size, context)
+        publish(before)
+        publish(after)
       })
   } satisfies ObjectCounts
 })
