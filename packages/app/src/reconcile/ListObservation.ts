@@ -29,14 +29,16 @@ import {
 } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
 import { tokenOfKeyOrToken } from "@litellm-operator/litellm"
-import { Clock, Duration, Effect, Option, Ref, Semaphore, Stream } from "effect"
+import { Clock, Duration, Effect, Option, Semaphore, Stream } from "effect"
 
 type Client = LiteLLMClient["Service"]
 
 export interface ObservedKind<A> {
   readonly read: (id: string) => Effect.Effect<Option.Option<A>, LiteLLMError>
-  readonly written: (id: string) => Effect.Effect<void>
-  readonly drop: Effect.Effect<void>
+  /** These objects were just written (at `now`): read by id until the next list. Synchronous: it runs around every write. */
+  readonly markWritten: (ids: ReadonlyArray<string>, now: number) => void
+  /** A write may have changed what the snapshot holds (a cascade): let it go. */
+  readonly dropSnapshot: (now: number) => void
   /** Rows the snapshot holds now (0 when none is held). */
   readonly held: Effect.Effect<number>
 }
@@ -51,7 +53,9 @@ export const observeKind = Effect.fnUntraced(function* <A>(options: {
   readonly readOne: (id: string) => Effect.Effect<Option.Option<A>, LiteLLMError>
 }) {
   const { settings } = options
-  const state = yield* Ref.make<ListObservationState<A>>(emptyListObservation<A>())
+  // Changed in synchronous steps only (the core's pure transitions); read by the reads.
+  let state: ListObservationState<A> = emptyListObservation<A>()
+  const clock = yield* Effect.clockWith(Effect.succeed)
   const listing = yield* Semaphore.make(1)
   // A list keeps only the objects asked about lately (the operator's own, 1.5 resync periods with the
   // default max age): a LiteLLM shared with others may hold far more, and memory should not follow it.
@@ -70,14 +74,14 @@ export const observeKind = Effect.fnUntraced(function* <A>(options: {
         yield* Effect.sleep(Duration.millis(Math.max(0, until - now)))
         const at = yield* Clock.currentTimeMillis
         forgetAskedBefore(at)
-        yield* Ref.update(state, (s) => expireSnapshot(s, at, settings))
+        state = expireSnapshot(state, at, settings)
       })
     )
 
   // One list at a time; a read that finds one under way waits for it only if the core says it is worth it.
   const list = Effect.gen(function* () {
     const takenAt = yield* Clock.currentTimeMillis
-    if (isFresh(yield* Ref.get(state), takenAt, settings)) return
+    if (isFresh(state, takenAt, settings)) return
     yield* Effect.sync(() => forgetAskedBefore(takenAt)).pipe(
       // Page by page: a LiteLLM holding tens of thousands of rows is never all in memory at once, decoded.
       Effect.andThen(
@@ -92,16 +96,16 @@ export const observeKind = Effect.fnUntraced(function* <A>(options: {
           }
         )
       ),
-      Effect.flatMap(({ pages, kept }) =>
-        Ref.updateAndGet(state, (s) => recordList(s, { takenAt, pages, items: kept }, options.idOf))
-      ),
-      Effect.flatMap((s) => {
-        const until = staleAt(s, settings)
+      Effect.flatMap(({ pages, kept }) => {
+        state = recordList(state, { takenAt, pages, items: kept }, options.idOf)
+        const until = staleAt(state, settings)
         return until === undefined ? Effect.void : expireLater(until)
       }),
       Effect.catch((error) =>
         Effect.andThen(
-          Ref.update(state, recordListFailure),
+          Effect.sync(() => {
+            state = recordListFailure(state)
+          }),
           Effect.logWarning(`listing ${options.name} failed; reading them one by one`, error.message)
         )
       )
@@ -112,30 +116,30 @@ export const observeKind = Effect.fnUntraced(function* <A>(options: {
 
   const read = (id: string) =>
     Effect.gen(function* () {
-      const asked = yield* Clock.currentTimeMillis
+      const asked = clock.currentTimeMillisUnsafe()
       lastAsked.set(id, asked)
-      let decision = decideRead(yield* Ref.get(state), id, asked, settings)
+      let decision = decideRead(state, id, asked, settings)
       if (decision._tag === "Refresh") {
         yield* refresh(decision.worthWaiting)
-        decision = decideRead(yield* Ref.get(state), id, yield* Clock.currentTimeMillis, settings)
+        decision = decideRead(state, id, clock.currentTimeMillisUnsafe(), settings)
       }
       if (decision._tag === "FromSnapshot") {
-        yield* Ref.update(state, recordServed)
+        state = recordServed(state)
         return Option.some(decision.value)
       }
-      const now = yield* Clock.currentTimeMillis
-      yield* Ref.update(state, (s) => recordReadOne(s, id, now, settings))
+      state = recordReadOne(state, id, clock.currentTimeMillisUnsafe(), settings)
       return yield* options.readOne(id)
     })
 
-  const written = (id: string) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => recordWrite(s, id, now)))
+  const markWritten = (ids: ReadonlyArray<string>, now: number) => {
+    for (const id of ids) state = recordWrite(state, id, now)
+  }
+  const dropNow = (now: number) => {
+    state = dropSnapshot(state, now)
+  }
+  const held = Effect.sync(() => state.snapshot?.byId.size ?? 0)
 
-  const drop = Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(state, (s) => dropSnapshot(s, now)))
-
-  const held = Effect.map(Ref.get(state), (s) => s.snapshot?.byId.size ?? 0)
-
-  return { read, written, drop, held } satisfies ObservedKind<A>
+  return { read, markWritten, dropSnapshot: dropNow, held } satisfies ObservedKind<A>
 })
 
 /** `client` with list-based reads; `settings.maxAge` is in milliseconds. */
@@ -163,18 +167,20 @@ export const withListObservation = Effect.fnUntraced(function* (client: Client, 
     readOne: client.teamInfo
   })
 
-  const mark = (action: LiteLLMAction) => {
-    const touched = objectsWrittenBy(action)
-    return Effect.all(
-      [
-        Effect.forEach(touched.teams, teams.written),
-        Effect.forEach(touched.users, users.written),
-        Effect.forEach(touched.keys, keys.written),
-        touched.cascades ? Effect.all([keys.drop, users.drop, teams.drop]) : Effect.void
-      ],
-      { discard: true }
-    )
-  }
+  const clock = yield* Effect.clockWith(Effect.succeed)
+  const mark = (action: LiteLLMAction) =>
+    Effect.sync(() => {
+      const touched = objectsWrittenBy(action)
+      const now = clock.currentTimeMillisUnsafe()
+      teams.markWritten(touched.teams, now)
+      users.markWritten(touched.users, now)
+      keys.markWritten(touched.keys, now)
+      if (touched.cascades) {
+        keys.dropSnapshot(now)
+        users.dropSnapshot(now)
+        teams.dropSnapshot(now)
+      }
+    })
 
   return {
     ...client,
