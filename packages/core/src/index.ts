@@ -50,6 +50,8 @@ export { wireEquals } from "./plan/wireEquals.ts"
 export * from "./queue/Backoff.ts"
 export * as WorkQueue from "./queue/WorkQueue.ts"
 export * from "./ReferenceIndex.ts"
+// Retries: the schedule set up only after a failure
+export * from "./retry/retryAfterFailure.ts"
 // Status
 export * from "./status/keyStatus.ts"
 export * from "./status/lastApplied.ts"

@@ -18,7 +18,15 @@
 import { createHash } from "node:crypto"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type { LiteLLMAction } from "@litellm-operator/core"
-import { clientSpan, JsonObject, ObservedKey, ObservedTeam, ObservedUser, parseJson } from "@litellm-operator/core"
+import {
+  clientSpan,
+  JsonObject,
+  ObservedKey,
+  ObservedTeam,
+  ObservedUser,
+  parseJson,
+  retryAfterFailure
+} from "@litellm-operator/core"
 import {
   Cause,
   Clock,
@@ -381,7 +389,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   })
 
   // Every call is retried: reads are safe to repeat, and every write the operator sends is too (see the header).
-  const retried = (call: Call): Result<unknown> => Effect.retry(attempt(call), schedule)
+  const retried = (call: Call): Result<unknown> => retryAfterFailure(attempt(call), schedule)
 
   // After a call found no answer on every attempt: no call is sent until `until`, the period doubling (to `max`)
   // while LiteLLM stays silent; then one call at a time tries (`trying`), and any answer, even a refusal, ends it.

@@ -4,6 +4,7 @@
  * from a fresh read, when the server answers 409 because someone wrote in
  * between.
  */
+import { retryAfterFailure } from "@litellm-operator/core"
 import { Duration, Effect, Random, Schedule } from "effect"
 import type { KubeError } from "./KubeError.ts"
 
@@ -19,9 +20,14 @@ export const conflictSchedule = Schedule.recurs(conflictAttempts - 1).pipe(
   Schedule.addDelay(({ attempt }) => Effect.map(Random.nextBetween(0, 10 * attempt), Duration.millis))
 )
 
+const onConflict = conflictSchedule.pipe(
+  Schedule.setInputType<KubeError>(),
+  Schedule.while(({ input }) => isServerConflict(input))
+)
+
 /** Runs `attempt` again on a server conflict, up to `conflictAttempts` times in all; any other failure ends it. */
 export const retryOnConflict = <A, R>(attempt: Effect.Effect<A, KubeError, R>): Effect.Effect<A, KubeError, R> =>
-  Effect.retry(attempt, { schedule: conflictSchedule, while: isServerConflict })
+  retryAfterFailure(attempt, onConflict)
 
 /**
  * `cached` on the first run, `read` on every later one: a write may start from
