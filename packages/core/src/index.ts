@@ -28,9 +28,10 @@ export * from "./litellm/ObservedKey.ts"
 export * from "./litellm/ObservedMembership.ts"
 export * from "./litellm/ObservedTeam.ts"
 export * from "./litellm/ObservedUser.ts"
-// Metrics: series tagged once
+// Metrics and traces: series tagged once, spans only when kept
 export * from "./metrics/clientSpan.ts"
 export * from "./metrics/metricSeries.ts"
+export * from "./metrics/spanIfTraced.ts"
 // List-based observation of LiteLLM
 export * from "./observation/ListSnapshot.ts"
 export * from "./observation/objectsWrittenBy.ts"

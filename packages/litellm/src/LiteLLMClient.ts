@@ -25,7 +25,8 @@ import {
   ObservedTeam,
   ObservedUser,
   parseJson,
-  retryAfterFailure
+  retryAfterFailure,
+  spanIfTraced
 } from "@litellm-operator/core"
 import {
   Cause,
@@ -478,13 +479,13 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
 
   // Teams
 
-  const teamNew = Effect.fn("LiteLLMClient.teamNew")(function* (teamId: string, fields: Fields = {}) {
+  const teamNew = Effect.fnUntraced(function* (teamId: string, fields: Fields = {}) {
     yield* Effect.annotateCurrentSpan({ team_id: teamId })
     const body = yield* post("teamNew", "/team/new", { ...fields, team_id: teamId })
     return yield* decode("teamNew", ObservedTeam, body)
-  })
+  }, spanIfTraced("LiteLLMClient.teamNew"))
 
-  const teamInfo = Effect.fn("LiteLLMClient.teamInfo")(function* (teamId: string) {
+  const teamInfo = Effect.fnUntraced(function* (teamId: string) {
     yield* Effect.annotateCurrentSpan({ team_id: teamId })
     const body = yield* optional(get("teamInfo", "/team/info", { team_id: teamId }))
     if (Option.isNone(body)) return Option.none<ObservedTeam>()
@@ -495,26 +496,29 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
       team_memberships: info.team_memberships ?? []
     })
     return Option.some(team)
-  })
+  }, spanIfTraced("LiteLLMClient.teamInfo"))
 
-  const teamUpdate = Effect.fn("LiteLLMClient.teamUpdate")(function* (teamId: string, fields: Fields) {
+  const teamUpdate = Effect.fnUntraced(function* (teamId: string, fields: Fields) {
     yield* Effect.annotateCurrentSpan({ team_id: teamId })
     const body = yield* post("teamUpdate", "/team/update", { ...fields, team_id: teamId })
     const { data } = yield* decode("teamUpdate", DataResponse, body)
     return yield* decode("teamUpdate", ObservedTeam, data)
-  })
+  }, spanIfTraced("LiteLLMClient.teamUpdate"))
 
-  const teamDelete = Effect.fn("LiteLLMClient.teamDelete")(function* (teamIds: ReadonlyArray<string>) {
+  const teamDelete = Effect.fnUntraced(function* (teamIds: ReadonlyArray<string>) {
     yield* Effect.annotateCurrentSpan({ team_ids: teamIds.join(",") })
     yield* post("teamDelete", "/team/delete", { team_ids: teamIds })
-  })
+  }, spanIfTraced("LiteLLMClient.teamDelete"))
 
   const teamBlocking = (operation: "teamBlock" | "teamUnblock", path: string) =>
-    Effect.fn(`LiteLLMClient.${operation}`)(function* (teamId: string) {
-      yield* Effect.annotateCurrentSpan({ team_id: teamId })
-      const body = yield* post(operation, path, { team_id: teamId })
-      return yield* decode(operation, ObservedTeam, body)
-    })
+    Effect.fnUntraced(
+      function* (teamId: string) {
+        yield* Effect.annotateCurrentSpan({ team_id: teamId })
+        const body = yield* post(operation, path, { team_id: teamId })
+        return yield* decode(operation, ObservedTeam, body)
+      },
+      spanIfTraced(`LiteLLMClient.${operation}`)
+    )
 
   const teamBlock = teamBlocking("teamBlock", "/team/block")
   const teamUnblock = teamBlocking("teamUnblock", "/team/unblock")
@@ -524,40 +528,37 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     ...(member.maxBudgetInTeam === undefined ? {} : { max_budget_in_team: member.maxBudgetInTeam })
   })
 
-  const teamMemberAdd = Effect.fn("LiteLLMClient.teamMemberAdd")(function* (member: MemberInput) {
+  const teamMemberAdd = Effect.fnUntraced(function* (member: MemberInput) {
     yield* Effect.annotateCurrentSpan({ team_id: member.teamId, user_id: member.userId })
     yield* post("teamMemberAdd", "/team/member_add", {
       ...memberBody(member),
       member: { user_id: member.userId, role: member.role }
     })
-  })
+  }, spanIfTraced("LiteLLMClient.teamMemberAdd"))
 
-  const teamMemberUpdate = Effect.fn("LiteLLMClient.teamMemberUpdate")(function* (member: MemberInput) {
+  const teamMemberUpdate = Effect.fnUntraced(function* (member: MemberInput) {
     yield* Effect.annotateCurrentSpan({ team_id: member.teamId, user_id: member.userId })
     yield* post("teamMemberUpdate", "/team/member_update", {
       ...memberBody(member),
       user_id: member.userId,
       role: member.role
     })
-  })
+  }, spanIfTraced("LiteLLMClient.teamMemberUpdate"))
 
-  const teamMemberDelete = Effect.fn("LiteLLMClient.teamMemberDelete")(function* (teamId: string, userId: string) {
+  const teamMemberDelete = Effect.fnUntraced(function* (teamId: string, userId: string) {
     yield* Effect.annotateCurrentSpan({ team_id: teamId, user_id: userId })
     yield* post("teamMemberDelete", "/team/member_delete", { team_id: teamId, user_id: userId })
-  })
+  }, spanIfTraced("LiteLLMClient.teamMemberDelete"))
 
-  const teamPermissionsUpdate = Effect.fn("LiteLLMClient.teamPermissionsUpdate")(function* (
-    teamId: string,
-    permissions: ReadonlyArray<string>
-  ) {
+  const teamPermissionsUpdate = Effect.fnUntraced(function* (teamId: string, permissions: ReadonlyArray<string>) {
     yield* Effect.annotateCurrentSpan({ team_id: teamId })
     yield* post("teamPermissionsUpdate", "/team/permissions_update", {
       team_id: teamId,
       team_member_permissions: permissions
     })
-  })
+  }, spanIfTraced("LiteLLMClient.teamPermissionsUpdate"))
 
-  const teamList = Effect.fn("LiteLLMClient.teamList")(function* (filter: TeamListFilter = {}) {
+  const teamList = Effect.fnUntraced(function* (filter: TeamListFilter = {}) {
     const params: Record<string, string> = { page_size: String(LIST_PAGE_SIZE) }
     if (filter.teamAlias !== undefined) params.team_alias = filter.teamAlias
     if (filter.teamId !== undefined) params.team_id = filter.teamId
@@ -576,22 +577,22 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
         (filter.teamAlias === undefined || t.team_alias === filter.teamAlias) &&
         (filter.teamId === undefined || t.team_id === filter.teamId)
     )
-  })
+  }, spanIfTraced("LiteLLMClient.teamList"))
 
-  const teamListWithMemberships = Effect.fn("LiteLLMClient.teamListWithMemberships")(function* () {
+  const teamListWithMemberships = Effect.fnUntraced(function* () {
     const body = yield* get("teamListWithMemberships", "/team/list", {})
     return yield* decode("teamListWithMemberships", Schema.Array(ObservedTeam), body)
-  })
+  }, spanIfTraced("LiteLLMClient.teamListWithMemberships"))
 
   // Users
 
-  const userNew = Effect.fn("LiteLLMClient.userNew")(function* (userId: string, fields: Fields = {}) {
+  const userNew = Effect.fnUntraced(function* (userId: string, fields: Fields = {}) {
     yield* Effect.annotateCurrentSpan({ user_id: userId })
     const body = yield* post("userNew", "/user/new", { auto_create_key: false, ...fields, user_id: userId })
     return yield* decode("userNew", ObservedUser, body)
-  })
+  }, spanIfTraced("LiteLLMClient.userNew"))
 
-  const userInfo = Effect.fn("LiteLLMClient.userInfo")(function* (userId: string) {
+  const userInfo = Effect.fnUntraced(function* (userId: string) {
     yield* Effect.annotateCurrentSpan({ user_id: userId })
     const body = yield* optional(get("userInfo", "/user/info", { user_id: userId }))
     if (Option.isNone(body)) return Option.none<ObservedUser>()
@@ -600,9 +601,9 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     if (info === undefined || info === null || Option.isNone(Schema.decodeUnknownOption(HasUserId)(info)))
       return Option.none<ObservedUser>()
     return Option.some(yield* decode("userInfo", ObservedUser, info))
-  })
+  }, spanIfTraced("LiteLLMClient.userInfo"))
 
-  const userUpdate = Effect.fn("LiteLLMClient.userUpdate")(function* (userId: string, fields: Fields) {
+  const userUpdate = Effect.fnUntraced(function* (userId: string, fields: Fields) {
     yield* Effect.annotateCurrentSpan({ user_id: userId })
     const dropped = NOT_USER_COLUMNS.filter((name) => name in fields)
     if (dropped.length > 0)
@@ -613,12 +614,12 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     const body = yield* post("userUpdate", "/user/update", { ...kept, user_id: userId })
     const { data } = yield* decode("userUpdate", DataResponse, body)
     return yield* decode("userUpdate", ObservedUser, data)
-  })
+  }, spanIfTraced("LiteLLMClient.userUpdate"))
 
-  const userDelete = Effect.fn("LiteLLMClient.userDelete")(function* (userIds: ReadonlyArray<string>) {
+  const userDelete = Effect.fnUntraced(function* (userIds: ReadonlyArray<string>) {
     yield* Effect.annotateCurrentSpan({ user_ids: userIds.join(",") })
     yield* post("userDelete", "/user/delete", { user_ids: userIds })
-  })
+  }, spanIfTraced("LiteLLMClient.userDelete"))
 
   const userPages = (filter: UserListFilter = {}) => {
     const params: Record<string, string> = { page_size: String(LIST_PAGE_SIZE) }
@@ -633,7 +634,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     )
   }
 
-  const userList = Effect.fn("LiteLLMClient.userList")(function* (filter: UserListFilter = {}) {
+  const userList = Effect.fnUntraced(function* (filter: UserListFilter = {}) {
     const users = yield* allPages(userPages(filter))
     const email = filter.userEmail?.trim().toLowerCase()
     return users.filter(
@@ -641,15 +642,12 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
         (email === undefined || u.user_email?.trim().toLowerCase() === email) &&
         (filter.userId === undefined || u.user_id === filter.userId)
     )
-  })
+  }, spanIfTraced("LiteLLMClient.userList"))
 
   // Keys
 
   /** The generated row, and the same as `/key/info` would show it when the answer says all of that. */
-  const generate = Effect.fn("LiteLLMClient.keyGenerate")(function* (
-    key: Redacted.Redacted<string>,
-    fields: Fields = {}
-  ) {
+  const generate = Effect.fnUntraced(function* (key: Redacted.Redacted<string>, fields: Fields = {}) {
     const token = tokenOfKeyOrToken(Redacted.value(key))
     yield* Effect.annotateCurrentSpan({ token })
     const body = yield* post("keyGenerate", "/key/generate", { ...fields, key: Redacted.value(key) }, [key])
@@ -657,7 +655,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     const { key: _raw, token_id: _id, ...answer } = yield* decode("keyGenerate", JsonObject, body)
     const row = yield* decode("keyGenerate", ObservedKey, { ...answer, token })
     return { row, asRead: asRead(answer, row) }
-  })
+  }, spanIfTraced("LiteLLMClient.keyGenerate"))
 
   /**
    * A `/key/generate` answer as a `/key/info` read of the new key, or none when
@@ -683,7 +681,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   const keyGenerate = (key: Redacted.Redacted<string>, fields?: Fields) =>
     Effect.map(generate(key, fields), ({ row }) => row)
 
-  const keyInfo = Effect.fn("LiteLLMClient.keyInfo")(function* (keyOrToken: string) {
+  const keyInfo = Effect.fnUntraced(function* (keyOrToken: string) {
     const token = tokenOfKeyOrToken(keyOrToken)
     yield* Effect.annotateCurrentSpan({ token })
     const body = yield* optional(get("keyInfo", "/key/info", { key: token }))
@@ -691,7 +689,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     const { info } = yield* decode("keyInfo", KeyInfoResponse, body.value)
     // `/key/info` leaves out the token; put back the one we asked for.
     return Option.some(yield* decode("keyInfo", ObservedKey, { ...info, token }))
-  })
+  }, spanIfTraced("LiteLLMClient.keyInfo"))
 
   /**
    * Before ~1.82 an unknown key on `/key/update`, `/key/block` and `/key/unblock`
@@ -719,28 +717,31 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     return yield* decode(operation, ObservedKey, { ...rest, token })
   })
 
-  const keyUpdate = Effect.fn("LiteLLMClient.keyUpdate")(function* (keyOrToken: string, fields: Fields) {
+  const keyUpdate = Effect.fnUntraced(function* (keyOrToken: string, fields: Fields) {
     const token = tokenOfKeyOrToken(keyOrToken)
     yield* Effect.annotateCurrentSpan({ token })
     const body = yield* post("keyUpdate", "/key/update", { ...fields, key: token }).pipe(
       Effect.catch(unknownKeyOr401("keyUpdate", token))
     )
     return yield* keyRow("keyUpdate", token, body)
-  })
+  }, spanIfTraced("LiteLLMClient.keyUpdate"))
 
-  const keyDelete = Effect.fn("LiteLLMClient.keyDelete")(function* (keysOrTokens: ReadonlyArray<string>) {
+  const keyDelete = Effect.fnUntraced(function* (keysOrTokens: ReadonlyArray<string>) {
     const tokens = keysOrTokens.map(tokenOfKeyOrToken)
     yield* Effect.annotateCurrentSpan({ tokens: tokens.join(",") })
     yield* post("keyDelete", "/key/delete", { keys: tokens })
-  })
+  }, spanIfTraced("LiteLLMClient.keyDelete"))
 
   const keyBlocking = (operation: "keyBlock" | "keyUnblock", path: string) =>
-    Effect.fn(`LiteLLMClient.${operation}`)(function* (keyOrToken: string) {
-      const token = tokenOfKeyOrToken(keyOrToken)
-      yield* Effect.annotateCurrentSpan({ token })
-      const body = yield* post(operation, path, { key: token }).pipe(Effect.catch(unknownKeyOr401(operation, token)))
-      return yield* keyRow(operation, token, body)
-    })
+    Effect.fnUntraced(
+      function* (keyOrToken: string) {
+        const token = tokenOfKeyOrToken(keyOrToken)
+        yield* Effect.annotateCurrentSpan({ token })
+        const body = yield* post(operation, path, { key: token }).pipe(Effect.catch(unknownKeyOr401(operation, token)))
+        return yield* keyRow(operation, token, body)
+      },
+      spanIfTraced(`LiteLLMClient.${operation}`)
+    )
 
   const keyBlock = keyBlocking("keyBlock", "/key/block")
   const keyUnblock = keyBlocking("keyUnblock", "/key/unblock")
@@ -758,7 +759,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
     )
   }
 
-  const keyList = Effect.fn("LiteLLMClient.keyList")(function* (filter: KeyListFilter = {}) {
+  const keyList = Effect.fnUntraced(function* (filter: KeyListFilter = {}) {
     const keys = yield* allPages(keyPages(filter))
     return keys.filter(
       (k) =>
@@ -766,11 +767,11 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
         (filter.teamId === undefined || k.team_id === filter.teamId) &&
         (filter.userId === undefined || k.user_id === filter.userId)
     )
-  })
+  }, spanIfTraced("LiteLLMClient.keyList"))
 
   const readiness = Effect.flatMap(get("readiness", "/health/readiness", {}), (body) =>
     decode("readiness", ReadinessResponse, body)
-  ).pipe(Effect.withSpan("LiteLLMClient.readiness"))
+  ).pipe(spanIfTraced("LiteLLMClient.readiness"))
 
   // Plan actions
 
@@ -787,9 +788,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
 
   const nothingSaid: WriteAnswer = {}
 
-  const execute = Effect.fn("LiteLLMClient.execute")(function* (
-    action: LiteLLMAction
-  ): Effect.fn.Return<WriteAnswer, LiteLLMError> {
+  const execute = Effect.fnUntraced(function* (action: LiteLLMAction): Effect.fn.Return<WriteAnswer, LiteLLMError> {
     yield* Effect.annotateCurrentSpan({ action: action._tag })
     if (action._tag !== "KeyGenerate") {
       yield* write(action)
@@ -801,7 +800,7 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
       Effect.catch(existsOr(keyInfo(action.token)))
     )
     return Option.match(key, { onNone: () => nothingSaid, onSome: (key): WriteAnswer => ({ key }) })
-  })
+  }, spanIfTraced("LiteLLMClient.execute"))
 
   /** Every action but KeyGenerate: their answers are not used. */
   const write = Effect.fnUntraced(function* (

@@ -5,6 +5,7 @@
  * finds the key by its token instead of minting another.
  */
 import { createHash, randomBytes } from "node:crypto"
+import { spanIfTraced } from "@litellm-operator/core"
 import type { CustomObject, ObjectKey, Secret } from "@litellm-operator/k8s"
 import { controllerOf, isOwnedBy, KubeClient, SecretCache } from "@litellm-operator/k8s"
 import { Effect, Option, Redacted } from "effect"
@@ -49,7 +50,7 @@ export const keyOwnerOf = (object: CustomObject<unknown>): KeyOwner => ({
   uid: object.metadata.uid
 })
 
-export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (options: {
+export const ensureKeyMaterial = Effect.fnUntraced(function* (options: {
   readonly owner: KeyOwner
   /** The value the user chose (`spec.key`, or the Secret `spec.keySecretRef` names). */
   readonly specKey: Redacted.Redacted<string> | undefined
@@ -111,7 +112,7 @@ export const ensureKeyMaterial = Effect.fn("ensureKeyMaterial")(function* (optio
   )
   yield* secrets.wrote(secret)
   return { key, token: tokenOfKey(key), secretName: name, fresh }
-})
+}, spanIfTraced("ensureKeyMaterial"))
 
 /**
  * Says whose the Secret in the way is. Another object's key Secret is never
@@ -175,7 +176,7 @@ export const chosenKeyFromSecret = Effect.fnUntraced(function* (
  * object's status recorded. (In a namespace being deleted the Secret may be
  * gone already, and no Secret can be created there again.)
  */
-export const keyMaterialForDeletion = Effect.fn("keyMaterialForDeletion")(function* (options: {
+export const keyMaterialForDeletion = Effect.fnUntraced(function* (options: {
   readonly owner: KeyOwner
   readonly specKey: Redacted.Redacted<string> | undefined
 }) {
@@ -184,4 +185,4 @@ export const keyMaterialForDeletion = Effect.fn("keyMaterialForDeletion")(functi
     ?.data?.key
   const key = stored ?? options.specKey ?? generateKey()
   return { key, token: tokenOfKey(key), secretName: name, fresh: false }
-})
+}, spanIfTraced("keyMaterialForDeletion"))

@@ -1,6 +1,6 @@
 /** Reads an object's connection Secret (from the operator's cache) and turns it into a LiteLLM connection (decision 5). */
 import type { Connection, ConnectionRef } from "@litellm-operator/core"
-import { connectionFromSecret, connectionTarget } from "@litellm-operator/core"
+import { connectionFromSecret, connectionTarget, spanIfTraced } from "@litellm-operator/core"
 import { SecretCache } from "@litellm-operator/k8s"
 import { Effect, Option } from "effect"
 import { ConnectionUnavailable } from "./ReconcileError.ts"
@@ -9,7 +9,7 @@ import { ConnectionUnavailable } from "./ReconcileError.ts"
 export const instanceUrlFrom = (template: string) => (name: string, namespace: string) =>
   template.replaceAll("{name}", name).replaceAll("{namespace}", namespace)
 
-export const resolveConnection = Effect.fn("resolveConnection")(function* (
+export const resolveConnection = Effect.fnUntraced(function* (
   ref: ConnectionRef,
   namespace: string,
   instanceUrlTemplate: string
@@ -32,4 +32,4 @@ export const resolveConnection = Effect.fn("resolveConnection")(function* (
   })
   if (result._tag !== "Resolved") return yield* new ConnectionUnavailable({ message: result.message })
   return result.connection satisfies Connection
-})
+}, spanIfTraced("resolveConnection"))

@@ -3,7 +3,7 @@
  * if the key value changed, read only when planning).
  */
 import type { KeyDesired, LastApplied, ObservedKey } from "@litellm-operator/core"
-import { objectsWrittenBy, planKey } from "@litellm-operator/core"
+import { objectsWrittenBy, planKey, spanIfTraced } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
 import { Effect, Option } from "effect"
 import type { Written } from "./syncLiteLLM.ts"
@@ -59,5 +59,5 @@ export const syncKey = <E = never, R = never>(
     options.guard
   ).pipe(
     Effect.map(({ plan, observed, verdict }) => ({ plan, key: observed, verdict })),
-    Effect.withSpan("syncKey")
+    spanIfTraced("syncKey")
   )

@@ -1,6 +1,6 @@
 /** TeamMemberAssociation: one membership, read from the team's member list and membership rows. */
 import type { LastApplied, MembershipDesired, ObservedMembership } from "@litellm-operator/core"
-import { membershipOf, planMembership } from "@litellm-operator/core"
+import { membershipOf, planMembership, spanIfTraced } from "@litellm-operator/core"
 import type { LiteLLMClient } from "@litellm-operator/litellm"
 import { Effect, Option } from "effect"
 import { syncLiteLLM } from "./syncLiteLLM.ts"
@@ -27,5 +27,5 @@ export const syncMembership = <E = never, R = never>(
     { check: () => Effect.succeed(proceed), beforeWrite }
   ).pipe(
     Effect.map(({ plan, observed, verdict }) => ({ plan, membership: observed, verdict })),
-    Effect.withSpan("syncMembership")
+    spanIfTraced("syncMembership")
   )

@@ -1,6 +1,6 @@
 /** Team: its LiteLLM team, read by id. */
 import type { LastApplied, ObservedTeam, TeamDesired } from "@litellm-operator/core"
-import { planTeam } from "@litellm-operator/core"
+import { planTeam, spanIfTraced } from "@litellm-operator/core"
 import type { LiteLLMClient } from "@litellm-operator/litellm"
 import { Effect, Option } from "effect"
 import { syncLiteLLM } from "./syncLiteLLM.ts"
@@ -23,5 +23,5 @@ export const syncTeam = <E = never, R = never>(
     guard
   ).pipe(
     Effect.map(({ plan, observed, verdict }) => ({ plan, team: observed, verdict })),
-    Effect.withSpan("syncTeam")
+    spanIfTraced("syncTeam")
   )

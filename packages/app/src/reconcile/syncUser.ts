@@ -1,6 +1,6 @@
 /** User: the user, its memberships from `spec.teams`, and its own key, in one plan. */
 import type { LastApplied, ObservedKey, ObservedUser, UserDesired } from "@litellm-operator/core"
-import { planUser } from "@litellm-operator/core"
+import { planUser, spanIfTraced } from "@litellm-operator/core"
 import type { LiteLLMClient, LiteLLMError } from "@litellm-operator/litellm"
 import { Effect, Option } from "effect"
 import { readKey, readKeyAfter } from "./syncKey.ts"
@@ -44,6 +44,6 @@ export const syncUser = <E = never, R = never>(
     options.guard
   ).pipe(
     Effect.map(({ plan, observed, verdict }) => ({ plan, user: observed.user, key: observed.key, verdict })),
-    Effect.withSpan("syncUser")
+    spanIfTraced("syncUser")
   )
 }

@@ -11,7 +11,7 @@
  * declared as data: `watches(source, keysFor)` (controller-runtime's
  * `Watches(source, EnqueueRequestsFromMapFunc)`, kube-rs's `.watches`).
  */
-import { metricSeries } from "@litellm-operator/core"
+import { metricSeries, spanIfTraced } from "@litellm-operator/core"
 import type { Duration, Stream as S, Scope } from "effect"
 import {
   Cause,
@@ -230,7 +230,7 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
         }
       }),
       Effect.ensuring(queue.done(key)),
-      Effect.withSpan(`${options.name}.reconcile`, { attributes: { key } })
+      spanIfTraced(`${options.name}.reconcile`, { attributes: { key } })
     )
 
   // Taking a key is interruptible; the reconcile that follows is not, so shutdown finishes it.

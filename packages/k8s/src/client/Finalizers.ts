@@ -5,6 +5,7 @@
  * concurrent writer's finalizers are never dropped; on 409 the object is read
  * again and the change retried (`retryOnConflict`).
  */
+import { spanIfTraced } from "@litellm-operator/core"
 import { Effect, Option } from "effect"
 import type { KubeObject, ObjectKey } from "../api/ObjectMeta.ts"
 import { keyString } from "../api/ObjectMeta.ts"
@@ -57,15 +58,15 @@ export const finalizersOn = (verbs: Pick<KubeVerbs, "get" | "mergePatch">): Fina
     return retryOnConflict(attempt)
   }
 
-  const addFinalizer = Effect.fn("KubeClient.addFinalizer")(function* <A extends KubeObject, I>(
+  const addFinalizer = Effect.fnUntraced(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     target: A | ObjectKey,
     finalizer: string
   ): Effect.fn.Return<A, KubeError> {
     return yield* changeFinalizers(type, target, (fs) => (fs.includes(finalizer) ? undefined : [...fs, finalizer]))
-  })
+  }, spanIfTraced("KubeClient.addFinalizer"))
 
-  const removeFinalizer = Effect.fn("KubeClient.removeFinalizer")(function* <A extends KubeObject, I>(
+  const removeFinalizer = Effect.fnUntraced(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     target: A | ObjectKey,
     finalizer: string
@@ -76,7 +77,7 @@ export const finalizersOn = (verbs: Pick<KubeVerbs, "get" | "mergePatch">): Fina
       Effect.map(Option.some),
       Effect.catchReason("KubeError", "NotFound", () => Effect.succeed(Option.none<A>()))
     )
-  })
+  }, spanIfTraced("KubeClient.removeFinalizer"))
 
   return { addFinalizer, removeFinalizer }
 }

@@ -10,7 +10,7 @@
  * and the one conflict retry they share (`retryOnConflict.ts`). The service
  * carries them bound to its verbs, so a caller holds one handle.
  */
-import { parseJson as parseJsonText } from "@litellm-operator/core"
+import { parseJson as parseJsonText, spanIfTraced } from "@litellm-operator/core"
 import { Cause, Context, type Duration, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
 import type { CustomObject, CustomResourceType } from "../api/CustomResources.ts"
 import type { KubeObject, ObjectKey, OwnerReference } from "../api/ObjectMeta.ts"
@@ -279,12 +279,12 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     return yield* decodeObject(type, operation, yield* parseJson(operation, text))
   })
 
-  const get = Effect.fn("KubeClient.get")(function* <A extends KubeObject, I>(
+  const get = Effect.fnUntraced(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     key: ObjectKey
   ): Effect.fn.Return<A, KubeError> {
     return yield* send(type, { method: "GET", path: objectPath(type, key), accept: acceptOf(type, "object") })
-  })
+  }, spanIfTraced("KubeClient.get"))
 
   const listPages = <A extends KubeObject, I>(
     type: ResourceType<A, I>,
@@ -328,12 +328,12 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     )
   }
 
-  const list = Effect.fn("KubeClient.list")(function* <A extends KubeObject, I>(
+  const list = Effect.fnUntraced(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     options?: ListOptions
   ): Effect.fn.Return<ListResult<A>, KubeError> {
     return yield* collectPages(listPages(type, options))
-  })
+  }, spanIfTraced("KubeClient.list"))
 
   const watch = <A extends KubeObject, I>(
     type: ResourceType<A, I>,
@@ -394,7 +394,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
       )
   }
 
-  const create = Effect.fn("KubeClient.create")(function* <A extends KubeObject, I>(
+  const create = Effect.fnUntraced(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     object: NewObject<I>,
     options?: WriteOptions
@@ -405,7 +405,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
       body: { ...object, apiVersion: apiVersionOf(type), kind: type.kind },
       ...(options?.timeout === undefined ? {} : { timeout: options.timeout })
     })
-  })
+  }, spanIfTraced("KubeClient.create"))
 
   const encode = <A extends KubeObject, I>(type: ResourceType<A, I>, operation: string, object: A) =>
     Schema.encodeEffect(type.schema)(object).pipe(
@@ -414,16 +414,16 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
       )
     )
 
-  const replace = Effect.fn("KubeClient.replace")(function* <A extends KubeObject, I>(
+  const replace = Effect.fnUntraced(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     object: A
   ): Effect.fn.Return<A, KubeError> {
     const path = objectPath(type, object.metadata)
     const body = yield* encode(type, `PUT ${path}`, object)
     return yield* send(type, { method: "PUT", path, body })
-  })
+  }, spanIfTraced("KubeClient.replace"))
 
-  const mergePatch = Effect.fn("KubeClient.mergePatch")(function* <A extends KubeObject, I>(
+  const mergePatch = Effect.fnUntraced(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     key: ObjectKey,
     patch: Readonly<Record<string, unknown>>,
@@ -436,9 +436,9 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
       contentType: ContentType.mergePatch,
       ...(options?.timeout === undefined ? {} : { timeout: options.timeout })
     })
-  })
+  }, spanIfTraced("KubeClient.mergePatch"))
 
-  const del = Effect.fn("KubeClient.delete")(function* <A extends KubeObject, I>(
+  const del = Effect.fnUntraced(function* <A extends KubeObject, I>(
     type: ResourceType<A, I>,
     key: ObjectKey,
     preconditions?: { readonly uid?: string; readonly resourceVersion?: string }
@@ -450,9 +450,9 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
         ...(preconditions === undefined ? {} : { body: { kind: "DeleteOptions", apiVersion: "v1", preconditions } })
       })
       .pipe(Effect.catchReason("KubeError", "NotFound", () => Effect.void))
-  })
+  }, spanIfTraced("KubeClient.delete"))
 
-  const patchStatus = Effect.fn("KubeClient.patchStatus")(function* <A extends CustomObject<St>, St, I>(
+  const patchStatus = Effect.fnUntraced(function* <A extends CustomObject<St>, St, I>(
     type: CustomResourceType<A, St, I>,
     key: ObjectKey,
     status: St,
@@ -473,7 +473,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     const body: Record<string, unknown> = { status: { ...cleared, ...(typeof next === "object" ? next : {}) } }
     if (options?.resourceVersion !== undefined) body.metadata = { resourceVersion: options.resourceVersion }
     return yield* send(type, { method: "PATCH", path, body, contentType: ContentType.mergePatch })
-  })
+  }, spanIfTraced("KubeClient.patchStatus"))
 
   const verbs: KubeVerbs = { get, list, listPages, watch, create, replace, mergePatch, delete: del, patchStatus }
   return KubeClient.of({ ...verbs, ...finalizersOn(verbs), ...ownedSecretsOn(verbs) })

@@ -9,6 +9,7 @@
  * annotations, other data entries) stays, and the version it is decided from
  * need hold nothing else (the operator's cache keeps only its own fields).
  */
+import { spanIfTraced } from "@litellm-operator/core"
 import { Effect, Option, Redacted, Schema } from "effect"
 import type { ObjectKey } from "../api/ObjectMeta.ts"
 import { keyString } from "../api/ObjectMeta.ts"
@@ -64,13 +65,11 @@ const sameData = (a: Secret["data"], b: OwnedSecret["data"]): boolean =>
 
 /** The owned-Secret helpers, over a client's generic verbs. */
 export const ownedSecretsOn = (verbs: Pick<KubeVerbs, "get" | "create" | "mergePatch">): OwnedSecrets => {
-  const readSecret = Effect.fn("KubeClient.readSecret")(function* (
-    key: ObjectKey
-  ): Effect.fn.Return<Secret, KubeError> {
+  const readSecret = Effect.fnUntraced(function* (key: ObjectKey): Effect.fn.Return<Secret, KubeError> {
     return yield* verbs.get(Secrets, key)
-  })
+  }, spanIfTraced("KubeClient.readSecret"))
 
-  const applyOwnedSecret = Effect.fn("KubeClient.applyOwnedSecret")(function* (
+  const applyOwnedSecret = Effect.fnUntraced(function* (
     input: OwnedSecret,
     options?: { readonly current?: Option.Option<Secret> }
   ): Effect.fn.Return<Secret, KubeError> {
@@ -143,7 +142,7 @@ export const ownedSecretsOn = (verbs: Pick<KubeVerbs, "get" | "create" | "mergeP
         Effect.flatMap(write)
       )
     )
-  })
+  }, spanIfTraced("KubeClient.applyOwnedSecret"))
 
   return { readSecret, applyOwnedSecret }
 }

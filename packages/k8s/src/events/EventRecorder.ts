@@ -14,6 +14,7 @@
  * Events of every other object.
  */
 import { createHash } from "node:crypto"
+import { spanIfTraced } from "@litellm-operator/core"
 import { Clock, Context, Duration, Effect, Layer, Random, Schema, Semaphore } from "effect"
 import { Events } from "../api/Event.ts"
 import { microTime } from "../api/MicroTime.ts"
@@ -193,13 +194,14 @@ const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options
     remember(key, yield* create(event, now))
   })
 
-  const record = Effect.fn("EventRecorder.record")(
+  const record = Effect.fnUntraced(
     function* (input: EventInput) {
       const event = yield* Schema.decodeUnknownEffect(EventInput)(input)
       const key = keyOf(event)
       yield* withKeyLock(key, inFlight.withPermit(write(event, key)))
     },
-    Effect.catchCause((cause) => Effect.logWarning("an event could not be recorded", cause))
+    Effect.catchCause((cause) => Effect.logWarning("an event could not be recorded", cause)),
+    spanIfTraced("EventRecorder.record")
   )
 
   const as =
