@@ -134,6 +134,8 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   ) {
     const kind = handler.type.kind
     const counts = yield* makeObjectCounts(kind)
+    // Read in place around every reconcile.
+    const clock = yield* Effect.clockWith(Effect.succeed)
 
     const reconcile = (key: string) =>
       Effect.gen(function* () {
@@ -143,13 +145,13 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
         const settled = yield* ownWrites.settled(
           named(kind, key),
           object.value.metadata.resourceVersion,
-          yield* Clock.currentTimeMillis,
+          clock.currentTimeMillisUnsafe(),
           Duration.toMillis(options.resyncPeriod) / 2
         )
         if (settled && object.value.metadata.deletionTimestamp === undefined) return { skipped: true }
         const result = yield* reconcileObject(handler, object.value, options)
         if (result.requeueAfter === undefined)
-          yield* ownWrites.reconciled(named(kind, key), yield* Clock.currentTimeMillis)
+          yield* ownWrites.reconciled(named(kind, key), clock.currentTimeMillisUnsafe())
         return result
       }).pipe(Effect.annotateLogs({ kind, key }))
 

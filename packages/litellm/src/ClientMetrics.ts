@@ -4,6 +4,7 @@
  * `transport`). The app exports them on /metrics.
  */
 import { metricSeries } from "@litellm-operator/core"
+import type { Context } from "effect"
 import { type Duration, Effect, Metric } from "effect"
 
 export const requestsTotal = Metric.counter("litellm_client_requests_total", {
@@ -18,11 +19,11 @@ export const requestDuration = Metric.timer("litellm_client_request_duration", {
 const requestsSeries = metricSeries(requestsTotal)
 const durationSeries = metricSeries(requestDuration)
 
-/** Records one attempt. */
-export const recordCall = (endpoint: string, status: string, duration: Duration.Duration) => {
-  const attributes = { endpoint, status }
-  return Effect.all(
-    [Metric.update(requestsSeries(attributes), 1), Metric.update(durationSeries(attributes), duration)],
-    { discard: true }
-  )
-}
+/** Records one attempt: both series updated in one step, in the registry of the caller's context. */
+export const recordCall = (endpoint: string, status: string, duration: Duration.Duration): Effect.Effect<void> =>
+  Effect.contextWith((context: Context.Context<never>) => {
+    const attributes = { endpoint, status }
+    requestsSeries(attributes).updateUnsafe(1, context)
+    durationSeries(attributes).updateUnsafe(duration, context)
+    return Effect.void
+  })

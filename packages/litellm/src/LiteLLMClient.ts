@@ -227,6 +227,8 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   const timeoutMillis = Duration.toMillis(timeout)
   const baseUrl = connection.url.replace(/\/+$/, "")
   const pool = yield* NodeHttpClient.Dispatcher
+  // Read in place, several times a call (two runtime steps fewer than `Clock.currentTimeMillis` each time).
+  const clock = yield* Effect.clockWith(Effect.succeed)
 
   const fail = (call: Call, reason: LiteLLMErrorReason, status?: number) =>
     status === undefined
@@ -351,9 +353,9 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
 
   /** One attempt: send, read the body, turn a non-2xx answer into a LiteLLMError. */
   const attempt = Effect.fnUntraced(function* (call: Call) {
-    const started = yield* Clock.currentTimeMillis
+    const started = clock.currentTimeMillisUnsafe()
     const record = (status: string) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => recordCall(call.path, status, Duration.millis(now - started)))
+      recordCall(call.path, status, Duration.millis(clock.currentTimeMillisUnsafe() - started))
     const outcome = yield* exchange(call)
     switch (outcome._tag) {
       case "TimedOut":
@@ -399,7 +401,8 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
   const quiet = { until: 0, period: 0, trying: false }
 
   const send = (call: Call): Result<unknown> =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.suspend(() => {
+      const now = clock.currentTimeMillisUnsafe()
       if (quiet.period > 0 && (now < quiet.until || quiet.trying)) {
         const left = Math.max(0, quiet.until - now)
         const message = `LiteLLM did not answer lately (a call found no answer within ${Duration.format(timeout)} on every attempt); no call is sent to it ${left > 0 ? `for ${Math.ceil(left / 1000)} s more` : "while another call tries it"}`
@@ -408,19 +411,18 @@ const make = Effect.fnUntraced(function* (connection: LiteLLMConnection) {
       const trial = quiet.period > 0
       if (trial) quiet.trying = true
       return Effect.onExit(retried(call), (exit) =>
-        Effect.flatMap(Clock.currentTimeMillis, (at) =>
-          Effect.sync(() => {
-            if (trial) quiet.trying = false
-            if (Exit.hasInterrupts(exit)) return
-            const error = Option.getOrUndefined(Exit.findErrorOption(exit))
-            if (error === undefined || error.reason._tag !== "Unavailable" || error.reason.timedOut !== true) {
-              quiet.period = 0
-            } else if (trial || at >= quiet.until) {
-              quiet.period = quiet.period === 0 ? quietFirst : Math.min(2 * quiet.period, quietMax)
-              quiet.until = at + quiet.period
-            }
-          })
-        )
+        Effect.sync(() => {
+          const at = clock.currentTimeMillisUnsafe()
+          if (trial) quiet.trying = false
+          if (Exit.hasInterrupts(exit)) return
+          const error = Option.getOrUndefined(Exit.findErrorOption(exit))
+          if (error === undefined || error.reason._tag !== "Unavailable" || error.reason.timedOut !== true) {
+            quiet.period = 0
+          } else if (trial || at >= quiet.until) {
+            quiet.period = quiet.period === 0 ? quietFirst : Math.min(2 * quiet.period, quietMax)
+            quiet.until = at + quiet.period
+          }
+        })
       )
     })
 

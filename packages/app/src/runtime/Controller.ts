@@ -13,20 +13,7 @@
  */
 import { metricSeries, spanIfTraced } from "@litellm-operator/core"
 import type { Duration, Stream as S, Scope } from "effect"
-import {
-  Cause,
-  Clock,
-  Duration as D,
-  Effect,
-  Exit,
-  Fiber,
-  Metric,
-  Option,
-  Predicate,
-  Queue,
-  Random,
-  Stream
-} from "effect"
+import { Cause, Duration as D, Effect, Exit, Fiber, Metric, Option, Predicate, Queue, Random, Stream } from "effect"
 import { reconcileDuration, reconcileErrorsTotal, reconcilesTotal } from "../observability/OperatorMetrics.ts"
 import { ReconcileQueue } from "./ReconcileQueue.ts"
 import type { SharedEvents } from "./SharedEvents.ts"
@@ -141,25 +128,27 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
   const reconciles = metricSeries(reconcilesTotal)
   const errors = metricSeries(reconcileErrorsTotal)
   const duration = Metric.withAttributes(reconcileDuration, { kind })
-  const counted = (result: "success" | "error") => Metric.update(reconciles({ kind, result }), 1)
+  // Counted and timed in place (the registry and clock of the controller's context): a step each, not six.
+  const context = yield* Effect.context<never>()
+  const clock = yield* Effect.clockWith(Effect.succeed)
   const measured = (key: string) =>
-    Effect.gen(function* () {
-      const started = yield* Clock.currentTimeMillis
-      const result = yield* options
-        .reconcile(key)
-        .pipe(
-          Effect.tapError((error) =>
-            Effect.andThen(
-              counted("error"),
-              Metric.update(errors({ kind, reason: options.reasonOf?.(error) ?? "Error" }), 1)
-            )
-          )
+    Effect.suspend(() => {
+      const started = clock.currentTimeMillisUnsafe()
+      return options.reconcile(key).pipe(
+        Effect.tapError((error) =>
+          Effect.sync(() => {
+            reconciles({ kind, result: "error" }).updateUnsafe(1, context)
+            errors({ kind, reason: options.reasonOf?.(error) ?? "Error" }).updateUnsafe(1, context)
+          })
+        ),
+        Effect.tap((result) =>
+          Effect.sync(() => {
+            if (result.skipped === true) return
+            duration.updateUnsafe((clock.currentTimeMillisUnsafe() - started) / 1000, context)
+            reconciles({ kind, result: "success" }).updateUnsafe(1, context)
+          })
         )
-      if (result.skipped === true) return result
-      const ended = yield* Clock.currentTimeMillis
-      yield* Metric.update(duration, (ended - started) / 1000)
-      yield* counted("success")
-      return result
+      )
     })
 
   /**
@@ -168,7 +157,6 @@ export const runController = Effect.fnUntraced(function* <E, R>(options: Control
    * timeout around each reconcile raced two more fibers and a timer every time; deadlines here only come
    * later than those already waited for, so the watchdog wakes about once a timeout period while busy.
    */
-  const clock = yield* Effect.clockWith(Effect.succeed)
   const timeoutMillis = D.toMillis(options.reconcileTimeout)
   const inFlight = new Set<InFlight>()
   const wakeWatchdog = yield* Queue.sliding<void>(1)

@@ -15,7 +15,7 @@
  */
 import { createHash } from "node:crypto"
 import { spanIfTraced } from "@litellm-operator/core"
-import { Clock, Context, Duration, Effect, Layer, Random, Schema, Semaphore } from "effect"
+import { Context, Duration, Effect, Layer, Random, Schema, Semaphore } from "effect"
 import { Events } from "../api/Event.ts"
 import { microTime } from "../api/MicroTime.ts"
 import { KubeClient } from "../client/KubeClient.ts"
@@ -87,6 +87,8 @@ export class EventRecorder extends Context.Service<
 }
 
 const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options: EventRecorderOptions) {
+  // Read in place for every Event.
+  const clock = yield* Effect.clockWith(Effect.succeed)
   const controller = options.reportingController ?? "litellm-operator"
   const window = Duration.toMillis(Duration.fromInputUnsafe(options.aggregationWindow ?? Duration.minutes(10)))
   const timeout = Duration.fromInputUnsafe(options.timeout ?? Duration.seconds(5))
@@ -169,7 +171,7 @@ const make = Effect.fnUntraced(function* (client: KubeClient["Service"], options
   })
 
   const write = Effect.fnUntraced(function* (event: EventInput, key: string) {
-    const now = yield* Clock.currentTimeMillis
+    const now = clock.currentTimeMillisUnsafe()
     expire(now)
     const previous = recent.get(key)
     if (previous !== undefined) {
