@@ -112,10 +112,10 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const memberships = yield* informerOf(membershipHandler.type)
   yield* objects.bind({ teams, users, virtualKeys: keys }, options.namespace)
   // Each source is read once, by every handler in turn (its controller, the indexes, the other kinds' watches).
-  const teamEvents = shareEvents(teams.events)
-  const userEvents = shareEvents(users.events)
-  const keyEvents = shareEvents(keys.events)
-  const membershipEvents = shareEvents(memberships.events)
+  const teamEvents = shareEvents(teams)
+  const userEvents = shareEvents(users)
+  const keyEvents = shareEvents(keys)
+  const membershipEvents = shareEvents(memberships)
   const secretChanges = shareEvents(secrets.changes)
 
   /** Objects of all kinds share OwnWrites and Refusals: their entries are named by kind and key. */

@@ -99,6 +99,49 @@ layer(ClusterLive, { excludeTestServices: true })("Informer", (it) => {
     })
   )
 
+  it.effect(
+    "hands every event to a handler where it is cached, the current objects first; a failing handler stops nothing",
+    () =>
+      Effect.gen(function* () {
+        const client = yield* KubeClient
+        const ns = yield* freshNamespace("inf-handle")
+        yield* client.create(Teams, exampleTeam(ns, "before"))
+        const informer = yield* makeInformer(Teams, { namespace: ns })
+        yield* informer.synced
+        const seen: Array<Event> = []
+        // Whether the cache already held what each event says when the handler was called (asserted below: a
+        // throw in the handler would only be logged).
+        const cachedFirst: Array<boolean> = []
+        const ran = yield* Ref.make<ReadonlyArray<string>>([])
+        yield* informer.handle((event) => {
+          seen.push(event)
+          if (event.type === "Malformed") return undefined
+          const cached = Effect.runSync(informer.get(event.object.metadata))
+          cachedFirst.push(
+            event.type === "Deleted"
+              ? Option.isNone(cached)
+              : Option.isSome(cached) && cached.value.metadata.resourceVersion === event.object.metadata.resourceVersion
+          )
+          return Ref.update(ran, (r) => [...r, `${event.type} ${event.object.metadata.name}`])
+        })
+        // Two handlers that fail, one by throwing and one in what it returns: logged, and the informer goes on.
+        yield* informer.handle(() => {
+          throw new Error("a handler's bug")
+        })
+        yield* informer.handle(() => Effect.die("a handler's effect's bug"))
+        assert.deepStrictEqual(summary(seen), ["Added before"])
+
+        yield* client.create(Teams, exampleTeam(ns, "alpha"))
+        yield* client.mergePatch(Teams, { namespace: ns, name: "alpha" }, { spec: { maxBudget: "42" } })
+        yield* client.delete(Teams, { namespace: ns, name: "before" })
+        yield* eventually("four events", Ref.get(ran), (r) => r.length >= 4)
+        assert.deepStrictEqual(yield* Ref.get(ran), ["Added before", "Added alpha", "Modified alpha", "Deleted before"])
+        assert.deepStrictEqual(summary(seen), ["Added before", "Added alpha", "Modified alpha", "Deleted before"])
+        assert.deepStrictEqual(cachedFirst, [true, true, true, true])
+        yield* assertCacheMatchesServer(informer, ns)
+      })
+  )
+
   it.effect("resumes after forced watch closes without listing again or missing an update", () =>
     Effect.gen(function* () {
       const faults = yield* makeWatchFaults

@@ -10,6 +10,8 @@
  * subscription per event source"). Here handlers are registered while the operator is wired,
  * then `start` subscribes once: every handler sees the same events in the same
  * order, from the source's first (an informer's current objects, as `Added`).
+ * An informer needs no subscription at all: it calls the handlers itself as
+ * it caches each event (its `handle`), with no queue and no fiber between.
  *
  * A handler runs in the one fiber, for every event before the next: it looks
  * things up and queues keys, and never waits on I/O (that would hold every
@@ -32,17 +34,22 @@ export interface SharedEvents<E> {
 export const isSharedEvents = (u: unknown): u is SharedEvents<unknown> =>
   typeof u === "object" && u !== null && "on" in u && "start" in u
 
-export const shareEvents = <E>(source: Stream.Stream<E>): SharedEvents<E> => {
+/** A source that hands each event to a handler itself, in its own fiber (an informer's `handle`). */
+export interface HandledSource<E> {
+  readonly handle: (handler: EventHandler<E>) => Effect.Effect<void>
+}
+
+export const shareEvents = <E>(source: Stream.Stream<E> | HandledSource<E>): SharedEvents<E> => {
   const handlers: Array<EventHandler<E>> = []
   let started = false
-  const dispatch = (event: E): Effect.Effect<void> => {
+  const dispatch = (event: E): Effect.Effect<void> | undefined => {
     const pending: Array<Effect.Effect<void>> = []
     for (const handler of handlers) {
       const effect = handler(event)
       if (effect !== undefined) pending.push(effect)
     }
     const [only, ...more] = pending
-    if (only === undefined) return Effect.void
+    if (only === undefined) return undefined
     return more.length === 0 ? only : Effect.all(pending, { discard: true })
   }
   return {
@@ -54,7 +61,9 @@ export const shareEvents = <E>(source: Stream.Stream<E>): SharedEvents<E> => {
       }),
     start: Effect.suspend(() => {
       started = true
-      return Effect.forkScoped(Stream.runForEach(source, dispatch))
+      // A handled source calls the handlers where its events happen: no subscription, no fiber, no hop.
+      if (!Stream.isStream(source)) return source.handle(dispatch)
+      return Effect.forkScoped(Stream.runForEach(source, (event) => dispatch(event) ?? Effect.void))
     }).pipe(Effect.asVoid)
   }
 }

@@ -39,9 +39,19 @@ import { makeSharedStrings } from "./SharedStrings.ts"
 import { type Indexers, type InformerEvent, makeStore } from "./Store.ts"
 import * as Watcher from "./Watcher.ts"
 
+/** Called for every event in the informer's own fiber; what it returns runs there before the next event. */
+export type InformerHandler<A> = (event: InformerEvent<A>) => Effect.Effect<void> | undefined
+
 export interface Informer<A, I extends string = never> {
   /** The current objects as `Added`, then every change; each subscriber gets its own stream. */
   readonly events: Stream.Stream<InformerEvent<A>>
+  /**
+   * The same events handed to `handler` where they happen, for as long as the informer runs: the current
+   * objects as `Added` at once, then every change as it is cached. No fiber and no queue between the cache
+   * and the handler (a subscriber's stream costs a wake-up and some twenty runtime steps per event); the
+   * handler must not wait on anything (the watch waits for it), and what it returns must not fail.
+   */
+  readonly handle: (handler: InformerHandler<A>) => Effect.Effect<void>
   readonly get: (key: ObjectKey) => Effect.Effect<Option.Option<A>>
   /** Cached objects that index `name` files under `value` (the informer's `indexers`), by a lookup. */
   readonly byIndex: (name: I, value: string) => Effect.Effect<ReadonlyArray<A>>
@@ -146,6 +156,36 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
   const now = Effect.sync(() => clock.currentTimeMillisUnsafe())
 
   const hub = yield* Effect.acquireRelease(PubSub.unbounded<InformerEvent<A>>(), PubSub.shutdown)
+  const handlers: Array<InformerHandler<A>> = []
+  /** A handler's answer to an event; a handler that throws is a defect there, logged by `runPending`. */
+  const call = (handler: InformerHandler<A>, event: InformerEvent<A>): Effect.Effect<void> | undefined => {
+    try {
+      return handler(event)
+    } catch (defect) {
+      return Effect.die(defect)
+    }
+  }
+  /** What handlers returned, in order. */
+  const runPending = (pending: ReadonlyArray<Effect.Effect<void>>): Effect.Effect<void> => {
+    const [only, ...more] = pending
+    if (only === undefined) return Effect.void
+    return Effect.catchCause(more.length === 0 ? only : Effect.all(pending, { discard: true }), (cause) =>
+      // A handler's bug must not stop the informer: it is logged, and the next event is handled as usual.
+      Effect.logError(`a handler of ${label}'s events failed`, cause)
+    )
+  }
+  /** Publishes what the store says changed, and gives it to the handlers; what they return, to run next. */
+  const publishNow = (changed: ReadonlyArray<InformerEvent<A>>): Effect.Effect<void> => {
+    const pending: Array<Effect.Effect<void>> = []
+    for (const event of changed) {
+      PubSub.publishUnsafe(hub, event)
+      for (const handler of handlers) {
+        const effect = call(handler, event)
+        if (effect !== undefined) pending.push(effect)
+      }
+    }
+    return runPending(pending)
+  }
   // Store updates and their publication happen together, so a new subscriber's snapshot + stream has no gap.
   const lock = yield* Semaphore.make(1)
   const synced = yield* Deferred.make<void>()
@@ -176,7 +216,7 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
   /** A whole list has come (paged, or streamed): it replaces the store, and the watch goes on from its version. */
   const replaceAll = (listed: ListResult<A>) =>
     Effect.gen(function* () {
-      yield* lock.withPermit(PubSub.publishAll(hub, store.replace(listed.items, listed.malformed)))
+      yield* lock.withPermit(Effect.suspend(() => publishNow(store.replace(listed.items, listed.malformed))))
       yield* advance({ _tag: "Listed", resourceVersion: listed.resourceVersion })
       yield* record({ _tag: "Listed", malformed: listed.malformed.length, at: yield* now })
       yield* Deferred.succeed(synced, undefined)
@@ -197,10 +237,11 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
   const apply = (received: WatchEvent<A>) => {
     const event = transformed(received)
     return lock.withPermit(
-      Effect.sync(() => {
+      Effect.suspend(() => {
         recordNow({ _tag: "WatchEvent", malformed: received.type === "MALFORMED", at: clock.currentTimeMillisUnsafe() })
-        for (const published of store.apply(event)) PubSub.publishUnsafe(hub, published)
+        const changed = store.apply(event)
         advanceNow({ _tag: "Event", event })
+        return publishNow(changed)
       })
     )
   }
@@ -338,8 +379,22 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
     )
   )
 
+  const handle = (handler: InformerHandler<A>) =>
+    lock.withPermit(
+      Effect.suspend(() => {
+        handlers.push(handler)
+        const pending: Array<Effect.Effect<void>> = []
+        for (const object of store.list()) {
+          const effect = call(handler, { type: "Added", object })
+          if (effect !== undefined) pending.push(effect)
+        }
+        return runPending(pending)
+      })
+    )
+
   return {
     events,
+    handle,
     get: (key: ObjectKey) => Effect.sync(() => store.get(key)),
     byIndex: (name: X, value: string) => Effect.sync(() => store.byIndex(name, value)),
     list: (namespace?: string) => Effect.sync(() => store.list(namespace)),
