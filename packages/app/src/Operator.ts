@@ -116,7 +116,7 @@ export const runOperator = Effect.fnUntraced(function* (options: OperatorOptions
   const userEvents = shareEvents(users)
   const keyEvents = shareEvents(keys)
   const membershipEvents = shareEvents(memberships)
-  const secretChanges = shareEvents(secrets.changes)
+  const secretChanges = shareEvents({ handle: secrets.handleChanges })
 
   /** Objects of all kinds share OwnWrites and Refusals: their entries are named by kind and key. */
   const named = (kind: string, key: string) => `${kind}/${key}`

@@ -112,6 +112,14 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
         Stream.runForEach((k: ObjectKey) => Ref.update(changes, (l) => [...l, k.name])),
         Effect.forkScoped
       )
+      // The same keys handed out where they are cached; by then the data held from before is let go.
+      const handled: Array<string> = []
+      const heldWhenConnChanged: Array<number> = []
+      yield* cache.handleChanges((k) => {
+        handled.push(k.name)
+        if (k.name === "conn") heldWhenConnChanged.push(Effect.runSync(cache.stats).held)
+        return undefined
+      })
       yield* cache.synced
       assert.strictEqual((yield* cache.stats).held, 0)
 
@@ -148,6 +156,9 @@ layer(ClusterLive, { excludeTestServices: true })("SecretCache", (it) => {
         ["other-a", "other-b", "other-c"],
         "unrelated Secrets are announced (by name) but never read"
       )
+      assert.deepStrictEqual([...new Set(handled)].sort(), [...new Set(yield* Ref.get(changes))].sort())
+      // conn listed (nothing held yet), then rotated while conn and late were held: conn's data already let go.
+      assert.deepStrictEqual(heldWhenConnChanged, [0, 1])
 
       // Released: its data is dropped.
       yield* cache.release(conn)

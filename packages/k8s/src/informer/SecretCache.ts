@@ -181,6 +181,8 @@ export class SecretCache extends Context.Service<
     release(key: ObjectKey): Effect.Effect<void>
     /** Keys of Secrets that appeared, changed or went, labelled or not (first the ones that exist). */
     readonly changes: Stream.Stream<ObjectKey>
+    /** The same keys handed to `handler` in the informers' fibers as they are cached (see `Informer.handle`). */
+    handleChanges(handler: (key: ObjectKey) => Effect.Effect<void> | undefined): Effect.Effect<void>
     /** Completes once both watches have listed. */
     readonly synced: Effect.Effect<void>
     readonly stats: Effect.Effect<SecretCacheStats>
@@ -244,24 +246,27 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
     if (large !== undefined && (event.type === "Deleted" || !notOlder(large, version))) tooLarge.delete(k)
   }
 
-  yield* Effect.forkScoped(
-    Stream.runForEach(ownedInformer.events, (event) =>
-      Effect.sync(() => {
-        outdate(event)
-        if (event.type === "Malformed") return
-        // The owned informer caught up with a write: it answers alone from now on.
-        const k = keyString(event.object.metadata)
-        const written = writes.get(k)
-        if (
-          written !== undefined &&
-          notOlder(event.object.metadata.resourceVersion, written.metadata.resourceVersion)
-        ) {
-          writes.delete(k)
-        }
-      })
-    )
-  )
-  yield* Effect.forkScoped(Stream.runForEach(metadata.events, (event) => Effect.sync(() => outdate(event))))
+  // In each informer's fiber as it caches the event, before any other handler of it (`handleChanges`'): a
+  // reconcile woken by a change never reads the data held from before it.
+  yield* ownedInformer.handle((event) => {
+    outdate(event)
+    if (event.type === "Malformed") return undefined
+    // The owned informer caught up with a write: it answers alone from now on.
+    const k = keyString(event.object.metadata)
+    const written = writes.get(k)
+    if (written !== undefined && notOlder(event.object.metadata.resourceVersion, written.metadata.resourceVersion)) {
+      writes.delete(k)
+    }
+    return undefined
+  })
+  yield* metadata.handle((event) => {
+    outdate(event)
+    return undefined
+  })
+  const keyOf = (handler: (key: ObjectKey) => Effect.Effect<void> | undefined) => (event: InformerEvent<KubeObject>) =>
+    event.type === "Malformed"
+      ? undefined
+      : handler({ namespace: event.object.metadata.namespace, name: event.object.metadata.name })
 
   const owned = (key: ObjectKey) =>
     Effect.gen(function* () {
@@ -368,6 +373,7 @@ const make = Effect.fnUntraced(function* (options: SecretCacheOptions) {
       Stream.filter((event) => event.type !== "Malformed"),
       Stream.map((event) => ({ namespace: event.object.metadata.namespace, name: event.object.metadata.name }))
     ),
+    handleChanges: (handler) => Effect.andThen(metadata.handle(keyOf(handler)), ownedInformer.handle(keyOf(handler))),
     synced: Effect.andThen(ownedInformer.synced, metadata.synced),
     stats: Effect.sync(() => ({ held: held.size, unconfirmedWrites: writes.size }))
   })
