@@ -231,8 +231,9 @@ const make = Effect.fnUntraced(function* <A extends KubeObject, I, X extends str
       : event
 
   /**
-   * One watch event, counted, cached, published and passed, in one synchronous step under the lock (it comes
-   * for every change of every object: as separate effects, it took some fifty runtime steps).
+   * One watch event, counted, cached, passed and handed to the handlers in one synchronous step under the
+   * lock, then what the handlers returned (it comes for every change of every object: as separate effects,
+   * and through a subscriber's fiber, it took some fifty runtime steps).
    */
   const apply = (received: WatchEvent<A>) => {
     const event = transformed(received)
