@@ -6,11 +6,11 @@
  * HTTP server on 127.0.0.1 stands in for the API server, answering each path
  * with a fixed body.
  */
-import { createServer } from "node:http"
 import { assert, describe, it } from "@effect/vitest"
 import { KubeConfig } from "@kubernetes/client-node"
 import { Effect, Exit, Layer, Option, Stream } from "effect"
 import { KubeClient, type KubeError, KubeTransport, Secrets, VirtualKeys } from "../src/index.ts"
+import { frontDoor, kubeconfigFor } from "./support/frontDoor.ts"
 
 const goodKey = {
   metadata: { name: "good", namespace: "ns", uid: "u-1", resourceVersion: "7", generation: 1 },
@@ -38,33 +38,17 @@ const answers: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/apis\/auth\.litellm\.ai\/v1alpha1\/namespaces\/odd\/virtualkeys\?.*watch=true/, "not an event\n"]
 ]
 
-const server = Effect.acquireRelease(
-  Effect.callback<{ readonly url: string; readonly close: () => void }>((resume) => {
-    const http = createServer((req, res) => {
-      const path = req.url ?? ""
-      const body = answers.find(([pattern]) => pattern.test(path))?.[1] ?? "{}"
-      res.writeHead(200, { "content-type": "application/json" })
-      res.end(body)
-    })
-    http.listen(0, "127.0.0.1", () => {
-      const address = http.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, close: () => http.close() }))
-    })
-  }),
-  (door) => Effect.sync(() => door.close())
-)
+const server = frontDoor((req, res) => {
+  const path = req.url ?? ""
+  const body = answers.find(([pattern]) => pattern.test(path))?.[1] ?? "{}"
+  res.writeHead(200, { "content-type": "application/json" })
+  res.end(body)
+})
 
-const clientAt = (url: string) => {
-  const kc = new KubeConfig()
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: url, skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x"
-  })
-  return KubeClient.layerNoDeps.pipe(Layer.provideMerge(KubeTransport.layerFromKubeConfig(kc)))
-}
+const clientAt = (url: string) =>
+  KubeClient.layerNoDeps.pipe(
+    Layer.provideMerge(KubeTransport.layerFromKubeConfig(kubeconfigFor(url, new KubeConfig())))
+  )
 
 /** The message of a call's Malformed failure; fails the test on anything else (success, another reason, a defect). */
 const malformedOf = <A, R>(effect: Effect.Effect<A, KubeError, R>) =>

@@ -4,12 +4,12 @@
  * A plain HTTP server on 127.0.0.1 stands in for the API server's front door
  * (only the Authorization header it receives is looked at).
  */
-import { createServer } from "node:http"
 import { assert, describe, it } from "@effect/vitest"
 import { KubeConfig, type RequestContext } from "@kubernetes/client-node"
 import { Effect, References, Stream, Tracer } from "effect"
 import { TestClock } from "effect/testing"
 import { KubeTransport } from "../src/index.ts"
+import { frontDoor, kubeconfigFor } from "./support/frontDoor.ts"
 
 /** A kubeconfig whose credential changes on every read, counting the reads. */
 class CountingConfig extends KubeConfig {
@@ -20,43 +20,22 @@ class CountingConfig extends KubeConfig {
   }
 }
 
-interface FrontDoor {
-  readonly url: string
-  readonly seen: Array<string>
-  readonly refused: Set<string>
-  readonly close: () => void
-}
-
 /** Answers 200 with `{}`, or 401 to the tokens in `refused`; records the Authorization header of each request. */
-const server = Effect.acquireRelease(
-  Effect.callback<FrontDoor>((resume) => {
-    const seen: Array<string> = []
-    const refused = new Set<string>()
-    const http = createServer((req, res) => {
+const server = Effect.suspend(() => {
+  const seen: Array<string> = []
+  const refused = new Set<string>()
+  return Effect.map(
+    frontDoor((req, res) => {
       const auth = req.headers.authorization ?? ""
       seen.push(auth)
       res.writeHead(refused.has(auth) ? 401 : 200, { "content-type": "application/json" })
       res.end(refused.has(auth) ? '{"kind":"Status","code":401,"reason":"Unauthorized"}' : "{}")
-    })
-    http.listen(0, "127.0.0.1", () => {
-      const address = http.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, seen, refused, close: () => http.close() }))
-    })
-  }),
-  (door) => Effect.sync(() => door.close())
-)
+    }),
+    ({ url }) => ({ url, seen, refused })
+  )
+})
 
-const configFor = (url: string) => {
-  const kc = new CountingConfig()
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: url, skipTLSVerify: true }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x"
-  })
-  return kc
-}
+const configFor = (url: string) => kubeconfigFor(url, new CountingConfig())
 
 const get = Effect.flatMap(KubeTransport, (t) => t.request({ method: "GET", path: "/api" }))
 
@@ -99,36 +78,18 @@ describe("KubeTransport credentials", () => {
  * watch's first line and then stays quiet (`/watch`), each for as long as the test lasts; `/trace` says
  * which trace context the request carried.
  */
-const slowServer = Effect.acquireRelease(
-  Effect.callback<{ readonly url: string; readonly close: () => void }>((resume) => {
-    const http = createServer((req, res) => {
-      if (req.url?.startsWith("/stall")) {
-        res.writeHead(200, { "content-type": "application/json", "content-length": "100" })
-        res.write('{"kind":')
-      } else if (req.url?.startsWith("/trace")) {
-        res.writeHead(200, { "content-type": "application/json" })
-        res.end(JSON.stringify({ traceparent: req.headers.traceparent ?? null }))
-      } else if (req.url?.startsWith("/watch")) {
-        res.writeHead(200, { "content-type": "application/json" })
-        res.write('{"type":"BOOKMARK"}\n')
-      }
-    })
-    http.listen(0, "127.0.0.1", () => {
-      const address = http.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      resume(
-        Effect.succeed({
-          url: `http://127.0.0.1:${port}`,
-          close: () => {
-            http.closeAllConnections()
-            http.close()
-          }
-        })
-      )
-    })
-  }),
-  (door) => Effect.sync(() => door.close())
-)
+const slowServer = frontDoor((req, res) => {
+  if (req.url?.startsWith("/stall")) {
+    res.writeHead(200, { "content-type": "application/json", "content-length": "100" })
+    res.write('{"kind":')
+  } else if (req.url?.startsWith("/trace")) {
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end(JSON.stringify({ traceparent: req.headers.traceparent ?? null }))
+  } else if (req.url?.startsWith("/watch")) {
+    res.writeHead(200, { "content-type": "application/json" })
+    res.write('{"type":"BOOKMARK"}\n')
+  }
+})
 
 describe("KubeTransport timeouts", () => {
   const within = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
