@@ -10,7 +10,7 @@
  * and the one conflict retry they share (`retryOnConflict.ts`). The service
  * carries them bound to its verbs, so a caller holds one handle.
  */
-import { parseJson as parseJsonText, spanIfTraced } from "@litellm-operator/core"
+import { parseJson, spanIfTraced } from "@litellm-operator/core"
 import { Cause, Context, type Duration, Effect, Exit, Layer, Option, Schema, Stream } from "effect"
 import type { CustomObject, CustomResourceType } from "../api/CustomResources.ts"
 import type { KubeObject, ObjectKey, OwnerReference } from "../api/ObjectMeta.ts"
@@ -249,17 +249,11 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
     what: string,
     text: string
   ): Exit.Exit<A, KubeError> => {
-    const value = parseJsonText(text)
+    const value = parseJson(text)
     if (Option.isNone(value)) return Exit.fail(malformed(operation, what))
     const decoded = Schema.decodeUnknownExit(schema)(value.value)
     return Exit.isSuccess(decoded) ? Exit.succeed(decoded.value) : Exit.fail(malformed(operation, what))
   }
-
-  const parseJson = (operation: string, text: string): Exit.Exit<unknown, KubeError> =>
-    Option.match(parseJsonText(text), {
-      onNone: () => Exit.fail(malformed(operation, "not JSON")),
-      onSome: Exit.succeed
-    })
 
   const describeMalformed = (type: ResourceType<KubeObject>, u: unknown, message: string): MalformedObject => {
     const meta = Option.getOrUndefined(decodeLooseMeta(u))?.metadata
@@ -276,7 +270,7 @@ const make = Effect.fnUntraced(function* (transport: KubeTransport["Service"]) {
   ): Effect.fn.Return<A, KubeError> {
     const operation = `${request.method} ${request.path}`
     const text = yield* transport.request({ ...request, sensitive: type.sensitive === true })
-    return yield* decodeObject(type, operation, yield* parseJson(operation, text))
+    return yield* decodeObject(type, operation, yield* parseAs(Schema.Unknown, operation, "not JSON", text))
   })
 
   const get = Effect.fnUntraced(function* <A extends KubeObject, I>(
