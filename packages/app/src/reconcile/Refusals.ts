@@ -26,18 +26,20 @@ export class Refusals extends Context.Service<
     const holds = new Map<string, Hold>()
     return Refusals.of({
       held: (objectKey, generation, connection) =>
-        // Nearly every object holds nothing: that answer needs no clock.
-        holds.has(objectKey)
-          ? Effect.map(Clock.currentTimeMillis, (now) => {
-              const hold = holds.get(objectKey)
-              if (hold === undefined) return Option.none()
-              if (hold.generation !== generation || hold.connection !== connection || hold.until <= now) {
-                holds.delete(objectKey)
-                return Option.none()
-              }
-              return Option.some(Duration.millis(hold.until - now))
-            })
-          : Effect.succeedNone,
+        // Nearly every object holds nothing: that answer needs no clock (looked up when run, not when made).
+        Effect.suspend(() =>
+          holds.has(objectKey)
+            ? Effect.map(Clock.currentTimeMillis, (now) => {
+                const hold = holds.get(objectKey)
+                if (hold === undefined) return Option.none()
+                if (hold.generation !== generation || hold.connection !== connection || hold.until <= now) {
+                  holds.delete(objectKey)
+                  return Option.none()
+                }
+                return Option.some(Duration.millis(hold.until - now))
+              })
+            : Effect.succeedNone
+        ),
       hold: (objectKey, generation, connection, period) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
           holds.set(objectKey, { generation, connection, until: now + Duration.toMillis(period) })
