@@ -8,8 +8,16 @@
  * key specs and checks what each key can do against what its spec says.
  */
 import { assert, describe, layer } from "@effect/vitest"
-import { KubeClient, TeamMemberAssociations, Teams, Users, VirtualKeys } from "@litellm-operator/k8s"
-import { applyManifests, type Manifest, readManifestDirectory } from "@litellm-operator/k8s/local"
+import {
+  KubeClient,
+  type Manifest,
+  readManifestDirectory,
+  TeamMemberAssociations,
+  Teams,
+  Users,
+  VirtualKeys
+} from "@litellm-operator/k8s"
+import { applyManifests } from "@litellm-operator/k8s/local"
 import { latestProfile, Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Exit, Redacted } from "effect"
 import fc from "fast-check"

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { parseManifests } from "@litellm-operator/k8s/local"
+import { parseManifests } from "@litellm-operator/k8s"
 import { Effect, Redacted } from "effect"
 import { examplesDirectory, operatorObjects, pointConnectionSecrets } from "../src/local/localRun.ts"
 import { abbreviateToken, keysTable, notReadyLines, objectsTable, table } from "../src/local/report.ts"

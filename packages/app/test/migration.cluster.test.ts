@@ -14,12 +14,13 @@ import {
   collectionPath,
   KubeClient,
   KubeTransport,
+  readManifestDirectory,
   TeamMemberAssociations,
   Teams,
   Users,
   VirtualKeys
 } from "@litellm-operator/k8s"
-import { applyManifests, readManifestDirectory } from "@litellm-operator/k8s/local"
+import { applyManifests } from "@litellm-operator/k8s/local"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Redacted, Result, Schema } from "effect"
 import { inject } from "vitest"

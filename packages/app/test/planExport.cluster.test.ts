@@ -10,9 +10,16 @@ import { fileURLToPath } from "node:url"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, layer } from "@effect/vitest"
 import { adoptTokenAnnotation, ownerMetadataKey, readyOf } from "@litellm-operator/core"
-import { KubeClient, Secrets, VirtualKeys } from "@litellm-operator/k8s"
-import type { Manifest } from "@litellm-operator/k8s/local"
-import { applyManifests, parseManifests, readManifestDirectory, renderManifests } from "@litellm-operator/k8s/local"
+import type { Manifest } from "@litellm-operator/k8s"
+import {
+  KubeClient,
+  parseManifests,
+  readManifestDirectory,
+  renderManifests,
+  Secrets,
+  VirtualKeys
+} from "@litellm-operator/k8s"
+import { applyManifests } from "@litellm-operator/k8s/local"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import { Effect, Option, Redacted } from "effect"

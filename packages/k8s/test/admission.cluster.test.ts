@@ -20,12 +20,12 @@ import {
   customResourceDefinitions,
   KubeClient,
   KubeTransport,
+  readManifestDirectory,
   TeamMemberAssociations,
   Teams,
   Users,
   VirtualKeys
 } from "../src/index.ts"
-import { readManifestDirectory } from "../src/local/index.ts"
 import { ClusterLive, connection, freshNamespace } from "./support/cluster.ts"
 
 /** POSTs a raw object, bypassing every client-side type, as kubectl would. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { renderManifests } from "@litellm-operator/k8s/local"
+import { renderManifests } from "@litellm-operator/k8s"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Config, Console, Effect, Option, Redacted, Schema } from "effect"
 import { Command, Flag } from "effect/cli"

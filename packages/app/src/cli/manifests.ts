@@ -6,9 +6,8 @@
  */
 import { readFileSync, statSync } from "node:fs"
 import { connectionPolicyFrom } from "@litellm-operator/core"
-import { apiVersion, kindSchemas } from "@litellm-operator/k8s"
-import type { Manifest } from "@litellm-operator/k8s/local"
-import { parseManifests, readManifestDirectory } from "@litellm-operator/k8s/local"
+import type { Manifest } from "@litellm-operator/k8s"
+import { apiVersion, kindSchemas, parseManifests, readManifestDirectory } from "@litellm-operator/k8s"
 import { Effect, Schema } from "effect"
 
 const opt = Schema.optionalKey

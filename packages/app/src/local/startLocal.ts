@@ -23,15 +23,10 @@ import { existsSync } from "node:fs"
 import { relative } from "node:path"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { parseDuration } from "@litellm-operator/core"
-import { KubeClient, KubeTransport } from "@litellm-operator/k8s"
-import type { ControlPlaneHandle, Manifest } from "@litellm-operator/k8s/local"
-import {
-  applyManifests,
-  crdDirectory,
-  installCrds,
-  readManifestDirectory,
-  spawnControlPlane
-} from "@litellm-operator/k8s/local"
+import type { Manifest } from "@litellm-operator/k8s"
+import { KubeClient, KubeTransport, readManifestDirectory } from "@litellm-operator/k8s"
+import type { ControlPlaneHandle } from "@litellm-operator/k8s/local"
+import { applyManifests, crdDirectory, installCrds, spawnControlPlane } from "@litellm-operator/k8s/local"
 import { LiteLLMClient } from "@litellm-operator/litellm"
 import { Simulator } from "@litellm-operator/litellm/simulator"
 import {

@@ -1,7 +1,7 @@
 /**
  * Test support: installs the committed CRD manifests (deploy/chart/crds) as
  * `kubectl apply -f` would, and waits until the API server serves them (see
- * src/local/Manifests.ts).
+ * src/local/ApplyManifests.ts).
  */
 import { crdDirectory, installCrds as install } from "../../src/local/index.ts"
 

@@ -1,80 +1,20 @@
 /**
- * Manifests as `kubectl apply -f` takes them: YAML files parsed with
- * client-node's `loadAllYaml`, each object applied with server-side apply to
- * the resource that discovery names for its apiVersion and kind; and the
- * CRDs of deploy/chart/crds installed and waited for until they are served.
+ * Manifests applied as `kubectl apply --server-side` does, and the CRDs of
+ * deploy/chart/crds installed and waited for until they are served. Local runs,
+ * tests and benchmarks only: the operator's image never applies manifests.
  */
-import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { KubernetesObject } from "@kubernetes/client-node"
-import { dumpYaml, KubeConfig, KubernetesObjectApi, loadAllYaml, PatchStrategy } from "@kubernetes/client-node"
+import { KubeConfig, KubernetesObjectApi, loadYaml, PatchStrategy } from "@kubernetes/client-node"
 import { Effect, Schedule, Schema } from "effect"
+import { dump } from "js-yaml"
 import { KubeTransport } from "../client/KubeTransport.ts"
+import { type Manifest, ManifestError, readManifestDirectory } from "../manifests/Manifests.ts"
 
 /** deploy/chart/crds of this repository. */
 export const crdDirectory = join(import.meta.dirname, "..", "..", "..", "..", "deploy", "chart", "crds")
 
-export class ManifestError extends Schema.TaggedError<ManifestError>()("ManifestError", {
-  message: Schema.String
-}) {}
-
-/** What every manifest must say about itself. */
-export const ManifestHeader = Schema.Struct({
-  apiVersion: Schema.NonEmptyString,
-  kind: Schema.NonEmptyString,
-  metadata: Schema.Struct({ name: Schema.NonEmptyString, namespace: Schema.optionalKey(Schema.NonEmptyString) })
-})
-export type ManifestHeader = typeof ManifestHeader.Type
-
-/** One object of a manifest file: its header, and the object as client-node's model (it serializes it). */
-export interface Manifest {
-  readonly header: ManifestHeader
-  readonly object: KubernetesObject
-  /** The file it came from, for messages. */
-  readonly source: string
-}
-
-const decodeHeader = Schema.decodeUnknownEffect(ManifestHeader)
-
 const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
-
-/** Parses every document of a YAML text (empty documents are skipped). */
-export const parseManifests = Effect.fnUntraced(function* (text: string, source: string) {
-  const documents = yield* Effect.try({
-    try: () => loadAllYaml(text),
-    catch: (cause) => new ManifestError({ message: `${source}: not valid YAML: ${describe(cause)}` })
-  })
-  const out: Array<Manifest> = []
-  for (const document of documents) {
-    if (document === null || document === undefined) continue
-    const header = yield* decodeHeader(document).pipe(
-      Effect.mapError((error) => new ManifestError({ message: `${source}: not a Kubernetes object: ${error.message}` }))
-    )
-    out.push({ header, object: document, source })
-  }
-  return out
-})
-
-/** Every `*.yaml` / `*.yml` file of a directory, in name order. */
-export const readManifestDirectory = Effect.fnUntraced(function* (dir: string) {
-  const files = yield* Effect.try({
-    try: () =>
-      readdirSync(dir)
-        .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
-        .sort(),
-    catch: (cause) => new ManifestError({ message: `cannot read ${dir}: ${describe(cause)}` })
-  })
-  const out: Array<Manifest> = []
-  for (const file of files) {
-    const path = join(dir, file)
-    const text = yield* Effect.try({
-      try: () => readFileSync(path, "utf8"),
-      catch: (cause) => new ManifestError({ message: `cannot read ${path}: ${describe(cause)}` })
-    })
-    out.push(...(yield* parseManifests(text, file)))
-  }
-  return out
-})
 
 const ApiFailure = Schema.Struct({ code: Schema.Number, body: Schema.optionalKey(Schema.Unknown) })
 const StatusMessage = Schema.fromJsonString(Schema.Struct({ message: Schema.String }))
@@ -94,6 +34,11 @@ const refusal = (manifest: Manifest, cause: unknown): string => {
  * KubernetesObjectApi (it finds each kind's resource by discovery and writes
  * the objects in their wire form). A namespaced object without a namespace
  * goes to the kubeconfig context's namespace.
+ *
+ * KubernetesObjectApi writes a built-in kind from client-node's typed model,
+ * which names some fields otherwise (a CRD's `x-kubernetes-validations`,
+ * `enum`); each manifest is read into that model first (client-node's
+ * `loadYaml`), or those fields would be dropped.
  */
 export const applyManifests = Effect.fnUntraced(function* (
   kubeconfig: string,
@@ -111,7 +56,14 @@ export const applyManifests = Effect.fnUntraced(function* (
   for (const manifest of manifests) {
     yield* Effect.tryPromise({
       try: () =>
-        objects.patch(manifest.object, undefined, undefined, options.fieldManager, true, PatchStrategy.ServerSideApply),
+        objects.patch(
+          loadYaml<KubernetesObject>(dump(manifest.object)),
+          undefined,
+          undefined,
+          options.fieldManager,
+          true,
+          PatchStrategy.ServerSideApply
+        ),
       catch: (cause) =>
         new ManifestError({
           message: `${manifest.source}: ${manifest.header.kind} ${manifest.header.metadata.name} was refused: ${refusal(manifest, cause)}`
@@ -173,10 +125,3 @@ export const installCrds = Effect.fnUntraced(function* (kubeconfig: string, dir:
   }
   return names
 })
-
-/**
- * Objects as one multi-document YAML text, as `kubectl apply -f` reads it.
- * Custom kinds are dumped as they are (client-node has no model for them).
- */
-export const renderManifests = (objects: ReadonlyArray<object>): string =>
-  objects.map((object) => dumpYaml(object)).join("---\n")
