@@ -47,6 +47,24 @@ describe("bundle", () => {
     60_000
   )
 
+  it.effect(
+    "holds of client-node what the operator uses (KubeConfig), not the generated API classes and models it re-exports",
+    () =>
+      Effect.gen(function* () {
+        const outfile = join(yield* tempDir, "operator.mjs")
+        yield* Effect.promise(() => bundleOperator(outfile, undefined, { readable: true }))
+        const clientNode = readFileSync(outfile, "utf8")
+          .split("\n")
+          .filter((line) => line.startsWith("// node_modules/") && line.includes("/@kubernetes/client-node/"))
+        assert.isTrue(clientNode.some((line) => line.endsWith("/dist/config.js")))
+        assert.deepStrictEqual(
+          clientNode.filter((line) => /\/dist\/(gen\/models|gen\/apis|object\.js|serializer\.js)/.test(line)),
+          []
+        )
+      }).pipe(Effect.scoped),
+    60_000
+  )
+
   for (const [name, what] of [
     ["withSimulator.ts", "the Simulator service"],
     ["withSimulatorPart.ts", "a part of the simulator"]
