@@ -15,7 +15,7 @@ WORKDIR /app
 COPY dist/operator.mjs dist/operator.mjs.LEGAL.txt /app/
 USER 65532:65532
 # The heap settings the chart uses too (values.yaml operator.nodeOptions); the chart's value wins.
-ENV NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size-percentage=50 --expose-gc"
+ENV NODE_OPTIONS="--max-semi-space-size=4 --max-old-space-size-percentage=50 --expose-gc"
 # Fewer glibc malloc arenas keep the resident size down (values.yaml operator.mallocArenaMax).
 ENV MALLOC_ARENA_MAX=2
 # Blocks of 32 KiB and more (V8's compiler zones) get pages of their own, given back when freed
