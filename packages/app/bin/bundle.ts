@@ -33,7 +33,7 @@ export const simulatorCodeIn = (text: string, inputs: ReadonlyArray<string>): Re
 /**
  * client-node's modules marked free of side effects, so that only what the
  * operator uses (KubeConfig and what it needs) is bundled, not every generated
- * API class and model its index re-exports: 0.5 MiB less source, and about 6 MB
+ * API class and model its index re-exports: 0.7 MiB less source, and 4-6 MB
  * less resident memory from the start (BENCHMARKS.md). Its package does not say
  * so itself; its modules define classes and functions and change nothing when
  * imported. A module the operator does use is bundled whole, as before.

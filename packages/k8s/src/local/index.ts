@@ -1,4 +1,4 @@
-/** The local control plane and manifests as `kubectl apply` takes them (node only: spawns the launcher, reads files). */
+/** The local control plane, and manifests applied as `kubectl apply --server-side` does (node only: spawns the launcher, reads files). */
 
 export * from "./ApplyManifests.ts"
 export * from "./LocalControlPlane.ts"
